@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11 and make:
+#   make demo   creates .venv, installs aidledger, runs `aidledger demo` on SQLite
+#   make test   creates .venv, installs with the test extras, runs the whole suite
+# PostgreSQL tests run too when AIDLEDGER_TEST_PG_URL is set (.ci/run sets it).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_OUT ?= demo-output
+# What the tests need from the operating system, installed when missing.
+OS_TOOLS :=
+
+.PHONY: demo test bench os-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/aidledger demo --out $(DEMO_OUT)
+
+test: $(VENV)/.installed os-deps
+	$(BIN)/python -m pytest
+
+os-deps:
+	@for pair in $(OS_TOOLS); do \
+	  tool=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if ! command -v $$tool >/dev/null 2>&1; then \
+	    echo "installing $$pkg (for $$tool)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg) >/dev/null; \
+	  fi; \
+	done
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/ledger.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

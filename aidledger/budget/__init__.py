@@ -1,0 +1,1 @@
+"""Funds and budget rules: allocations, availability, the purchased-services cap, township reserves."""

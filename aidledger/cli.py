@@ -1,0 +1,122 @@
+"""The `aidledger` command: global options, and the one place that maps errors to exit codes.
+
+Exit status: 0 done; 2 usage error (click's own); 3 refused, with `error:` lines on
+stderr naming the rule and the figures; 1 a defect (a short message; the traceback
+only with --debug). The command groups live in `aidledger/commands/`.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from datetime import date, datetime, timezone
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from . import db as dbmod
+from .errors import Refusal
+
+EXIT_REFUSED = 3
+EXIT_DEFECT = 1
+
+
+class AppContext:
+    """What every command needs: the database, the acting user and the clock."""
+
+    def __init__(self, url: str, user: str | None, debug: bool):
+        self.url = url
+        self.user = user or None
+        self.debug = debug
+        self._db: dbmod.Database | None = None
+
+    def database(self, *, check_schema: bool = True) -> dbmod.Database:
+        if self._db is None:
+            self._db = dbmod.Database(self.url)
+            if check_schema:
+                _require_current_schema(self._db)
+        return self._db
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def today(self) -> date:
+        return date.today()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
+
+def _require_current_schema(db: dbmod.Database) -> None:
+    try:
+        current = dbmod.current_revision(db)
+    except OperationalError as exc:
+        raise Refusal(f"cannot open the database {db.url}: {exc.orig}") from None
+    head = dbmod.head_revision()
+    if current != head:
+        raise Refusal(
+            f"the database {db.url} is at schema revision {current or 'none'}, not {head}: "
+            "run 'aidledger db upgrade' first"
+        )
+
+
+class AidledgerGroup(click.Group):
+    """Maps refusals to exit 3 and defects to exit 1 for every subcommand."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Refusal as refusal:
+            for problem in refusal.problems:
+                click.echo(f"error: {problem}", err=True)
+            ctx.exit(EXIT_REFUSED)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a defect: say so plainly
+            obj = ctx.obj
+            if isinstance(obj, AppContext) and obj.debug:
+                traceback.print_exc()
+            click.echo(f"aidledger: internal error ({type(exc).__name__}: {exc})", err=True)
+            if not (isinstance(obj, AppContext) and obj.debug):
+                click.echo("run again with --debug for the traceback", err=True)
+            ctx.exit(EXIT_DEFECT)
+
+
+@click.group(cls=AidledgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "url", envvar="AIDLEDGER_DB", default=dbmod.DEFAULT_URL, show_default=True,
+              help="Database URL (sqlite:///FILE or postgresql+psycopg://…); env AIDLEDGER_DB.")
+@click.option("--user", envvar="AIDLEDGER_USER", help="Acting user; env AIDLEDGER_USER. Every write records it.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+@click.version_option(package_name="aidledger")
+@click.pass_context
+def cli(ctx: click.Context, url: str, user: str | None, debug: bool) -> None:
+    """aidledger: the fund ledger and payment engine of social assistance.
+
+    \b
+    Example:
+      aidledger --db sqlite:///county.db db upgrade
+      aidledger user add admin --role admin
+    """
+    app = AppContext(url, user, debug)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _register() -> None:
+    from .commands import db, demo, jurisdiction, ledger, user
+
+    for group in (db.group, user.group, jurisdiction.group, ledger.group):
+        cli.add_command(group)
+    cli.add_command(demo.command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="aidledger")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Disbursement: registry, benefit rules, monthly payment cycles, bank files and returns."""

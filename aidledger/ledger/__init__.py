@@ -1,0 +1,1 @@
+"""Double-entry core: money, chart of accounts, entries, posting, verification, export."""

@@ -1,0 +1,146 @@
+"""Journal entries as plain immutable data, and the checks every entry must pass.
+
+Pure: no database. The posting service resolves accounts and periods; what can be
+decided from the entry alone is decided here, every problem collected at once.
+
+Invariants (the ledger's promises, stated TigerBeetle-style):
+  1. an entry has two or more lines, each with exactly one positive amount in whole fen;
+  2. debits equal credits in every fund, unless the entry declares itself a transfer
+     between funds, in which case debits equal credits over the whole entry;
+  3. no line exceeds MAX_LINE_FEN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .chart import FUND_CODES
+from .money import MAX_LINE_FEN, format_amount, from_fen, to_fen
+
+
+@dataclass(frozen=True)
+class Line:
+    """One posting: an account of the entry's jurisdiction, a fund, a debit or a credit (yuan)."""
+
+    account: str
+    fund: str
+    debit: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)
+
+    @property
+    def debit_fen(self) -> int:
+        return to_fen(self.debit)
+
+    @property
+    def credit_fen(self) -> int:
+        return to_fen(self.credit)
+
+    def reversed(self) -> Line:
+        return Line(self.account, self.fund, debit=self.credit, credit=self.debit)
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """A journal entry before it is posted (no sequence number or hash yet)."""
+
+    date: date
+    jurisdiction: str
+    description: str
+    lines: tuple[Line, ...]
+    reference: str = ""
+    idempotency_key: str | None = None
+    kind: str = "manual"
+    fund_transfer: bool = False
+    reverses: int | None = None  # sequence number of the entry this one reverses
+
+    def content(self) -> dict:
+        """What the entry says, in a canonical form: the basis of idempotency and of the hash."""
+        return {
+            "date": self.date.isoformat(),
+            "jurisdiction": self.jurisdiction,
+            "description": self.description,
+            "reference": self.reference,
+            "kind": self.kind,
+            "fund_transfer": self.fund_transfer,
+            "reverses": self.reverses,
+            "lines": [
+                [ln.account, ln.fund, format_amount(ln.debit), format_amount(ln.credit)] for ln in self.lines
+            ],
+        }
+
+    def digest(self) -> str:
+        return sha256_json(self.content())
+
+
+def sha256_json(obj: object) -> str:
+    text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_entry(entry: EntryDraft, label: str = "entry") -> list[str]:
+    """Every problem an entry has on its own, as messages naming the rule and the figures."""
+    problems: list[str] = []
+    if len(entry.lines) < 2:
+        problems.append(f"{label}: an entry needs two or more lines, it has {len(entry.lines)}")
+    if not entry.description.strip():
+        problems.append(f"{label}: the description is empty")
+    per_fund: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for n, line in enumerate(entry.lines, start=1):
+        where = f"{label} line {n} ({line.account}, {line.fund})"
+        if line.fund not in FUND_CODES:
+            problems.append(f"{where}: unknown fund {line.fund!r}; funds are {', '.join(sorted(FUND_CODES))}")
+        try:
+            debit, credit = line.debit_fen, line.credit_fen
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        if debit < 0 or credit < 0 or (debit == 0) == (credit == 0):
+            problems.append(
+                f"{where}: a line carries exactly one positive amount, "
+                f"got debit {format_amount(line.debit)} and credit {format_amount(line.credit)}"
+            )
+            continue
+        if max(debit, credit) > MAX_LINE_FEN:
+            problems.append(
+                f"{where}: amount {format_amount(max(line.debit, line.credit))} is beyond the column's range "
+                f"(at most {format_amount(from_fen(MAX_LINE_FEN))} per line)"
+            )
+        per_fund[line.fund][0] += debit
+        per_fund[line.fund][1] += credit
+    if problems:
+        return problems
+    total_debit = sum(d for d, _ in per_fund.values())
+    total_credit = sum(c for _, c in per_fund.values())
+    if total_debit != total_credit:
+        problems.append(
+            f"{label}: unbalanced: debits {format_amount(from_fen(total_debit))} "
+            f"≠ credits {format_amount(from_fen(total_credit))}"
+        )
+    elif not entry.fund_transfer:
+        for fund, (debit, credit) in sorted(per_fund.items()):
+            if debit != credit:
+                problems.append(
+                    f"{label}: unbalanced in fund {fund}: debits {format_amount(from_fen(debit))} "
+                    f"≠ credits {format_amount(from_fen(credit))} "
+                    f"(an entry moving money between funds must declare fund_transfer)"
+                )
+    return problems
+
+
+def reversal_of(original: EntryDraft, seq: int, on: date, reason: str) -> EntryDraft:
+    """The correcting entry that cancels a posted one: the same lines, sides swapped."""
+    return EntryDraft(
+        date=on,
+        jurisdiction=original.jurisdiction,
+        description=f"冲销第{seq}号分录: {reason}",
+        lines=tuple(line.reversed() for line in original.lines),
+        reference=original.reference,
+        kind="reversal",
+        fund_transfer=original.fund_transfer,
+        reverses=seq,
+    )

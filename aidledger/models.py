@@ -1,0 +1,7 @@
+"""Every table, imported in one place so that `Base.metadata` is complete (alembic, tests)."""
+
+from .ledger import tables as ledger_tables  # noqa: F401
+from .orm import Base
+from .users import User  # noqa: F401
+
+metadata = Base.metadata

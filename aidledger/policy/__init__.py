@@ -1,0 +1,1 @@
+"""Policy files: load, validate, inherit, dated values."""

@@ -1,0 +1,1 @@
+"""Reports: data built from the books, rendered as PDF (发放花名册, audit pack)."""

@@ -1,0 +1,34 @@
+"""Helpers shared by the tests: roles, database snapshots, refusal assertions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from aidledger import db as dbmod
+from aidledger.models import metadata
+
+ADMIN, PREPARER, APPROVER, AUDITOR = "admin", "li.ming", "wang.fang", "zhao.audit"
+
+
+def snapshot(url: str) -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order: 'the database exactly as it was'."""
+    database = dbmod.Database(url)
+    try:
+        with database.read() as session:
+            return {
+                table.name: [tuple(row) for row in session.execute(
+                    select(table).order_by(*table.primary_key.columns))]
+                for table in metadata.sorted_tables
+            }
+    finally:
+        database.dispose()
+
+
+def assert_refused(result, *fragments: str) -> None:
+    """Exit 3 with `error:` lines on stderr containing every fragment."""
+    assert result.exit_code == 3, (result.exit_code, result.output)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors, result.stderr
+    joined = "\n".join(errors)
+    for fragment in fragments:
+        assert fragment in joined, (fragment, joined)
