@@ -1,0 +1,68 @@
+"""The shape of the code: pure rules import no database, CLI or PDF code; dependencies point inward.
+
+cli → reports → disbursement → budget → ledger, and everyone may use policy.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "aidledger"
+FRAMEWORKS = ("sqlalchemy", "alembic", "click", "reportlab", "psycopg")
+
+# Modules that hold rules and data only: they must stay testable without a database.
+PURE = [
+    "errors",
+    "ledger/money", "ledger/chart", "ledger/entries", "ledger/chain", "ledger/entry_file",
+]
+PURE_PACKAGES_GLOB = []  # filled as packages gain pure modules
+
+# Inner layers must not import outer ones.
+LAYERS = ["ledger", "budget", "disbursement", "reports"]
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            names.add(module)
+            names |= {f"{module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def resolve_pure_paths() -> list[Path]:
+    paths = [PACKAGE / f"{name}.py" for name in PURE]
+    for pattern in PURE_PACKAGES_GLOB:
+        paths += sorted(PACKAGE.glob(pattern))
+    return paths
+
+
+@pytest.mark.parametrize("path", resolve_pure_paths(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_pure_modules_import_no_framework(path):
+    assert path.exists(), f"{path} is listed as pure but does not exist"
+    offending = {m for m in imported_modules(path) if m.split(".")[0] in FRAMEWORKS}
+    offending |= {m for m in imported_modules(path) if m.startswith("aidledger.")
+                  and (PACKAGE.parent / (m.replace(".", "/") + ".py")).exists()
+                  and (PACKAGE.parent / (m.replace(".", "/") + ".py")) not in resolve_pure_paths()}
+    assert not offending, f"{path.name} imports {sorted(offending)}"
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_dependencies_point_inward(layer):
+    outer = LAYERS[LAYERS.index(layer) + 1:] + ["cli", "commands"]
+    for path in (PACKAGE / layer).rglob("*.py"):
+        bad = {m for m in imported_modules(path) if any(m.startswith(f"aidledger.{o}") for o in outer)}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports outer layer(s) {sorted(bad)}"
