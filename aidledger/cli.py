@@ -104,9 +104,9 @@ def cli(ctx: click.Context, url: str, user: str | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import db, demo, jurisdiction, ledger, user
+    from .commands import db, demo, jurisdiction, ledger, policy, user
 
-    for group in (db.group, user.group, jurisdiction.group, ledger.group):
+    for group in (db.group, user.group, jurisdiction.group, policy.group, ledger.group):
         cli.add_command(group)
     cli.add_command(demo.command)
 

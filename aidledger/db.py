@@ -72,6 +72,10 @@ class Database:
     def read(self) -> Iterator[Session]:
         with self.engine.connect() as connection:
             connection.execution_options(aidledger_write=False)
+            if self.dialect == "postgresql":
+                # One snapshot for the whole read, so a report or `verify` running beside
+                # postings sees a consistent journal.
+                connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with Session(bind=connection) as session:
                 with session.begin():
                     yield session

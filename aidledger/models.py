@@ -2,6 +2,7 @@
 
 from .ledger import tables as ledger_tables  # noqa: F401
 from .orm import Base
+from .policy import tables as policy_tables  # noqa: F401
 from .users import User  # noqa: F401
 
 metadata = Base.metadata

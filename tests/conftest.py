@@ -115,21 +115,35 @@ def run(db_url) -> Cli:
     return Cli(db_url)
 
 
-from support import ADMIN, APPROVER, AUDITOR, PREPARER  # noqa: E402
+from support import ADMIN, APPROVER, AUDITOR, EXAMPLE_POLICIES, PREPARER  # noqa: E402
 
 
 @pytest.fixture
-def books(run) -> Cli:
-    """A database with the four roles and the example chain 230000 > 230500 > 230523."""
+def people(run) -> Cli:
+    """A database with one user of each role: admin, li.ming (preparer), wang.fang (approver), zhao.audit."""
     assert run("user", "add", ADMIN, "--role", "admin").exit_code == 0
     for name, role in ((PREPARER, "preparer"), (APPROVER, "approver"), (AUDITOR, "auditor")):
         assert run("user", "add", name, "--role", role, user=ADMIN).exit_code == 0
+    return run
+
+
+@pytest.fixture
+def books(people) -> Cli:
+    """`people` plus the jurisdictions 230000 > 230500 > 230523 with their charts (no policies)."""
     for code, name, level, parent in (
         ("230000", "黑龙江省", "province", None),
         ("230500", "双鸭山市", "city", "230000"),
         ("230523", "宝清县", "county", "230500"),
     ):
         args = ["jurisdiction", "add", code, "--name", name, "--level", level] + (["--parent", parent] if parent else [])
-        result = run(*args, user=ADMIN)
+        result = people(*args, user=ADMIN)
         assert result.exit_code == 0, result.output
-    return run
+    return people
+
+
+@pytest.fixture
+def county(people) -> Cli:
+    """`people` plus the spec's example policies for 230000 > 230500 > 230523 loaded."""
+    result = people("policy", "load", *[str(p) for p in EXAMPLE_POLICIES], user=ADMIN)
+    assert result.exit_code == 0, result.output
+    return people

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from aidledger import db as dbmod
 from aidledger.models import metadata
 
 ADMIN, PREPARER, APPROVER, AUDITOR = "admin", "li.ming", "wang.fang", "zhao.audit"
+
+# The spec's worked county. CI clones the project with shared/ beside it; the policy tests
+# keep a checked copy of the policy files in tests/policy/examples.
+SPEC = Path(__file__).resolve().parent.parent.parent / "shared" / "spec"
+EXAMPLES = SPEC / "examples"
+EXAMPLE_POLICIES = sorted((Path(__file__).resolve().parent / "policy" / "examples").glob("*.toml"))
 
 
 def snapshot(url: str) -> dict[str, list[tuple]]:

@@ -10,6 +10,8 @@ append-only: triggers refuse UPDATE, DELETE (and on PostgreSQL TRUNCATE) on them
 from alembic import op
 import sqlalchemy as sa
 
+from aidledger.migrations.append_only import add_append_only_trigger, drop_append_only_trigger
+
 
 revision = '0001'
 down_revision = None
@@ -140,38 +142,6 @@ def upgrade() -> None:
 
 
 APPEND_ONLY = ("journal_entries", "journal_lines", "period_closes")
-
-
-def add_append_only_trigger(table: str) -> None:
-    """Make the database itself refuse to rewrite history in `table`."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE OR REPLACE FUNCTION aidledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION '% is append-only: post a correcting entry instead', TG_TABLE_NAME; END $$"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION aidledger_append_only()"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION aidledger_append_only()"
-        )
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: post a correcting entry instead'); END"
-            )
-
-
-def drop_append_only_trigger(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
-    else:
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
 
 
 def downgrade() -> None:

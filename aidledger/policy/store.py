@@ -1,0 +1,181 @@
+"""Storing policy files and reading effective policies back from the database.
+
+`load_policies` validates every file first (parse_policies), then the chain each file
+joins (its parent loaded or in the same batch, the jurisdiction's level and parent
+unchanged, the merged chain complete for every county it affects), and only then stores
+anything: a new version per changed file, the jurisdiction with its chart when new, the
+county's townships with their reserve accounts. Re-loading an identical file changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import Refusal
+from ..ledger.accounts import add_jurisdiction, ensure_accounts
+from ..ledger.chart import reserve_account
+from ..ledger.tables import Jurisdiction
+from ..users import require_role
+from .document import PolicyDocument
+from .effective import EffectivePolicy
+from .parse import parse_policies, parse_policy
+from .tables import PolicyFile, Township
+
+_LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    code: str
+    name: str
+    version: int
+    changed: bool  # False when the file was identical to the version in force
+
+
+def load_policies(
+    session: Session, files: Sequence[tuple[str, str]], *, user: str | None, now: datetime
+) -> list[LoadOutcome]:
+    """Validate all files, then store all of them; refuse the whole batch on any problem."""
+    require_role(session, user, "admin", action="load policies")
+    documents = sorted(parse_policies(files), key=lambda d: _LEVEL_ORDER[d.level])
+    problems = _batch_problems(session, documents)
+    if problems:
+        raise Refusal(problems)
+    outcomes = []
+    for document in documents:
+        outcomes.append(_store(session, document, user=user, now=now))
+    return outcomes
+
+
+def _batch_problems(session: Session, documents: Sequence[PolicyDocument]) -> list[str]:
+    problems: list[str] = []
+    seen: dict[str, PolicyDocument] = {}
+    for document in documents:
+        if document.code in seen:
+            problems.append(
+                f"{document.source}: jurisdiction {document.code} is also set by {seen[document.code].source} "
+                "in the same load; load one file per jurisdiction"
+            )
+        seen[document.code] = document
+    if problems:
+        return problems
+    current = current_documents(session)
+    proposed = {**current, **seen}
+    for document in documents:
+        stored = session.get(Jurisdiction, document.code)
+        if stored is not None and (stored.level, stored.parent_code) != (document.level, document.parent):
+            problems.append(
+                f"{document.source}: jurisdiction {document.code} is in the books as a {stored.level} under "
+                f"{stored.parent_code or 'no parent'}; the file makes it a {document.level} under "
+                f"{document.parent or 'no parent'}"
+            )
+        if document.parent and document.parent not in proposed:
+            problems.append(
+                f"{document.source}: parent jurisdiction {document.parent} has no loaded policy; "
+                "load its file first or in the same command"
+            )
+    if problems:
+        return problems
+    for code in sorted(_affected(proposed, set(seen))):
+        try:
+            EffectivePolicy.resolve(_chain(proposed, code))
+        except Refusal as refusal:
+            source = proposed[code].source
+            problems += [p if p.startswith(source) else f"{source}: {p}" for p in refusal.problems]
+    return problems
+
+
+def _affected(documents: dict[str, PolicyDocument], changed: set[str]) -> set[str]:
+    """The changed jurisdictions and every loaded jurisdiction below them."""
+    affected = set()
+    for code in documents:
+        walk: str | None = code
+        while walk is not None:
+            if walk in changed:
+                affected.add(code)
+                break
+            walk = documents[walk].parent if walk in documents else None
+    return affected
+
+
+def _chain(documents: dict[str, PolicyDocument], code: str) -> list[PolicyDocument]:
+    chain = []
+    walk: str | None = code
+    while walk is not None:
+        if walk not in documents:
+            raise Refusal(f"jurisdiction {code}: no policy is loaded for {walk} in its chain")
+        chain.append(documents[walk])
+        walk = documents[walk].parent
+    return list(reversed(chain))
+
+
+def _store(session: Session, document: PolicyDocument, *, user: str, now: datetime) -> LoadOutcome:
+    jurisdiction = session.get(Jurisdiction, document.code)
+    if jurisdiction is None:
+        add_jurisdiction(session, document.code, document.name, document.level, document.parent, user=user, now=now)
+    elif jurisdiction.name != document.name:
+        jurisdiction.name = document.name
+    digest = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+    latest = _latest_file(session, document.code)
+    if latest is not None and latest.sha256 == digest:
+        return LoadOutcome(document.code, document.name, latest.version, changed=False)
+    version = (latest.version if latest else 0) + 1
+    session.add(PolicyFile(
+        jurisdiction_code=document.code, version=version, source=document.source, text=document.text,
+        sha256=digest, loaded_by=user, loaded_at=now,
+    ))
+    _store_townships(session, document)
+    session.flush()
+    return LoadOutcome(document.code, document.name, version, changed=True)
+
+
+def _store_townships(session: Session, document: PolicyDocument) -> None:
+    for code, name in document.townships.items():
+        township = session.get(Township, code)
+        if township is None:
+            session.add(Township(code=code, county_code=document.code, name=name))
+        elif township.name != name:
+            township.name = name
+    if document.townships:
+        ensure_accounts(session, document.code, [reserve_account(c, n) for c, n in document.townships.items()])
+
+
+def _latest_file(session: Session, code: str) -> PolicyFile | None:
+    return session.scalar(
+        select(PolicyFile).where(PolicyFile.jurisdiction_code == code).order_by(PolicyFile.version.desc()).limit(1)
+    )
+
+
+def current_documents(session: Session) -> dict[str, PolicyDocument]:
+    """The policy document in force for every jurisdiction that has one."""
+    latest = (
+        select(PolicyFile.jurisdiction_code, func.max(PolicyFile.version).label("version"))
+        .group_by(PolicyFile.jurisdiction_code)
+        .subquery()
+    )
+    rows = session.execute(
+        select(PolicyFile.jurisdiction_code, PolicyFile.text, PolicyFile.source).join(
+            latest,
+            (latest.c.jurisdiction_code == PolicyFile.jurisdiction_code) & (latest.c.version == PolicyFile.version),
+        )
+    )
+    return {code: parse_policy(text, source) for code, text, source in rows}
+
+
+def effective_policy(session: Session, code: str) -> EffectivePolicy:
+    """The effective policy of a jurisdiction as currently loaded; a refusal when it has none."""
+    documents = current_documents(session)
+    if code not in documents:
+        raise Refusal(f"jurisdiction {code} has no loaded policy; an admin loads it with 'aidledger policy load'")
+    return EffectivePolicy.resolve(_chain(documents, code))
+
+
+def townships_of(session: Session, county: str) -> dict[str, str]:
+    return dict(session.execute(select(Township.code, Township.name).where(Township.county_code == county)).all())
