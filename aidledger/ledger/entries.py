@@ -22,6 +22,9 @@ from decimal import Decimal
 from .chart import FUND_CODES
 from .money import MAX_LINE_FEN, format_amount, from_fen, to_fen
 
+MAX_REFERENCE = 200  # characters of a reference or an idempotency key (the columns' width)
+MAX_DESCRIPTION = 2000
+
 
 @dataclass(frozen=True)
 class Line:
@@ -89,6 +92,13 @@ def check_entry(entry: EntryDraft, label: str = "entry") -> list[str]:
         problems.append(f"{label}: an entry needs two or more lines, it has {len(entry.lines)}")
     if not entry.description.strip():
         problems.append(f"{label}: the description is empty")
+    for field_name, value, limit in (("description", entry.description, MAX_DESCRIPTION),
+                                     ("reference", entry.reference, MAX_REFERENCE),
+                                     ("idempotency key", entry.idempotency_key or "", MAX_REFERENCE)):
+        if "\x00" in value:
+            problems.append(f"{label}: the {field_name} contains a NUL character")
+        if len(value) > limit:
+            problems.append(f"{label}: the {field_name} has {len(value)} characters, at most {limit} are kept")
     per_fund: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for n, line in enumerate(entry.lines, start=1):
         where = f"{label} line {n} ({line.account}, {line.fund})"

@@ -173,3 +173,14 @@ def test_every_entry_records_its_user(post, books):
 def test_missing_entry_file_and_missing_entry_are_refusals(books):
     assert_refused(books("ledger", "post", "--file", "/nonexistent/x.json", user=PREPARER), "no such file")
     assert_refused(books("ledger", "reverse", "99", "--reason", "x", user=PREPARER), "entry 99 is not in the journal")
+
+
+@pytest.mark.parametrize("over, fragment", [
+    ({"description": "收到\u0000资金"}, "the description contains a NUL character"),
+    ({"reference": "R" * 201}, "the reference has 201 characters, at most 200 are kept"),
+    ({"idempotency_key": "k" * 201}, "the idempotency key has 201 characters"),
+])
+def test_text_that_a_database_cannot_keep_is_refused_on_every_backend(post, books, over, fragment):
+    before = snapshot(books.url)
+    assert_refused(post(receipt(**over)), fragment)
+    assert snapshot(books.url) == before
