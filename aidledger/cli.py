@@ -104,10 +104,11 @@ def cli(ctx: click.Context, url: str, user: str | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import db, demo, jurisdiction, ledger, policy, user
+    from .commands import db, demo, explain, jurisdiction, ledger, policy, registry, user
 
-    for group in (db.group, user.group, jurisdiction.group, policy.group, ledger.group):
+    for group in (db.group, user.group, jurisdiction.group, policy.group, registry.group, ledger.group):
         cli.add_command(group)
+    cli.add_command(explain.command)
     cli.add_command(demo.command)
 
 

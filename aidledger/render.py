@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import click
 
+from .masking import mask  # noqa: F401  (re-exported for the commands)
+
 
 def display_width(text: str) -> int:
     """Terminal columns: Chinese characters take two."""
@@ -44,15 +46,6 @@ def _default(value: object) -> object:
 
 def emit_json(obj: object) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=_default))
-
-
-def mask(value: str | None, keep_start: int = 6, keep_end: int = 4) -> str:
-    """An id number or bank account as readable output shows it: first 6 and last 4 kept."""
-    if not value:
-        return ""
-    if len(value) <= keep_start + keep_end:
-        return value[:2] + "*" * max(len(value) - 2, 0)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
 
 
 @contextmanager

@@ -64,3 +64,15 @@ def require_role(session: Session, user_name: str | None, *roles: str, action: s
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.name)))
+
+
+# Roles that may read personal data (id numbers, bank accounts) in full in --json output.
+PERSONAL_DATA_ROLES = ("admin", "preparer", "approver")
+
+
+def sees_personal_data(session: Session, user_name: str | None) -> bool:
+    """Whether --json may carry id numbers and accounts unmasked for this user (auditors see them masked)."""
+    if not user_name:
+        return False
+    user = session.get(User, user_name)
+    return user is not None and user.role in PERSONAL_DATA_ROLES

@@ -42,3 +42,18 @@ def read_text(path: str) -> str:
         raise Refusal(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     except OSError as exc:
         raise Refusal(f"{path}: cannot be read: {exc.strerror}") from None
+
+
+class MonthType(click.ParamType):
+    """A YYYY-MM month; a malformed one is a usage error (exit 2)."""
+
+    name = "YYYY-MM"
+
+    def convert(self, value, param, ctx):
+        text = str(value)
+        if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
+            return text
+        self.fail(f"{value!r} is not a month written YYYY-MM", param, ctx)
+
+
+MONTH = MonthType()

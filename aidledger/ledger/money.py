@@ -44,7 +44,11 @@ def parse_amount(text: object) -> Decimal:
         raise MoneyError(f"amount {text!r} is not a decimal number")
     if not value.is_finite():
         raise MoneyError(f"amount {text!r} is not a finite number")
-    if value != value.quantize(FEN, rounding=ROUND_DOWN):
+    try:
+        whole_fen = value == value.quantize(FEN, rounding=ROUND_DOWN)
+    except InvalidOperation:  # more digits than Decimal's context holds
+        raise MoneyError(f"amount {text!r} is too large") from None
+    if not whole_fen:
         raise MoneyError(f"amount {text!r} has more than two decimal places (whole fen only)")
     return value
 

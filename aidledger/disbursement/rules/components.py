@@ -1,0 +1,71 @@
+"""Components of a monthly amount, and how they add up with the household rounding.
+
+Every component is rounded to the fen (half up) when it is made; the household amount is
+their sum rounded to the policy's unit and mode, and a `rounding` component carries the
+difference, so the components always add up to the amount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from ...ledger.money import FEN, round_to
+
+ZERO = Decimal("0.00")
+
+
+def fen(amount: Decimal) -> Decimal:
+    """Round to the fen, half up: how every single component is rounded."""
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One part of a household's monthly amount (kinds as in cli.md)."""
+
+    kind: str  # base | addon | basic | care | single_person | exit | price_subsidy | heating | rounding | …
+    amount: Decimal
+    rule: str  # the rule and its figures, in words a resident can follow
+    parameter: str  # the policy parameter(s) it reads
+    name: str | None = None  # add-on name
+    id_number: str | None = None  # the member it is for
+    month: str | None = None  # the month it pays for, when not the cycle's own (arrears)
+
+    def as_dict(self) -> dict:
+        data = {"kind": self.kind, "amount": f"{self.amount:.2f}", "rule": self.rule, "parameter": self.parameter}
+        for key in ("name", "id_number", "month"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """What the rules give a household for a month: an amount with its components, or nothing and why."""
+
+    household_id: str
+    program: str
+    month: str
+    amount: Decimal
+    components: tuple[Component, ...] = ()
+    reason: str = ""  # why nothing is paid, or the household's 渐退 state
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def paid(self) -> bool:
+        return self.amount > 0
+
+
+def settle(components: list[Component], unit: Decimal, mode: str) -> tuple[Decimal, list[Component]]:
+    """The household amount and the components, with a rounding component when rounding changed the sum."""
+    total = sum((c.amount for c in components), ZERO)
+    amount = round_to(total, unit, mode)
+    if amount != total:
+        components = components + [Component(
+            "rounding", amount - total,
+            f"户月救助金 {total:.2f} 按 {unit} 元 {mode} 取整为 {amount:.2f}",
+            "dibao.rounding, dibao.rounding_mode",
+        )]
+    return amount, components

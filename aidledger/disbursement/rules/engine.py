@@ -1,0 +1,114 @@
+"""One household, one month: who is paid, how much, and the 渐退 state carried to the next month.
+
+`compute_month` is the pure core the cycles and `explain` share. It reads the policy
+snapshot of the first day d of the month and the household as of d; the only history it
+needs is the previous month's `DibaoTrack`, which `walk_to` rebuilds from the first
+paid month when no cycle has carried it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from ...policy import PolicySnapshot
+from ..registry_state import HouseholdState
+from .components import ZERO, Benefit, Component, settle
+from .dibao import addon_components, base_component, below_standard
+from .extras import PriceDeclaration, heating_component, price_subsidy_component
+from .facts import counted_members, first_day, month_of, next_month
+from .gradual_exit import ENDED, EXIT, NONE, NORMAL, DibaoTrack, exit_component, exit_transition
+from .low_income import is_low_income, single_person_components
+from .tekun import tekun_components
+from ...ledger.money import round_to
+
+
+def first_paid_month(approved_on: date, start: str) -> str:
+    """`next_month`: the month after approval; `same_month`: the month of approval."""
+    month = month_of(approved_on)
+    return next_month(month) if start == "next_month" else month
+
+
+def compute_month(
+    snap: PolicySnapshot,
+    state: HouseholdState,
+    previous: DibaoTrack,
+    price: PriceDeclaration | None = None,
+) -> tuple[Benefit, DibaoTrack]:
+    """The household's benefit for the month starting `state.day`, and its 低保 track after it."""
+    household = state.household
+    month = month_of(state.day)
+
+    def nothing(reason: str, track: DibaoTrack) -> tuple[Benefit, DibaoTrack]:
+        return Benefit(household.household_id, household.program, month, ZERO, (), reason), track
+
+    if month < first_paid_month(household.approved_on, snap.dibao.start):
+        return nothing(f"批准日期 {household.approved_on}, 首个发放月为 "
+                       f"{first_paid_month(household.approved_on, snap.dibao.start)} (dibao.start)", previous)
+    if state.terminated_on is not None and state.terminated_on < state.day:
+        return nothing(f"已于 {state.terminated_on} 终止", DibaoTrack(ENDED))
+    counted = counted_members(state)
+    if not counted:
+        return nothing("无在世成员 (no member alive on the first day of the month)", DibaoTrack(ENDED))
+
+    if household.program == "dibao":
+        core, track, reason = _dibao(snap, state, counted, previous)
+    elif household.program == "tekun":
+        core, track, reason = tekun_components(snap, state, counted), previous, ""
+    else:
+        core, track, reason = _low_income(snap, state, counted), previous, ""
+        if not core:
+            reason = "无单人户成员或家庭人均收入不低于低收入标准"
+    if not core:
+        return nothing(reason, track)
+    extras = [c for c in (price_subsidy_component(snap, state, len(counted), price), heating_component(snap, state))
+              if c is not None]
+    amount, components = settle(core + extras, snap.dibao.rounding, snap.dibao.rounding_mode)
+    return Benefit(household.household_id, household.program, month, amount, tuple(components), reason), track
+
+
+def _dibao(snap: PolicySnapshot, state: HouseholdState, counted, previous: DibaoTrack):
+    dibao = snap.dibao
+    if previous.status == ENDED:
+        return [], previous, "已退出低保, 不再发放"
+    standard = dibao.standard(state.household.area)
+    income, n = state.household.monthly_income, len(counted)
+    if below_standard(income, standard, n):
+        core = [base_component(snap, state, counted)] + addon_components(snap, state, counted)
+        amount = round_to(sum((c.amount for c in core), ZERO), dibao.rounding, dibao.rounding_mode)
+        return core, DibaoTrack(NORMAL, amount=amount), ""
+    rule = dibao.gradual_exit
+    ceiling = rule.income_ceiling_ratio
+    above_ceiling = ceiling is not None and income >= ceiling * standard * n
+    any_disabled = any(m.disability_grade is not None for m in counted)
+    track = exit_transition(previous, rule, above_ceiling, any_disabled)
+    if track.status == EXIT:
+        return [exit_component(track, rule)], track, f"渐退第{track.exit_month}个月"
+    if track.status == NONE:
+        return [], track, f"人均收入 {income}/{n} 不低于低保标准 {standard:.2f}"
+    why = "收入达到渐退上限" if above_ceiling else "渐退期满"
+    return [], track, f"{why}, 退出低保"
+
+
+def _low_income(snap: PolicySnapshot, state: HouseholdState, counted) -> list[Component]:
+    if not is_low_income(snap, state, len(counted)):
+        return []
+    return single_person_components(snap, state, counted)
+
+
+def walk_to(
+    month: str,
+    approved_on: date,
+    snapshot_on: Callable[[date], PolicySnapshot],
+    state_on: Callable[[date], HouseholdState],
+    price_on: Callable[[str], PriceDeclaration | None] = lambda _m: None,
+) -> Benefit:
+    """The benefit for `month`, rebuilding the 渐退 track from the month of approval."""
+    track = DibaoTrack()
+    current = month_of(approved_on)
+    while True:
+        day = first_day(current)
+        benefit, track = compute_month(snapshot_on(day), state_on(day), track, price_on(current))
+        if current >= month:
+            return benefit
+        current = next_month(current)

@@ -1,0 +1,198 @@
+"""`registry import`, `registry events`, `registry show`, reviews: through the CLI, on every backend."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support import ADMIN, AUDITOR, EXAMPLES, PREPARER, assert_refused, snapshot
+
+REGISTRY = EXAMPLES / "registry"
+HOUSEHOLDS, MEMBERS, EVENTS = (str(REGISTRY / n) for n in ("households.csv", "members.csv", "events.csv"))
+H_HEADER = ("household_id,county,township,area,program,monthly_income,approved_on,tier,income_type,"
+            "tekun_setting,payee_name,bank_account\n")
+M_HEADER = ("household_id,id_number,name,relation,birth_date,disability_grade,disability_kind,flags,"
+            "care_level,single_person,death_date\n")
+
+
+def imported(county):
+    result = county("registry", "import", "--households", HOUSEHOLDS, "--members", MEMBERS, user=PREPARER)
+    assert result.exit_code == 0, result.output
+    result = county("registry", "events", EVENTS, user=PREPARER)
+    assert result.exit_code == 0, result.output
+    return county
+
+
+@pytest.fixture
+def registry(county):
+    return imported(county)
+
+
+def show(run, household, on, user=PREPARER):
+    result = run("registry", "show", household, "--on", on, "--json", user=user)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_the_example_registry_loads_and_show_reproduces_it(registry):
+    h001 = show(registry, "H001", "2022-01-01")
+    assert (h001["county"], h001["township"], h001["township_name"], h001["area"], h001["program"]) == (
+        "230523", "230523100", "宝清镇", "urban", "dibao")
+    assert (h001["monthly_income"], h001["approved_on"], h001["bank_account"]) == (
+        "900.00", "2021-06-15", "6217000010000000011")
+    assert [(m["name"], m["relation"], m["birth_date"]) for m in h001["members"]] == [
+        ("王建国", "head", "1977-05-10"), ("马玉梅", "spouse", "1978-09-02"), ("王子涵", "child", "2012-06-15")]
+    h004 = show(registry, "H004", "2022-01-01")
+    assert h004["members"][3]["flags"] == ["serious_illness"]
+    h007 = show(registry, "H007", "2022-01-01")
+    assert h007["members"][1]["single_person"] is True and h007["members"][1]["disability_grade"] == 2
+
+
+def test_show_reads_the_registry_as_of_a_day(registry):
+    assert show(registry, "H010", "2022-02-28")["monthly_income"] == "400.00"
+    march = show(registry, "H010", "2022-03-01")
+    assert march["monthly_income"] == "1500.00"
+    assert march["events"] == [{"date": "2022-03-01", "kind": "income", "value": "1500.00", "id_number": None}]
+
+
+def test_readable_output_masks_and_json_masks_for_auditors(registry):
+    readable = registry("registry", "show", "H001", "--on", "2022-01-01")
+    assert "230523********0113" in readable.stdout and "230523197705100113" not in readable.stdout
+    assert "621700*********0011" in readable.stdout
+    audited = show(registry, "H001", "2022-01-01", user=AUDITOR)
+    assert audited["members"][0]["id_number"] == "230523********0113"
+    assert audited["bank_account"] == "621700*********0011"
+    assert show(registry, "H001", "2022-01-01", user=None)["bank_account"] == "621700*********0011"
+
+
+def test_reloading_identical_files_changes_nothing(registry):
+    before = snapshot(registry.url)
+    again = registry("registry", "import", "--households", HOUSEHOLDS, "--members", MEMBERS, user=PREPARER)
+    assert again.exit_code == 0 and "nothing changed" in again.stdout
+    assert registry("registry", "events", EVENTS, user=PREPARER).exit_code == 0
+    assert snapshot(registry.url) == before
+
+
+def test_dry_run_validates_and_stores_nothing(county):
+    before = snapshot(county.url)
+    result = county("registry", "import", "--households", HOUSEHOLDS, "--members", MEMBERS, "--dry-run",
+                    user=PREPARER)
+    assert result.exit_code == 0 and "dry run: valid, would store 11 households, 23 members" in result.stdout
+    assert snapshot(county.url) == before
+
+
+def test_a_household_id_already_stored_is_refused(registry, tmp_path):
+    h = write(tmp_path, "h.csv", H_HEADER + "H001,230523,230523100,urban,dibao,100,2021-06-15,,stable,,某人,6217000010000000999\n")
+    m = write(tmp_path, "m.csv", M_HEADER + "H001,110101199003070011,某人,head,,,,,,,\n")
+    before = snapshot(registry.url)
+    assert_refused(registry("registry", "import", "--households", h, "--members", m, user=PREPARER),
+                   "h.csv line 2, column household_id: H001 is already stored")
+    assert snapshot(registry.url) == before
+
+
+@pytest.mark.parametrize("households, members, fragments", [
+    ("H100,230523,230523999,urban,dibao,100,2021-06-15,,stable,,甲,6217000010000000999\n",
+     "H100,110101199003070011,甲,head,,,,,,,\n", ["h.csv line 2, column township"]),
+    ("H100,230599,230599100,urban,dibao,100,2021-06-15,,stable,,甲,6217000010000000999\n",
+     "H100,110101199003070011,甲,head,,,,,,,\n", ["h.csv line 2, column county"]),
+    ("H100,230523,230523100,urban,dibao,100,2021-06-15,,stable,,甲,6217000010000000999\n",
+     "H100,110101199003070012,甲,head,,,,,,,\n", ["m.csv line 2, column id_number", "check character"]),
+    ("H100,230523,230523100,urban,dibao,100,2021-06-15,,stable,,甲,6217000010000000999\n",
+     "H100,230523197705100113,甲,head,,,,,,,\n", ["m.csv line 2, column id_number", "already stored in household H001"]),
+    ("H100,230523,230523100,urban,dibao,100,2021-06-15,,stable,,甲,6217000010000000999\n",
+     "H100,110101199003070011,甲,child,,,,,,,\n", ["head"]),
+    ("H100,230523,230523100,urban,dibao,-5,2021-06-15,,stable,,甲,6217000010000000999\n",
+     "H100,110101199003070011,甲,head,,,,,,,\n", ["h.csv line 2, column monthly_income"]),
+])
+def test_bad_rows_are_refused_with_file_line_column_and_nothing_is_stored(registry, tmp_path, households,
+                                                                          members, fragments):
+    h = write(tmp_path, "h.csv", H_HEADER + households)
+    m = write(tmp_path, "m.csv", M_HEADER + members)
+    before = snapshot(registry.url)
+    assert_refused(registry("registry", "import", "--households", h, "--members", m, user=PREPARER), *fragments)
+    assert snapshot(registry.url) == before
+
+
+def test_events_for_unknown_households_or_members_are_refused(registry, tmp_path):
+    path = write(tmp_path, "e.csv", "household_id,kind,date,value,id_number\n"
+                                    "H999,income,2022-03-01,100,\n"
+                                    "H001,death,2022-03-01,,110101199003070011\n"
+                                    "H001,income,2020-01-01,100,\n")
+    before = snapshot(registry.url)
+    result = registry("registry", "events", path, user=PREPARER)
+    assert_refused(result, "e.csv line 2, column household_id", "e.csv line 3, column id_number",
+                   "e.csv line 4, column date")
+    assert snapshot(registry.url) == before
+
+
+def test_a_gbk_file_is_refused_cleanly(county, tmp_path):
+    h = tmp_path / "h.csv"
+    h.write_bytes((H_HEADER + "H100,230523,230523100,urban,dibao,100,2021-06-15,,stable,,王建国,6217000010000000999\n")
+                  .encode("gbk"))
+    m = write(tmp_path, "m.csv", M_HEADER)
+    assert_refused(county("registry", "import", "--households", str(h), "--members", m, user=PREPARER),
+                   "not UTF-8")
+
+
+def test_a_bom_is_accepted(county, tmp_path):
+    h = tmp_path / "h.csv"
+    h.write_bytes(b"\xef\xbb\xbf" + open(HOUSEHOLDS, "rb").read())
+    m = tmp_path / "m.csv"
+    m.write_bytes(b"\xef\xbb\xbf" + open(MEMBERS, "rb").read())
+    assert county("registry", "import", "--households", str(h), "--members", str(m), user=PREPARER).exit_code == 0
+
+
+def test_importing_needs_a_preparer(county):
+    before = snapshot(county.url)
+    assert_refused(county("registry", "import", "--households", HOUSEHOLDS, "--members", MEMBERS, user=AUDITOR),
+                   "to import the registry the role must be preparer")
+    assert_refused(county("registry", "import", "--households", "/nonexistent.csv", "--members", MEMBERS,
+                          user=PREPARER), "cannot be read")
+    assert snapshot(county.url) == before
+
+
+def test_a_county_without_a_loaded_policy_is_refused(books):
+    # books has the jurisdictions but no policies: the county's townships are unknown.
+    assert_refused(books("registry", "import", "--households", HOUSEHOLDS, "--members", MEMBERS, user=PREPARER),
+                   "households.csv line 2, column county")
+
+
+def test_reviews_fall_due_by_cadence_and_move_after_a_review(registry):
+    due = json.loads(registry("registry", "reviews-due", "--jurisdiction", "230523", "--as-of", "2021-12-31",
+                              "--json").stdout)["households"]
+    variable = {d["household_id"]: d["due"] for d in due}
+    assert variable == {"H001": "2021-12-15", "H004": "2021-12-15", "H007": "2021-12-15", "H010": "2021-12-15",
+                        "H011": "2021-12-15"}
+    assert registry("registry", "review", "H001", "--date", "2021-12-10", user=PREPARER).exit_code == 0
+    later = json.loads(registry("registry", "reviews-due", "--jurisdiction", "230523", "--as-of", "2022-06-15",
+                                "--json").stdout)["households"]
+    dues = {d["household_id"]: d["due"] for d in later}
+    assert dues["H001"] == "2022-06-10"  # half a year after its review
+    assert dues["H002"] == "2022-06-15" and dues["H005"] == "2022-06-15"  # stable and 特困: yearly
+
+
+CELLS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(CELLS, min_size=0, max_size=14), min_size=1, max_size=4))
+def test_random_malformed_rows_are_refused_never_crash(county, tmp_path_factory, rows):
+    folder = tmp_path_factory.mktemp("fuzz")
+    body = "\n".join(",".join(cell.replace("\n", " ") for cell in row) for row in rows) + "\n"
+    h = folder / "h.csv"
+    h.write_text(H_HEADER + body, encoding="utf-8", errors="replace")
+    m = folder / "m.csv"
+    m.write_text(M_HEADER + body, encoding="utf-8", errors="replace")
+    result = county("registry", "import", "--households", str(h), "--members", str(m), user=PREPARER)
+    assert result.exit_code in (0, 3), result.output
+    if result.exit_code == 3:
+        assert result.stderr.startswith("error: ")
