@@ -1,5 +1,6 @@
 """Every table, imported in one place so that `Base.metadata` is complete (alembic, tests)."""
 
+from .budget import tables as budget_tables  # noqa: F401
 from .disbursement import registry_tables  # noqa: F401
 from .ledger import tables as ledger_tables  # noqa: F401
 from .orm import Base

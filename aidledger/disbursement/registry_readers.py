@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from .csv_source import Columns, Row, read_rows
-from .idcard import birth_date_from_id, id_number_problem, normalize_id_number
+from ..idcard import birth_date_from_id, id_number_problem, normalize_id_number
 from .registry_fields import Cells, shown
 from .registry_records import (
     AREAS,

@@ -89,3 +89,26 @@ def balance(session: Session, jurisdiction: str, account: str, fund: str | None,
         return ZERO
     type_, debit, credit = row
     return debit - credit if type_ in DEBIT_NORMAL else credit - debit
+
+
+@dataclass(frozen=True)
+class Movement:
+    account: str
+    type: str
+    fund: str
+    debit: Decimal
+    credit: Decimal
+
+
+def movements(session: Session, jurisdiction: str, start: date | None, end: date) -> list[Movement]:
+    """Debits and credits per account and fund over the days start..end (start None: from the beginning)."""
+    stmt = (
+        select(Account.name, Account.type, AccountBalance.fund_code,
+               func.sum(AccountBalance.debit), func.sum(AccountBalance.credit))
+        .join(Account, Account.id == AccountBalance.account_id)
+        .where(Account.jurisdiction_code == jurisdiction, AccountBalance.day <= end)
+        .group_by(Account.name, Account.type, AccountBalance.fund_code)
+    )
+    if start is not None:
+        stmt = stmt.where(AccountBalance.day >= start)
+    return [Movement(*row) for row in session.execute(stmt)]

@@ -45,7 +45,7 @@ class Posted:
 
 def post_entries(session: Session, drafts: Sequence[EntryDraft], *, user: str, now: datetime) -> list[Posted]:
     """Post `drafts` in order, all or nothing. Returns one Posted per draft."""
-    head = _lock_head(session)
+    head = lock_books(session)
     problems: list[str] = []
     for n, draft in enumerate(drafts, start=1):
         problems += check_entry(draft, _label(draft, n, len(drafts)))
@@ -104,7 +104,7 @@ def reverse_entry(session: Session, seq: int, *, on: date, reason: str, user: st
     """Post the correcting entry that cancels entry `seq`. An entry can be reversed once."""
     if not reason.strip():
         raise Refusal("a reversal needs a reason")
-    _lock_head(session)
+    lock_books(session)
     original = load_entry(session, seq)
     already = session.scalar(select(JournalEntry.seq).where(JournalEntry.reverses_seq == seq))
     if already is not None:
@@ -140,9 +140,13 @@ def draft_from_row(entry: JournalEntry, lines: list[Line]) -> EntryDraft:
     )
 
 
-def _lock_head(session: Session) -> LedgerHead:
-    # Every posting takes this row first, so appends to the chain (and the balance
-    # checks that precede spending) are serialized in one fixed order.
+def lock_books(session: Session) -> LedgerHead:
+    """Take the books' one write lock (the ledger head row) for the rest of the transaction.
+
+    Every posting takes it first, and so must every service that reads a balance and then
+    spends against it: with one lock taken in one order, two writers can never both see the
+    same money as available.
+    """
     stmt = select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
     return session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from registry_samples import SPARE_IDS, TODAY, example_lines
 
-from aidledger.disbursement.idcard import (
+from aidledger.idcard import (
     birth_date_from_id,
     check_character,
     id_number_problem,
