@@ -1,10 +1,12 @@
 """`aidledger demo`: a sample county's year, end to end, on a fresh SQLite database.
 
-The demo goes through the same services the commands use, as the users of a county
-would: an admin sets up users and places; a preparer books the year's allocations and
-an adjusting entry (and reverses a mistaken one); an approver closes January. It then
-writes what an auditor would take away: the beancount export, the trial balance and
-the verification result. Later capabilities (registry, cycles, reports) extend it.
+The demo goes through the same services the commands use, as the people of a county would:
+an admin sets up users and loads the province, city and county policies; a preparer imports
+the registry, books the year's allocations down the levels, buys services within the cap
+(one purchase over it is refused), runs the township reserves and corrects a mistaken
+entry; an approver closes January. It then writes what an auditor takes away: the
+beancount export, the trial balance, the fund and reserve status, every household's
+explained amounts, and the verification result.
 """
 
 from __future__ import annotations
@@ -13,27 +15,43 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 from . import db as dbmod
+from .budget import reserves
+from .budget.allocations import allocate
+from .budget.purchases import purchase_services
+from .budget.status import budget_status
+from .disbursement.explain import explain
+from .disbursement.registry_service import import_events, import_registry
+from .errors import Refusal
 from .ledger import service
 from .ledger.balances import trial_balance
 from .ledger.beancount_export import write_beancount
 from .ledger.entries import EntryDraft, Line
 from .ledger.verify import verify
+from .policy.store import load_policies
 from .users import add_user
 
-COUNTY = "230523"
+PROVINCE, CITY, COUNTY = "230000", "230500", "230523"
 YEAR = 2022
+TOWNSHIPS = ("230523100", "230523101", "230523102")
 ADMIN, PREPARER, APPROVER, AUDITOR = "admin", "li.ming", "wang.fang", "zhao.audit"
+DATA = resources.files("aidledger") / "demo_data"
 
-# 2022 allocations received by 宝清县 into each subsidy fund (yuan), by date.
+# (date, receiver, fund, amount, giver or None for money from outside, document)
 ALLOCATIONS = (
-    (date(2022, 1, 10), "central_subsidy", Decimal("6000000.00"), "黑财社〔2022〕1号 中央困难群众救助补助资金"),
-    (date(2022, 1, 10), "provincial_subsidy", Decimal("1500000.00"), "黑财社〔2022〕2号 省级困难群众救助补助资金"),
-    (date(2022, 2, 15), "city_subsidy", Decimal("400000.00"), "双财社〔2022〕5号 市级配套"),
-    (date(2022, 3, 1), "county_subsidy", Decimal("350000.00"), "宝财社〔2022〕3号 县级配套"),
-    (date(2022, 3, 1), "working_funds", Decimal("80000.00"), "宝财社〔2022〕4号 工作经费"),
+    (date(2022, 1, 5), PROVINCE, "central_subsidy", "9000000.00", None, "财社〔2022〕1号 中央困难群众救助补助资金"),
+    (date(2022, 1, 5), PROVINCE, "provincial_subsidy", "3000000.00", None, "黑财社〔2022〕1号 省级补助资金"),
+    (date(2022, 1, 8), CITY, "central_subsidy", "7000000.00", PROVINCE, "黑财社〔2022〕2号"),
+    (date(2022, 1, 8), CITY, "provincial_subsidy", "2000000.00", PROVINCE, "黑财社〔2022〕3号"),
+    (date(2022, 1, 10), COUNTY, "central_subsidy", "6000000.00", CITY, "双财社〔2022〕1号"),
+    (date(2022, 1, 10), COUNTY, "provincial_subsidy", "1500000.00", CITY, "双财社〔2022〕2号"),
+    (date(2022, 2, 15), CITY, "city_subsidy", "500000.00", None, "双财社〔2022〕5号 市级配套"),
+    (date(2022, 2, 15), COUNTY, "city_subsidy", "400000.00", CITY, "双财社〔2022〕6号"),
+    (date(2022, 3, 1), COUNTY, "county_subsidy", "350000.00", None, "宝财社〔2022〕3号 县级配套"),
+    (date(2022, 3, 1), COUNTY, "working_funds", "80000.00", None, "宝财社〔2022〕4号 工作经费"),
 )
 
 
@@ -45,82 +63,176 @@ class DemoResult:
     log: list[str] = field(default_factory=list)
 
 
+class Demo:
+    """One run of the demo: a database, a clock and a log."""
+
+    def __init__(self, out_dir: Path, now: datetime):
+        self.now = now
+        self.result = DemoResult(out_dir, out_dir / "aidledger.db")
+        self.database = dbmod.Database(f"sqlite:///{self.result.database}")
+
+    def log(self, line: str) -> None:
+        self.result.log.append(line)
+
+    def write(self):
+        return self.database.write()
+
+    def refused(self, what: str, action) -> None:
+        """Run an action that the rules must refuse, and log the refusal."""
+        try:
+            with self.write() as s:
+                action(s)
+        except Refusal as refusal:
+            self.log(f"refused as it should be — {what}: {refusal.problems[0]}")
+            return
+        raise RuntimeError(f"the demo expected a refusal: {what}")
+
+
 def run_demo(out_dir: Path, now: datetime | None = None) -> DemoResult:
-    now = now or datetime.now(timezone.utc)
     out_dir.mkdir(parents=True, exist_ok=True)
-    db_path = out_dir / "aidledger.db"
     for stale in out_dir.glob("aidledger.db*"):
         stale.unlink()
-    result = DemoResult(out_dir, db_path)
-    database = dbmod.Database(f"sqlite:///{db_path}")
+    demo = Demo(out_dir, now or datetime.now(timezone.utc))
     try:
-        dbmod.upgrade(database)
-        _set_up(database, now, result)
-        _book_the_year(database, now, result)
-        _write_outputs(database, result)
+        dbmod.upgrade(demo.database)
+        for step in (set_up, load_registry, allocate_funds, buy_services, run_reserves, correct_an_entry):
+            step(demo)
+        write_outputs(demo)
     finally:
-        database.dispose()
-    (out_dir / "demo.log").write_text("\n".join(result.log) + "\n", encoding="utf-8")
-    result.files.append(out_dir / "demo.log")
-    return result
+        demo.database.dispose()
+    (out_dir / "demo.log").write_text("\n".join(demo.result.log) + "\n", encoding="utf-8")
+    demo.result.files.append(out_dir / "demo.log")
+    return demo.result
 
 
-def _set_up(database: dbmod.Database, now: datetime, result: DemoResult) -> None:
-    with database.write() as s:
-        add_user(s, ADMIN, "admin", acting=None, now=now)
+def set_up(demo: Demo) -> None:
+    with demo.write() as s:
+        add_user(s, ADMIN, "admin", acting=None, now=demo.now)
         for name, role in ((PREPARER, "preparer"), (APPROVER, "approver"), (AUDITOR, "auditor")):
-            add_user(s, name, role, acting=ADMIN, now=now)
-        service.add_jurisdiction(s, "230000", "黑龙江省", "province", None, user=ADMIN, now=now)
-        service.add_jurisdiction(s, "230500", "双鸭山市", "city", "230000", user=ADMIN, now=now)
-        service.add_jurisdiction(s, COUNTY, "宝清县", "county", "230500", user=ADMIN, now=now)
-    result.log.append("users admin, li.ming (preparer), wang.fang (approver), zhao.audit (auditor)")
-    result.log.append("jurisdictions 230000 黑龙江省 > 230500 双鸭山市 > 230523 宝清县, each with its chart")
+            add_user(s, name, role, acting=ADMIN, now=demo.now)
+        files = [((DATA / name).read_text(encoding="utf-8"), name) for name in
+                 ("230000-heilongjiang.toml", "230500-shuangyashan.toml", "230523-baoqing.toml")]
+        loaded = load_policies(s, files, user=ADMIN, now=demo.now)
+    demo.log("users admin, li.ming (preparer), wang.fang (approver), zhao.audit (auditor)")
+    demo.log("policies loaded: " + ", ".join(f"{o.code} {o.name} v{o.version}" for o in loaded))
 
 
-def _book_the_year(database: dbmod.Database, now: datetime, result: DemoResult) -> None:
-    with database.write() as s:
-        for day, fund, amount, reference in ALLOCATIONS:
-            draft = EntryDraft(
-                date=day, jurisdiction=COUNTY, description=f"收到{reference.split(' ', 1)[1]}",
-                reference=reference.split(" ", 1)[0], idempotency_key=f"demo-alloc-{fund}-{YEAR}",
-                kind="allocation",
-                lines=(Line("Assets:Treasury", fund, debit=amount), Line("Income:Allocations", fund, credit=amount)),
-            )
-            posted = service.post_manual(s, draft, user=PREPARER, now=now)
-            result.log.append(f"entry {posted.seq}: {day} received {amount} into {fund}")
+def load_registry(demo: Demo) -> None:
+    today = demo.now.date()
+    with demo.write() as s, resources.as_file(DATA) as folder:
+        outcome = import_registry(s, str(folder / "households.csv"), str(folder / "members.csv"),
+                                  user=PREPARER, now=demo.now, today=today, dry_run=False)
+        events = import_events(s, str(folder / "events.csv"), user=PREPARER, now=demo.now, today=today,
+                               dry_run=False)
+    demo.log(f"registry imported: {outcome.households} households, {outcome.members} members, "
+             f"{events.events} event(s)")
+
+
+def allocate_funds(demo: Demo) -> None:
+    with demo.write() as s:
+        for day, receiver, fund, amount, giver, document in ALLOCATIONS:
+            posted = allocate(s, receiver, fund, Decimal(amount), day, from_code=giver,
+                              reference=document.split(" ")[0], user=PREPARER, now=demo.now)
+            source = f"from {giver}" if giver else "from outside"
+            demo.log(f"entry {posted[-1].seq}: {day} {receiver} received {amount} {fund} {source}")
+
+
+def buy_services(demo: Demo) -> None:
+    with demo.write() as s:
+        posted = purchase_services(s, COUNTY, Decimal("100000.00"), date(2022, 4, 1),
+                                   vendor="宝清县社会工作服务中心", reference="宝民购〔2022〕1号",
+                                   user=PREPARER, now=demo.now)
+    demo.log(f"entry {posted.seq}: purchased services 100000.00 from 宝清县社会工作服务中心")
+    demo.refused("a second purchase that would pass the 2% cap", lambda s: purchase_services(
+        s, COUNTY, Decimal("90000.00"), date(2022, 6, 1), vendor="某养老服务公司", reference="宝民购〔2022〕2号",
+        user=PREPARER, now=demo.now))
+
+
+def run_reserves(demo: Demo) -> None:
+    with demo.write() as s:
+        for township in TOWNSHIPS:
+            reserves.advance(s, township, Decimal("30000.00"), date(2022, 3, 2), user=PREPARER, now=demo.now)
+        cases = [
+            reserves.pay(s, TOWNSHIPS[0], "230523198405060011", "韩立军", Decimal("680.00"), date(2022, 3, 10),
+                         "住房失火, 先行救助", user=PREPARER, now=demo.now),
+            reserves.pay(s, TOWNSHIPS[0], "230523199001010039", "孟凡英", Decimal("500.00"), date(2022, 4, 2),
+                         "突发重病", user=PREPARER, now=demo.now),
+            reserves.pay(s, TOWNSHIPS[1], "230523197312120017", "曲国栋", Decimal("450.00"), date(2022, 5, 6),
+                         "交通事故", user=PREPARER, now=demo.now),
+        ]
+        reserves.document(s, cases[0], date(2022, 3, 25), user=PREPARER, now=demo.now)
+        reserves.document(s, cases[1], date(2022, 5, 20), user=PREPARER, now=demo.now)  # late
+        seq, amount, count = reserves.replenish(s, TOWNSHIPS[0], date(2022, 6, 1), user=PREPARER, now=demo.now)
+    demo.log(f"reserves: 30000.00 advanced to each of {len(TOWNSHIPS)} townships; emergency cases {cases}; "
+             f"case {cases[1]} documented late; case {cases[2]} left undocumented (overdue)")
+    demo.log(f"entry {seq}: {TOWNSHIPS[0]} replenished {amount:.2f} for {count} documented case(s)")
+    demo.refused("an emergency payment above 1.0 × the urban standard", lambda s: reserves.pay(
+        s, TOWNSHIPS[2], "230523198405060011", "韩立军", Decimal("681.00"), date(2022, 6, 2), "超过上限",
+        user=PREPARER, now=demo.now))
+
+
+def correct_an_entry(demo: Demo) -> None:
+    with demo.write() as s:
         wrong = service.post_manual(s, EntryDraft(
             date=date(2022, 1, 20), jurisdiction=COUNTY, description="支付工作经费(误记入中央资金)",
             reference="宝民〔2022〕7号", lines=(
                 Line("Expenses:Administration", "central_subsidy", debit=Decimal("12000.00")),
-                Line("Assets:Treasury", "central_subsidy", credit=Decimal("12000.00")))), user=PREPARER, now=now)
+                Line("Assets:Treasury", "central_subsidy", credit=Decimal("12000.00")))), user=PREPARER, now=demo.now)
         reversal = service.reverse(s, wrong.seq, on=date(2022, 1, 25), reason="资金来源记错，应列工作经费",
-                                   user=PREPARER, now=now)
-        result.log.append(f"entry {wrong.seq}: an expense charged to the wrong fund; reversed by entry {reversal.seq}")
-    with database.write() as s:
-        service.close_month(s, COUNTY, "2022-01", user=APPROVER, now=now)
-        result.log.append("January 2022 closed by wang.fang")
+                                   user=PREPARER, now=demo.now)
+    with demo.write() as s:
+        service.close_month(s, COUNTY, "2022-01", user=APPROVER, now=demo.now)
         fixed = service.post_manual(s, EntryDraft(
             date=date(2022, 3, 5), jurisdiction=COUNTY, description="支付工作经费(更正)",
             reference="宝民〔2022〕7号", lines=(
                 Line("Expenses:Administration", "working_funds", debit=Decimal("12000.00")),
-                Line("Assets:Treasury", "working_funds", credit=Decimal("12000.00")))), user=PREPARER, now=now)
-        result.log.append(f"entry {fixed.seq}: the expense booked again against working funds")
+                Line("Assets:Treasury", "working_funds", credit=Decimal("12000.00")))), user=PREPARER, now=demo.now)
+    demo.log(f"entry {wrong.seq}: an expense charged to the wrong fund; reversed by entry {reversal.seq}; "
+             f"January closed by {APPROVER}; entry {fixed.seq} books it against working funds")
 
 
-def _write_outputs(database: dbmod.Database, result: DemoResult) -> None:
-    out = result.out_dir
-    with database.read() as s:
+def _dump(path: Path, data) -> Path:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=_plain) + "\n", encoding="utf-8")
+    return path
+
+
+def _plain(value):
+    return f"{value:.2f}" if isinstance(value, Decimal) else value.isoformat()
+
+
+def write_outputs(demo: Demo) -> None:
+    out, files = demo.result.out_dir, demo.result.files
+    year_end = date(YEAR, 12, 31)
+    with demo.database.read() as s:
         report = verify(s)
-        tb = trial_balance(s, COUNTY, date(YEAR, 12, 31))
+        tb = trial_balance(s, COUNTY, year_end)
         with open(out / "ledger.beancount", "w", encoding="utf-8") as handle:
             write_beancount(s, handle)
+        status = budget_status(s, COUNTY, YEAR)
+        townships = reserves.status(s, COUNTY, year_end)
+        explained = {month: {h: explain(s, h, month) for h in (f"H{n:03d}" for n in range(1, 12))}
+                     for month in ("2021-12", "2022-01", "2022-02", "2022-03")}
     if not report.ok:
         raise RuntimeError("demo books failed verification: " + "; ".join(report.problems))
-    result.log.append(f"ledger verify: ok, {report.entries} entries, head {report.head_hash}")
-    (out / "trial-balance.json").write_text(json.dumps({
-        "jurisdiction": tb.jurisdiction, "as_of": tb.as_of.isoformat(),
-        "rows": [{"account": r.account, "fund": r.fund, "debit": f"{r.debit:.2f}", "credit": f"{r.credit:.2f}"}
-                 for r in tb.rows],
-        "total_debit": f"{tb.total_debit:.2f}", "total_credit": f"{tb.total_credit:.2f}",
-    }, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    result.files += [result.database, out / "ledger.beancount", out / "trial-balance.json"]
+    demo.log(f"ledger verify: ok, {report.entries} entries, head {report.head_hash}")
+    files += [demo.result.database, out / "ledger.beancount"]
+    files.append(_dump(out / "trial-balance.json", {
+        "jurisdiction": tb.jurisdiction, "as_of": tb.as_of,
+        "rows": [{"account": r.account, "fund": r.fund, "debit": r.debit, "credit": r.credit} for r in tb.rows],
+        "total_debit": tb.total_debit, "total_credit": tb.total_credit}))
+    cap = status.cap
+    files.append(_dump(out / "budget-status.json", {
+        "jurisdiction": COUNTY, "year": YEAR,
+        "funds": [{"fund": f.fund, "opening": f.opening, "received": f.received, "spent": f.spent,
+                   "committed": f.committed, "available": f.available} for f in status.funds],
+        "purchased_services": {"base_kind": cap.base_kind, "base": cap.base, "rate": str(cap.rate), "cap": cap.cap,
+                               "used": cap.used, "headroom": cap.headroom}}))
+    files.append(_dump(out / "reserve-status.json", {
+        "jurisdiction": COUNTY, "as_of": year_end,
+        "townships": [{"township": t.township, "advanced": t.advanced, "paid": t.paid, "replenished": t.replenished,
+                       "balance": t.balance, "undocumented": t.undocumented, "overdue": t.overdue}
+                      for t in townships]}))
+    files.append(_dump(out / "explained-amounts.json", {
+        month: {h: {"amount": b.amount, "components": [c.as_dict() for c in b.components]}
+                for h, b in households.items() if b.paid}
+        for month, households in explained.items()}))

@@ -11,11 +11,11 @@ from aidledger.models import metadata
 
 ADMIN, PREPARER, APPROVER, AUDITOR = "admin", "li.ming", "wang.fang", "zhao.audit"
 
-# The spec's worked county. CI clones the project with shared/ beside it; the policy tests
-# keep a checked copy of the policy files in tests/policy/examples.
+# The spec's worked county. CI clones the project with shared/ beside it; the demo ships a
+# copy of its policy files (tests/policy/test_policy_examples.py checks they are the same).
 SPEC = Path(__file__).resolve().parent.parent.parent / "shared" / "spec"
 EXAMPLES = SPEC / "examples"
-EXAMPLE_POLICIES = sorted((Path(__file__).resolve().parent / "policy" / "examples").glob("*.toml"))
+EXAMPLE_POLICIES = sorted((Path(__file__).resolve().parent.parent / "aidledger" / "demo_data").glob("*.toml"))
 
 
 def snapshot(url: str) -> dict[str, list[tuple]]:

@@ -8,17 +8,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from support import SPEC
 from policy_samples import CHAIN_FILES, EXAMPLES, example_county, example_documents
 
 from aidledger.policy import AddonRule, ExitStep, MissingParameter
 
-SPEC_EXAMPLES = Path("/work/shared/spec/examples/policies")
+SPEC_EXAMPLES = SPEC / "examples" / "policies"
 DEC_2021, JAN_2022 = date(2021, 12, 1), date(2022, 1, 1)
 
 
-@pytest.mark.skipif(not SPEC_EXAMPLES.exists(), reason="the spec is not next to this checkout")
 @pytest.mark.parametrize("name", CHAIN_FILES)
-def test_fixtures_are_the_spec_examples(name):
+def test_demo_data_are_the_spec_examples(name):
     assert (EXAMPLES / name).read_bytes() == (SPEC_EXAMPLES / name).read_bytes()
 
 
