@@ -104,10 +104,10 @@ def cli(ctx: click.Context, url: str, user: str | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import budget, db, demo, explain, jurisdiction, ledger, policy, registry, reserve, user
+    from .commands import budget, cycle, db, demo, explain, jurisdiction, ledger, policy, registry, reserve, user
 
     for group in (db.group, user.group, jurisdiction.group, policy.group, registry.group, budget.group,
-                  reserve.group, ledger.group):
+                  reserve.group, cycle.group, ledger.group):
         cli.add_command(group)
     cli.add_command(explain.command)
     cli.add_command(demo.command)

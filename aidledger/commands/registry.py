@@ -105,6 +105,25 @@ def show(app, household_id: str, day, as_json: bool) -> None:
                          [(e["date"], e["kind"], e["value"] or "", e["id_number"] or "") for e in h["events"]]))
 
 
+@group.command("account")
+@click.argument("household_id")
+@click.option("--account", required=True, help="The corrected receiving account (10–30 digits).")
+@click.option("--date", "day", type=DATE, required=True, help="The day it applies from.")
+@pass_app
+def account(app, household_id: str, account: str, day) -> None:
+    """Record a corrected bank account for a household from a day on (preparer).
+
+    Bank returns (退票) of earlier cycles are paid again to the new account by the next cycle.
+
+    \b
+    Example:
+      aidledger --user li.ming registry account H002 --account 6217000010000009999 --date 2022-01-15
+    """
+    with app.database().write() as session:
+        service.correct_bank_account(session, household_id, account, day, user=app.user, now=app.now())
+    click.echo(f"household {household_id}: account corrected from {day}")
+
+
 @group.command("review")
 @click.argument("household_id")
 @click.option("--date", "day", type=DATE, required=True, help="The day the review (核查) was completed.")

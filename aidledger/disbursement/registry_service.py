@@ -17,8 +17,8 @@ from ..masking import mask
 from ..users import require_role
 from . import registry_store
 from .registry_state import HouseholdState
-from .registry_store import ImportOutcome, StoredHousehold, load_household
-from .registry_tables import EventRow, HouseholdRow, ReviewRow
+from .registry_store import ImportOutcome, StoredHousehold, count_households, load_household  # noqa: F401
+from .registry_tables import EventRow, HouseholdRow, RegistryImport, ReviewRow
 
 
 def import_registry(session: Session, households_path: str, members_path: str, *, user, now, today, dry_run,
@@ -31,6 +31,29 @@ def import_registry(session: Session, households_path: str, members_path: str, *
 def import_events(session: Session, path: str, *, user, now, today, dry_run) -> ImportOutcome:
     require_role(session, user, "preparer", action="record registry events")
     return registry_store.import_events(session, path, user=user, now=now, today=today, dry_run=dry_run)
+
+
+def correct_bank_account(session: Session, household_id: str, account: str, on: date, *, user,
+                         now: datetime) -> None:
+    """Record a corrected receiving account from a day on (e.g. after a bank return), as a dated event."""
+    require_role(session, user, "preparer", action="correct bank accounts")
+    stored = load_household(session, household_id)
+    problems = []
+    if not (account.isdigit() and 10 <= len(account) <= 30):
+        problems.append(f"bank account {account!r} must be 10–30 digits")
+    if on < stored.household.approved_on:
+        problems.append(f"date {on} is before the household's approval on {stored.household.approved_on}")
+    if problems:
+        raise Refusal(problems)
+    if stored.on(on).household.bank_account == account:
+        raise Refusal(f"household {household_id} already has account {mask(account)} on {on}")
+    registry_import = RegistryImport(kind="command", sources="registry account", digest=f"account:{household_id}",
+                                     loaded_by=user, loaded_at=now)
+    session.add(registry_import)
+    session.flush()
+    session.add(EventRow(household_id=household_id, kind="bank_account", date=on, value=account, id_number=None,
+                         import_id=registry_import.id, source_line=0))
+    session.flush()
 
 
 def estimate_rows(*paths: str) -> int:

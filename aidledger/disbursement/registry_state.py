@@ -32,6 +32,8 @@ def state_as_of(household: Household, members: Iterable[Member], events: Iterabl
             household = replace(household, monthly_income=event.value)
         elif event.kind == "tier":
             household = replace(household, tier=event.value)
+        elif event.kind == "bank_account":  # recorded by `registry account`, not by events.csv
+            household = replace(household, bank_account=event.value)
         elif event.kind == "terminate":
             terminated_on = terminated_on or event.date
         elif event.id_number in people:

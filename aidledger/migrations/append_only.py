@@ -37,3 +37,63 @@ def drop_append_only_trigger(table: str) -> None:
     else:
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+
+
+def add_draft_only_trigger(table: str) -> None:
+    """Rows of `table` belong to a cycle (cycle_id): never updated, deleted only while the cycle is a draft."""
+    message = f"{table} of a cycle that is no longer a draft cannot change"
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            f"CREATE OR REPLACE FUNCTION {table}_draft_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF TG_OP = 'UPDATE' OR (SELECT status FROM cycles WHERE id = OLD.cycle_id) <> 'draft' THEN "
+            f"RAISE EXCEPTION '{message}'; END IF; RETURN OLD; END $$"
+        )
+        op.execute(f"CREATE TRIGGER {table}_draft_only BEFORE UPDATE OR DELETE ON {table} "
+                   f"FOR EACH ROW EXECUTE FUNCTION {table}_draft_only()")
+    else:
+        op.execute(f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+                   f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        op.execute(f"CREATE TRIGGER {table}_draft_delete BEFORE DELETE ON {table} "
+                   f"WHEN (SELECT status FROM cycles WHERE id = OLD.cycle_id) <> 'draft' "
+                   f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+
+
+def drop_draft_only_trigger(table: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_draft_only ON {table}")
+        op.execute(f"DROP FUNCTION IF EXISTS {table}_draft_only()")
+    else:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_draft_delete")
+
+
+def add_cycle_guard() -> None:
+    """A cycle row is never deleted, and once past draft only its status may change."""
+    message = "a cycle past draft changes only its status; cycles are never deleted"
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE OR REPLACE FUNCTION cycles_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF TG_OP = 'DELETE' OR (OLD.status <> 'draft' AND (NEW.count, NEW.total_fen, NEW.inputs, "
+            "NEW.jurisdiction_code, NEW.month) IS DISTINCT FROM (OLD.count, OLD.total_fen, OLD.inputs, "
+            f"OLD.jurisdiction_code, OLD.month)) THEN RAISE EXCEPTION '{message}'; END IF; "
+            "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$"
+        )
+        op.execute("CREATE TRIGGER cycles_guard BEFORE UPDATE OR DELETE ON cycles "
+                   "FOR EACH ROW EXECUTE FUNCTION cycles_guard()")
+    else:
+        op.execute(f"CREATE TRIGGER cycles_no_delete BEFORE DELETE ON cycles BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        op.execute(
+            "CREATE TRIGGER cycles_frozen BEFORE UPDATE ON cycles WHEN OLD.status <> 'draft' AND "
+            "(NEW.count IS NOT OLD.count OR NEW.total_fen IS NOT OLD.total_fen OR NEW.inputs IS NOT OLD.inputs "
+            "OR NEW.jurisdiction_code IS NOT OLD.jurisdiction_code OR NEW.month IS NOT OLD.month) "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        )
+
+
+def drop_cycle_guard() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS cycles_guard ON cycles")
+        op.execute("DROP FUNCTION IF EXISTS cycles_guard()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS cycles_no_delete")
+        op.execute("DROP TRIGGER IF EXISTS cycles_frozen")

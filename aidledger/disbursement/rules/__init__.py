@@ -5,7 +5,7 @@ it, so that a finance officer can answer a resident's "why this amount?".
 """
 
 from .components import Benefit, Component
-from .engine import compute_month, first_paid_month, walk_to
+from .engine import compute_month, first_paid_month, walk, walk_to
 from .gradual_exit import DibaoTrack
 
-__all__ = ["Benefit", "Component", "DibaoTrack", "compute_month", "first_paid_month", "walk_to"]
+__all__ = ["Benefit", "Component", "DibaoTrack", "compute_month", "first_paid_month", "walk", "walk_to"]

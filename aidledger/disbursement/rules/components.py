@@ -32,6 +32,13 @@ class Component:
     id_number: str | None = None  # the member it is for
     month: str | None = None  # the month it pays for, when not the cycle's own (arrears)
 
+    def __init__(self, kind: str, amount: Decimal, rule: str, parameter: str, name: str | None = None,
+                 id_number: str | None = None, month: str | None = None):
+        # Still frozen (no assignment afterwards), but filled with one dict update instead of the
+        # generated __init__'s seven object.__setattr__ calls: a month makes several per household.
+        self.__dict__.update(kind=kind, amount=amount, rule=rule, parameter=parameter, name=name,
+                             id_number=id_number, month=month)
+
     def as_dict(self) -> dict:
         data = {"kind": self.kind, "amount": f"{self.amount:.2f}", "rule": self.rule, "parameter": self.parameter}
         for key in ("name", "id_number", "month"):
@@ -52,6 +59,12 @@ class Benefit:
     components: tuple[Component, ...] = ()
     reason: str = ""  # why nothing is paid, or the household's 渐退 state
     notes: tuple[str, ...] = field(default=())
+
+    def __init__(self, household_id: str, program: str, month: str, amount: Decimal,
+                 components: tuple[Component, ...] = (), reason: str = "", notes: tuple[str, ...] = ()):
+        # Frozen; one dict update instead of seven object.__setattr__ calls (see Component).
+        self.__dict__.update(household_id=household_id, program=program, month=month, amount=amount,
+                             components=components, reason=reason, notes=notes)
 
     @property
     def paid(self) -> bool:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from ...policy import PolicySnapshot
 from ..registry_records import Member
 from ..registry_state import HouseholdState
-from .addons import member_addons
+from .addons import members_addons
 from .components import Component, fen
 
 
@@ -47,8 +47,4 @@ def base_component(snap: PolicySnapshot, state: HouseholdState, counted: tuple[M
 
 def addon_components(snap: PolicySnapshot, state: HouseholdState, counted: tuple[Member, ...]) -> list[Component]:
     dibao = snap.dibao
-    standard = dibao.standard(state.household.area)
-    found: list[Component] = []
-    for member in counted:
-        found += member_addons(dibao.addons, dibao.addon_stacking, member, state.day, standard)
-    return found
+    return members_addons(dibao.addons, dibao.addon_stacking, counted, state.day, dibao.standard(state.household.area))

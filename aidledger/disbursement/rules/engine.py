@@ -96,6 +96,26 @@ def _low_income(snap: PolicySnapshot, state: HouseholdState, counted) -> list[Co
     return single_person_components(snap, state, counted)
 
 
+def walk(
+    month: str,
+    approved_on: date,
+    snapshot_on: Callable[[date], PolicySnapshot],
+    state_on: Callable[[date], HouseholdState],
+    price_on: Callable[[str], PriceDeclaration | None] = lambda _m: None,
+) -> tuple[Benefit | None, DibaoTrack]:
+    """The benefit for `month` and the track after it, rebuilt month by month from approval.
+
+    Returns (None, the starting track) when `month` is before the month of approval.
+    """
+    track, benefit = DibaoTrack(), None
+    current = month_of(approved_on)
+    while current <= month:
+        day = first_day(current)
+        benefit, track = compute_month(snapshot_on(day), state_on(day), track, price_on(current))
+        current = next_month(current)
+    return benefit, track
+
+
 def walk_to(
     month: str,
     approved_on: date,
@@ -103,12 +123,9 @@ def walk_to(
     state_on: Callable[[date], HouseholdState],
     price_on: Callable[[str], PriceDeclaration | None] = lambda _m: None,
 ) -> Benefit:
-    """The benefit for `month`, rebuilding the 渐退 track from the month of approval."""
-    track = DibaoTrack()
-    current = month_of(approved_on)
-    while True:
-        day = first_day(current)
-        benefit, track = compute_month(snapshot_on(day), state_on(day), track, price_on(current))
-        if current >= month:
-            return benefit
-        current = next_month(current)
+    """The benefit for `month` (at or after the month of approval), with the 渐退 track rebuilt."""
+    benefit, _ = walk(month, approved_on, snapshot_on, state_on, price_on)
+    if benefit is None:
+        day = first_day(month)
+        benefit, _ = compute_month(snapshot_on(day), state_on(day), DibaoTrack(), price_on(month))
+    return benefit

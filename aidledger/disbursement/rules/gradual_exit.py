@@ -32,6 +32,10 @@ class DibaoTrack:
     exit_base: Decimal = ZERO
     amount: Decimal = ZERO
 
+    def __init__(self, status: str = NONE, exit_month: int = 0, exit_base: Decimal = ZERO, amount: Decimal = ZERO):
+        # Frozen; one dict update instead of four object.__setattr__ calls (one track per household-month).
+        self.__dict__.update(status=status, exit_month=exit_month, exit_base=exit_base, amount=amount)
+
 
 START = DibaoTrack()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ...policy import PolicySnapshot
 from ..registry_records import Member
 from ..registry_state import HouseholdState
@@ -17,18 +19,23 @@ def tekun_components(snap: PolicySnapshot, state: HouseholdState, counted: tuple
     basic_ratio = snap.tekun.basic_ratio(setting)
     care = snap.tekun.care(setting)
     care_base = snap.wages.amount(care.base)
+    # The same for every member: worked out once per household.
+    basic = fen(basic_ratio * standard)
+    basic_text = f" 基本生活标准: {basic_ratio} × 低保标准 {standard:.2f}"
+    basic_parameter = f"tekun.basic_ratio_{setting}, dibao.standard_{household.area}"
+    cares: dict[str | None, tuple[Decimal, str, str]] = {}
     found: list[Component] = []
     for member in counted:
-        found.append(Component(
-            "basic", fen(basic_ratio * standard),
-            f"{member.name} 基本生活标准: {basic_ratio} × 低保标准 {standard:.2f}",
-            f"tekun.basic_ratio_{setting}, dibao.standard_{household.area}", id_number=member.id_number,
-        ))
+        found.append(Component("basic", basic, member.name + basic_text, basic_parameter, id_number=member.id_number))
         level = member.care_level
-        ratio = care.ratio(level)
-        found.append(Component(
-            "care", fen(ratio * care_base),
-            f"{member.name} 照料护理标准({CARE_NAMES.get(level, level)}): {ratio} × {care.base} {care_base:.2f}",
-            f"tekun.care_{setting}.{level}, wages.{care.base}", id_number=member.id_number,
-        ))
+        by_level = cares.get(level)
+        if by_level is None:
+            ratio = care.ratio(level)
+            by_level = cares[level] = (
+                fen(ratio * care_base),
+                f" 照料护理标准({CARE_NAMES.get(level, level)}): {ratio} × {care.base} {care_base:.2f}",
+                f"tekun.care_{setting}.{level}, wages.{care.base}",
+            )
+        amount, text, parameter = by_level
+        found.append(Component("care", amount, member.name + text, parameter, id_number=member.id_number))
     return found

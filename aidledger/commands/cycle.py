@@ -1,0 +1,170 @@
+"""`aidledger cycle`: the monthly payment cycle of a county."""
+
+from __future__ import annotations
+
+import click
+
+from ..disbursement import cycle_actions as actions
+from ..disbursement.cycle_run import run_cycle
+from ..disbursement.registry_service import count_households
+from ..errors import Refusal
+from ..masking import mask
+from ..render import emit_json, progress, table
+from ..users import sees_personal_data
+from . import DATE, MONTH, pass_app, read_text
+from .explain import KIND_NAMES
+
+
+@click.group("cycle")
+def group() -> None:
+    """Monthly payment cycles: run, show, approve, export to the bank, book returns, cancel."""
+
+
+@group.command("run")
+@click.option("--jurisdiction", required=True, help="County code.")
+@click.option("--month", required=True, type=MONTH)
+@pass_app
+def run(app, jurisdiction, month) -> None:
+    """Compute every household paid in the month and store the draft cycle (preparer); prints the cycle id.
+
+    Running again while the cycle is a draft recomputes it in place of the old draft.
+
+    \b
+    Example:
+      aidledger --user li.ming cycle run --jurisdiction 230523 --month 2022-01
+    """
+    with app.database().write() as session:
+        with progress(count_households(session, jurisdiction), f"cycle {month}") as step:
+            outcome = run_cycle(session, jurisdiction, month, user=app.user, now=app.now(), progress=step)
+    click.echo(outcome.cycle_id)
+
+
+@group.command("show")
+@click.argument("cycle_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def show(app, cycle_id, as_json) -> None:
+    """Show a cycle: status, control totals per program and township, and every line.
+
+    \b
+    Example:
+      aidledger cycle show 1 --json
+    """
+    with app.database().read() as session:
+        view = actions.cycle_view(session, cycle_id)
+        full = as_json and sees_personal_data(session, app.user)
+    if not full:
+        for line in view["lines"]:
+            line["bank_account"] = mask(line["bank_account"])
+            line["head_id_number"] = mask(line["head_id_number"])
+            for c in line["components"]:
+                if "id_number" in c:
+                    c["id_number"] = mask(c["id_number"])
+    if as_json:
+        emit_json(view)
+        return
+    click.echo(f"发放批次 {view['cycle']}  {view['jurisdiction']}  {view['month']}  状态 {view['status']}  "
+               f"{view['count']}户  合计 {view['total']:.2f}")
+    click.echo(table(["项目 program", "户数", "金额"],
+                     [(k, v["count"], f"{v['total']:.2f}") for k, v in view["by_program"].items()], right=(1, 2)))
+    click.echo(table(["乡镇 township", "户数", "金额"],
+                     [(k, v["count"], f"{v['total']:.2f}") for k, v in view["by_township"].items()], right=(1, 2)))
+    click.echo(table(["户编号", "项目", "户主", "人数", "金额", "收款人", "账号", "构成"],
+                     [(ln["household_id"], ln["program"], ln["head_name"], ln["members"], f"{ln['amount']:.2f}",
+                       ln["payee_name"], ln["bank_account"],
+                       " + ".join(f"{KIND_NAMES.get(c['kind'], c['kind'])} {c['amount']}" for c in ln["components"]))
+                      for ln in view["lines"]], right=(3, 4)))
+
+
+@group.command("approve")
+@click.argument("cycle_id", type=int)
+@click.option("--date", "on", type=DATE, help="Posting date (default: today).")
+@pass_app
+def approve(app, cycle_id, on) -> None:
+    """Approve a draft cycle and post it (an approver other than the one who ran it); prints the entry id.
+
+    Refused when the funds cannot cover it, naming each fund's shortfall.
+
+    \b
+    Example:
+      aidledger --user wang.fang cycle approve 1 --date 2022-01-05
+    """
+    with app.database().write() as session:
+        seq = actions.approve(session, cycle_id, on or app.today(), user=app.user, now=app.now())
+    click.echo(seq)
+
+
+@group.command("cancel")
+@click.argument("cycle_id", type=int)
+@click.option("--reason", required=True)
+@click.option("--date", "on", type=DATE, help="Date of the reversing entry (default: today).")
+@pass_app
+def cancel(app, cycle_id, reason, on) -> None:
+    """Cancel a cycle before export (approver); an approved cycle's posting is reversed.
+
+    \b
+    Example:
+      aidledger --user wang.fang cycle cancel 1 --reason "收入核算有误, 重新计算"
+    """
+    with app.database().write() as session:
+        reversal = actions.cancel(session, cycle_id, reason, on or app.today(), user=app.user, now=app.now())
+    click.echo(f"cycle {cycle_id} cancelled" + (f"; entry {reversal} reverses its posting" if reversal else ""))
+
+
+@group.command("export-bank")
+@click.argument("cycle_id", type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--date", "on", type=DATE, help="Posting date (default: today).")
+@pass_app
+def export_bank(app, cycle_id, out, on) -> None:
+    """Write the paying bank's CSV (序号, 户编号, 收款人, 账号, 金额, 用途 + a control row) and post the transfer.
+
+    \b
+    Example:
+      aidledger --user li.ming cycle export-bank 1 --out 2022-01-bank.csv
+    """
+    with app.database().write() as session:
+        text, count, total = actions.export_bank(session, cycle_id, on or app.today(), user=app.user, now=app.now())
+        try:
+            with open(out, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise Refusal(f"{out}: cannot be written: {exc.strerror or exc}") from None
+    click.echo(f"{count} payments, total {total:.2f}, written to {out}")
+
+
+@group.command("returns")
+@click.argument("cycle_id", type=int)
+@click.option("--file", "path", required=True, type=click.Path(dir_okay=False))
+@click.option("--date", "on", type=DATE, help="Date the bank reported (default: today).")
+@pass_app
+def returns(app, cycle_id, path, on) -> None:
+    """Book the bank's returns (账号, 金额, 原因) and settle the cycle (preparer); an empty list settles it all.
+
+    A return that matches no line of the cycle, or a different amount, is refused line by line.
+
+    \b
+    Example:
+      aidledger --user li.ming cycle returns 1 --file 2022-01-returns.csv
+    """
+    with app.database().write() as session:
+        count, amount = actions.book_returns(session, cycle_id, read_text(path), path, on or app.today(),
+                                             user=app.user, now=app.now())
+    click.echo(f"cycle {cycle_id} settled; {count} payment(s) returned, {amount:.2f} held for re-issue")
+
+
+@group.command("cancel-return")
+@click.argument("return_id", type=int)
+@click.option("--reason", required=True)
+@click.option("--date", "on", type=DATE, help="Posting date (default: today).")
+@pass_app
+def cancel_return(app, return_id, reason, on) -> None:
+    """Send a returned payment back to its fund instead of re-issuing it (approver).
+
+    \b
+    Example:
+      aidledger --user wang.fang cycle cancel-return 3 --reason "户主已迁出本县"
+    """
+    with app.database().write() as session:
+        seq = actions.cancel_return(session, return_id, reason, on or app.today(), user=app.user, now=app.now())
+    click.echo(seq)

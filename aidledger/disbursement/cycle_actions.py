@@ -1,0 +1,311 @@
+"""A cycle after its run: approve (maker-checker), export to the bank, book the returns, cancel.
+
+The books, per cycle (all in the county's journal, per fund):
+  approve   Dr Expenses:<Program>:<Area>        Cr Liabilities:Payable:Beneficiaries
+            (a re-issued return: Dr Liabilities:ReturnedPayments instead of an expense)
+  export    Dr Liabilities:Payable:Beneficiaries  Cr Liabilities:BankClearing
+  returns   Dr Liabilities:BankClearing          Cr Assets:Treasury (paid)
+                                                 Cr Liabilities:ReturnedPayments (returned)
+  cancel a return back to the fund:  Dr Liabilities:ReturnedPayments  Cr the line's expense account
+The lines of the cycle are the sub-ledger of these control accounts; `ledger verify` checks
+that they agree (cycle_checks.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..budget.figures import available_on
+from ..budget.rules import charge_in_order
+from ..errors import Refusal
+from ..ledger.balances import movements
+from ..ledger.entries import EntryDraft, Line
+from ..ledger.posting import load_entry, lock_books, post_entry, reverse_entry
+from ..policy.store import effective_policy
+from ..users import require_role
+from .bank_file import PaymentRow, ReturnRow, parse_returns, payment_file
+from .cycle_tables import (
+    BankReturn,
+    Cycle,
+    CycleLine,
+    CycleReissue,
+    CycleTransition,
+    ReturnResolution,
+)
+
+PAYABLE, CLEARING, RETURNED = ("Liabilities:Payable:Beneficiaries", "Liabilities:BankClearing",
+                               "Liabilities:ReturnedPayments")
+ZERO = Decimal("0.00")
+
+
+_PROGRAM_ACCOUNTS = {"dibao": "Dibao", "tekun": "Tekun", "low_income": "LowIncome"}
+
+
+def expense_account(program: str, area: str) -> str:
+    """The expense account (with its 政府收支分类 code in the chart) of a program and area."""
+    return f"Expenses:{_PROGRAM_ACCOUNTS[program]}:{area.capitalize()}"
+
+
+def _cycle(session: Session, cycle_id: int, *expected: str) -> Cycle:
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise Refusal(f"cycle {cycle_id} does not exist")
+    if expected and cycle.status not in expected:
+        raise Refusal(f"cycle {cycle_id} ({cycle.jurisdiction_code} {cycle.month}) is {cycle.status}; "
+                      f"this needs it {' or '.join(expected)}")
+    return cycle
+
+
+def _transition(session, cycle: Cycle, status: str, on: date, entry_seq, reason: str, user, now) -> None:
+    cycle.status = status
+    session.add(CycleTransition(cycle_id=cycle.id, status=status, on=on, entry_seq=entry_seq, reason=reason,
+                                user_name=user, at=now))
+    session.flush()
+
+
+def _transition_entry(session: Session, cycle_id: int, status: str) -> int | None:
+    return session.scalar(select(CycleTransition.entry_seq).where(
+        CycleTransition.cycle_id == cycle_id, CycleTransition.status == status).order_by(CycleTransition.id.desc()))
+
+
+def _fund_split(session: Session, seq: int, account: str, side: str) -> list[tuple[str, Decimal]]:
+    parts: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for line in load_entry(session, seq).lines:
+        if line.account == account:
+            parts[line.fund] += line.credit if side == "credit" else line.debit
+    return sorted(parts.items())
+
+
+def _reissued(session: Session, cycle_id: int) -> list[BankReturn]:
+    return list(session.scalars(select(BankReturn).join(CycleReissue, CycleReissue.return_id == BankReturn.id)
+                                .where(CycleReissue.cycle_id == cycle_id).order_by(BankReturn.id)))
+
+
+def _returned_by_fund(session: Session, county: str, on: date) -> dict[str, Decimal]:
+    return {m.fund: m.credit - m.debit for m in movements(session, county, None, on) if m.account == RETURNED}
+
+
+def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> int:
+    """Approve a draft (by an approver who did not run it) and post it; returns the entry id."""
+    approver = require_role(session, user, "approver", action="approve payment cycles")
+    lock_books(session)
+    cycle = _cycle(session, cycle_id, "draft")
+    if cycle.run_by == approver.name:
+        raise Refusal(f"maker-checker: {approver.name} ran cycle {cycle_id}; another approver must approve it")
+    county = cycle.jurisdiction_code
+    order = effective_policy(session, county).on(on).budget.funding_order
+    reissued = _reissued(session, cycle_id)
+    reissued_total = sum((r.amount for r in reissued), ZERO)
+    groups = session.execute(
+        select(CycleLine.program, CycleLine.area, func.sum(CycleLine.amount)).where(CycleLine.cycle_id == cycle_id)
+        .group_by(CycleLine.program, CycleLine.area).order_by(CycleLine.program, CycleLine.area)).all()
+    reissued_by_group: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for r in reissued:
+        line = session.get(CycleLine, (cycle_id, r.household_id))
+        reissued_by_group[(line.program, line.area)] += r.amount
+    available = available_on(session, county, on)
+    lines: list[Line] = []
+    problems: list[str] = []
+    for program, area, amount in groups:
+        new_money = amount - reissued_by_group[(program, area)]
+        if new_money <= 0:
+            continue
+        charges, shortfall = charge_in_order(new_money, available, order,
+                                             f"cycle {cycle_id} {program} {area}")
+        problems += shortfall
+        for fund, part in charges:
+            available[fund] -= part
+            lines.append(Line(expense_account(program, area), fund, debit=part))
+            lines.append(Line(PAYABLE, fund, credit=part))
+    if reissued_total > 0:
+        held = _returned_by_fund(session, county, on)
+        charges, shortfall = charge_in_order(reissued_total, held, order + tuple(f for f in held if f not in order),
+                                             f"cycle {cycle_id} re-issued returns")
+        problems += shortfall
+        for fund, part in charges:
+            lines.append(Line(RETURNED, fund, debit=part))
+            lines.append(Line(PAYABLE, fund, credit=part))
+    if problems:
+        raise Refusal(problems)
+    if not lines:
+        raise Refusal(f"cycle {cycle_id} pays nothing; cancel it instead")
+    posted = post_entry(session, EntryDraft(
+        date=on, jurisdiction=county, kind="cycle_approval", reference=f"cycle {cycle_id}",
+        idempotency_key=f"cycle-{cycle_id}-approval", fund_transfer=False,
+        description=f"{cycle.month} 救助金发放 (第{cycle_id}号发放批次, {cycle.count}户)", lines=tuple(lines)),
+        user=approver.name, now=now)
+    for r in reissued:
+        session.add(ReturnResolution(return_id=r.id, kind="reissued", cycle_id=cycle_id, entry_seq=posted.seq,
+                                     on=on, reason=f"re-issued in cycle {cycle_id}", user_name=approver.name, at=now))
+    _transition(session, cycle, "approved", on, posted.seq, "", approver.name, now)
+    return posted.seq
+
+
+def cancel(session: Session, cycle_id: int, reason: str, on: date, *, user: str | None, now: datetime) -> int | None:
+    """Cancel a cycle before export (approver); an approved one's posting is reversed."""
+    approver = require_role(session, user, "approver", action="cancel payment cycles")
+    lock_books(session)
+    cycle = _cycle(session, cycle_id, "draft", "approved")
+    if not reason.strip():
+        raise Refusal("a cancellation needs a reason")
+    reversal = None
+    if cycle.status == "approved":
+        if _reissued(session, cycle_id):
+            raise Refusal(f"cycle {cycle_id} re-issues bank returns; settle it and cancel those payments instead")
+        approval = _transition_entry(session, cycle_id, "approved")
+        reversal = reverse_entry(session, approval, on=on, reason=f"撤销发放批次 {cycle_id}: {reason}",
+                                 user=approver.name, now=now).seq
+    _transition(session, cycle, "cancelled", on, reversal, reason.strip(), approver.name, now)
+    return reversal
+
+
+def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> tuple[str, int, Decimal]:
+    """Move the payable to bank clearing and return the bank file's text, count and total."""
+    require_role(session, user, "preparer", "approver", action="export bank files")
+    lock_books(session)
+    cycle = _cycle(session, cycle_id, "approved")
+    rows = session.execute(
+        select(CycleLine.household_id, CycleLine.payee_name, CycleLine.bank_account, CycleLine.amount,
+               CycleLine.program).where(CycleLine.cycle_id == cycle_id)
+        .order_by(CycleLine.township, CycleLine.household_id))
+    text, count, total = payment_file((PaymentRow(*row) for row in rows), cycle.month)
+    if (count, total) != (cycle.count, cycle.total):
+        raise Refusal(f"cycle {cycle_id}: the bank file's control totals {count} / {total:.2f} differ from the "
+                      f"cycle's {cycle.count} / {cycle.total:.2f}")
+    split = _fund_split(session, _transition_entry(session, cycle_id, "approved"), PAYABLE, "credit")
+    lines = [Line(PAYABLE, fund, debit=part) for fund, part in split]
+    lines += [Line(CLEARING, fund, credit=part) for fund, part in split]
+    posted = post_entry(session, EntryDraft(
+        date=on, jurisdiction=cycle.jurisdiction_code, kind="cycle_export", reference=f"cycle {cycle_id}",
+        idempotency_key=f"cycle-{cycle_id}-export",
+        description=f"{cycle.month} 救助金提交银行代发 ({count}户)", lines=tuple(lines)), user=user, now=now)
+    _transition(session, cycle, "exported", on, posted.seq, "", user, now)
+    return text, count, total
+
+
+def book_returns(session: Session, cycle_id: int, text: str, source: str, on: date, *, user: str | None,
+                 now: datetime) -> tuple[int, Decimal]:
+    """Book the bank's returns file and settle the cycle; returns (returned count, returned total)."""
+    require_role(session, user, "preparer", action="book bank returns")
+    lock_books(session)
+    cycle = _cycle(session, cycle_id, "exported")
+    rows, problems = parse_returns(text, source)
+    matched = _match_returns(session, cycle_id, rows, source, problems)
+    if problems:
+        raise Refusal(problems)
+    returned = sum((r.amount for _, r in matched), ZERO)
+    split = _fund_split(session, _transition_entry(session, cycle_id, "exported"), CLEARING, "credit")
+    order = effective_policy(session, cycle.jurisdiction_code).on(on).budget.funding_order
+    returned_split, _ = charge_in_order(returned, dict(split), order + tuple(f for f, _ in split if f not in order),
+                                        "returns") if returned else ([], [])
+    back = dict(returned_split)
+    lines = [Line(CLEARING, fund, debit=part) for fund, part in split]
+    lines += [Line("Assets:Treasury", fund, credit=part - back.get(fund, ZERO)) for fund, part in split
+              if part - back.get(fund, ZERO) > 0]
+    lines += [Line(RETURNED, fund, credit=part) for fund, part in returned_split]
+    posted = post_entry(session, EntryDraft(
+        date=on, jurisdiction=cycle.jurisdiction_code, kind="cycle_settlement", reference=f"cycle {cycle_id}",
+        idempotency_key=f"cycle-{cycle_id}-settlement",
+        description=f"{cycle.month} 银行代发结算: 成功 {cycle.total - returned:.2f}, 退回 {returned:.2f} ({len(matched)}笔)",
+        lines=tuple(lines)), user=user, now=now)
+    for household_id, row in matched:
+        session.add(BankReturn(cycle_id=cycle_id, household_id=household_id, bank_account=row.account,
+                               amount=row.amount, reason=row.reason, returned_on=on, recorded_by=user,
+                               recorded_at=now))
+    _transition(session, cycle, "settled", on, posted.seq, f"{len(matched)} returned", user, now)
+    return len(matched), returned
+
+
+def _match_returns(session, cycle_id: int, rows: list[ReturnRow], source: str, problems: list[str]):
+    lines = session.execute(select(CycleLine.household_id, CycleLine.bank_account, CycleLine.amount)
+                            .where(CycleLine.cycle_id == cycle_id)).all()
+    by_account: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for household_id, account, amount in lines:
+        by_account[account].append((household_id, amount))
+    taken: set[str] = set()
+    matched = []
+    for row in rows:
+        candidates = [(h, a) for h, a in by_account.get(row.account, [])
+                      if h not in taken and (row.household_id is None or row.household_id == h)]
+        if not candidates:
+            problems.append(f"{source} line {row.line}: account {row.account} matches no payment of cycle {cycle_id}"
+                            + (f" for household {row.household_id}" if row.household_id else ""))
+            continue
+        exact = [(h, a) for h, a in candidates if a == row.amount]
+        if not exact:
+            paid = ", ".join(f"{a:.2f}" for _, a in candidates)
+            problems.append(f"{source} line {row.line}: account {row.account} was paid {paid} in cycle {cycle_id}, "
+                            f"not {row.amount:.2f}")
+            continue
+        taken.add(exact[0][0])
+        matched.append((exact[0][0], row))
+    return matched
+
+
+def cancel_return(session: Session, return_id: int, reason: str, on: date, *, user: str | None,
+                  now: datetime) -> int:
+    """An approver sends a returned payment back to the fund instead of re-issuing it."""
+    approver = require_role(session, user, "approver", action="cancel returned payments")
+    lock_books(session)
+    bank_return = session.get(BankReturn, return_id)
+    if bank_return is None:
+        raise Refusal(f"bank return {return_id} does not exist")
+    done = session.get(ReturnResolution, return_id)
+    if done is not None:
+        raise Refusal(f"bank return {return_id} was already {done.kind} on {done.on}")
+    if not reason.strip():
+        raise Refusal("cancelling a returned payment needs a reason")
+    cycle = session.get(Cycle, bank_return.cycle_id)
+    line = session.get(CycleLine, (cycle.id, bank_return.household_id))
+    held = _returned_by_fund(session, cycle.jurisdiction_code, on)
+    order = effective_policy(session, cycle.jurisdiction_code).on(on).budget.funding_order
+    charges, problems = charge_in_order(bank_return.amount, held, order + tuple(f for f in held if f not in order),
+                                        f"bank return {return_id}")
+    if problems:
+        raise Refusal(problems)
+    lines = [Line(RETURNED, fund, debit=part) for fund, part in charges]
+    lines += [Line(expense_account(line.program, line.area), fund, credit=part) for fund, part in charges]
+    posted = post_entry(session, EntryDraft(
+        date=on, jurisdiction=cycle.jurisdiction_code, kind="return_cancelled", reference=f"return {return_id}",
+        description=f"退票 {return_id} ({bank_return.household_id}, {cycle.month}) 核销退回资金: {reason.strip()}",
+        lines=tuple(lines)), user=approver.name, now=now)
+    session.add(ReturnResolution(return_id=return_id, kind="cancelled", cycle_id=None, entry_seq=posted.seq, on=on,
+                                 reason=reason.strip(), user_name=approver.name, at=now))
+    session.flush()
+    return posted.seq
+
+
+def cycle_view(session: Session, cycle_id: int) -> dict:
+    """Everything `cycle show` prints: the cycle, its control totals and its lines."""
+    cycle = _cycle(session, cycle_id)
+    lines = session.scalars(select(CycleLine).where(CycleLine.cycle_id == cycle_id)
+                            .order_by(CycleLine.township, CycleLine.household_id))
+    by_program: dict[str, list] = defaultdict(lambda: [0, ZERO])
+    by_township: dict[str, list] = defaultdict(lambda: [0, ZERO])
+    out = []
+    for line in lines:
+        for bucket in (by_program[line.program], by_township[line.township]):
+            bucket[0] += 1
+            bucket[1] += line.amount
+        out.append({"household_id": line.household_id, "program": line.program, "area": line.area,
+                    "township": line.township, "members": line.members, "head_name": line.head_name,
+                    "head_id_number": line.head_id_number, "amount": line.amount, "payee_name": line.payee_name,
+                    "bank_account": line.bank_account, "components": json.loads(line.components)})
+    transitions = session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == cycle_id)
+                                  .order_by(CycleTransition.id))
+    return {
+        "cycle": str(cycle.id), "jurisdiction": cycle.jurisdiction_code, "month": cycle.month,
+        "status": cycle.status, "count": cycle.count, "total": cycle.total,
+        "by_program": {k: {"count": c, "total": t} for k, (c, t) in sorted(by_program.items())},
+        "by_township": {k: {"count": c, "total": t} for k, (c, t) in sorted(by_township.items())},
+        "inputs": json.loads(cycle.inputs),
+        "history": [{"status": t.status, "on": t.on, "user": t.user_name, "entry": t.entry_seq,
+                     "reason": t.reason or None} for t in transitions],
+        "lines": out,
+    }

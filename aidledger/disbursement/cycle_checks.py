@@ -1,0 +1,72 @@
+"""`ledger verify`'s checks of the cycles: the sub-ledger (cycle lines, returns) agrees with the books.
+
+For every county with cycles:
+  - each cycle's lines add up to its recorded count and total;
+  - each posted cycle's approval credited exactly its total to the payable;
+  - the payable balance equals the totals of approved, not yet exported cycles; bank
+    clearing those of exported, not yet settled ones; returned payments the unresolved
+    bank returns.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..ledger.balances import balance
+from ..ledger.posting import load_entry
+from ..ledger.verify import EXTRA_CHECKS
+from .cycle_tables import BankReturn, Cycle, CycleLine, CycleTransition, ReturnResolution
+
+ZERO = Decimal("0.00")
+FAR_FUTURE = date(9999, 12, 31)
+
+
+def check_cycles(session: Session) -> list[str]:
+    problems: list[str] = []
+    sums = {cid: (n, t or ZERO) for cid, n, t in session.execute(
+        select(CycleLine.cycle_id, func.count(), func.sum(CycleLine.amount)).group_by(CycleLine.cycle_id))}
+    for cycle in session.scalars(select(Cycle).order_by(Cycle.id)):
+        count, total = sums.get(cycle.id, (0, ZERO))
+        if (count, total) != (cycle.count, cycle.total):
+            problems.append(f"cycle {cycle.id}: its lines hold {count} households and {total:.2f}, "
+                            f"but the cycle records {cycle.count} and {cycle.total:.2f}")
+        if cycle.status in ("approved", "exported", "settled"):
+            seq = session.scalar(select(CycleTransition.entry_seq).where(
+                CycleTransition.cycle_id == cycle.id, CycleTransition.status == "approved"))
+            booked = sum((ln.credit for ln in load_entry(session, seq).lines
+                           if ln.account == "Liabilities:Payable:Beneficiaries"), ZERO)
+            if booked != cycle.total:
+                problems.append(f"cycle {cycle.id}: approval entry {seq} credited {booked:.2f} to the payable, "
+                                f"not the cycle's {cycle.total:.2f}")
+    for county, in session.execute(select(Cycle.jurisdiction_code).distinct()):
+        problems += _control_accounts(session, county)
+    return problems
+
+
+def _control_accounts(session: Session, county: str) -> list[str]:
+    def status_total(status: str) -> Decimal:
+        return session.scalar(select(func.sum(Cycle.total)).where(
+            Cycle.jurisdiction_code == county, Cycle.status == status)) or ZERO
+
+    unresolved = session.scalar(
+        select(func.sum(BankReturn.amount)).join(Cycle, Cycle.id == BankReturn.cycle_id)
+        .where(Cycle.jurisdiction_code == county,
+               BankReturn.id.not_in(select(ReturnResolution.return_id)))) or ZERO
+    expected = {
+        "Liabilities:Payable:Beneficiaries": status_total("approved"),
+        "Liabilities:BankClearing": status_total("exported"),
+        "Liabilities:ReturnedPayments": unresolved,
+    }
+    problems = []
+    for account, want in expected.items():
+        have = balance(session, county, account, None, FAR_FUTURE)
+        if have != want:
+            problems.append(f"{county} {account} holds {have:.2f} but the cycles and returns account for {want:.2f}")
+    return problems
+
+
+EXTRA_CHECKS.append(check_cycles)
