@@ -21,7 +21,8 @@ PURE = [
 # Packages whose modules are pure except the storage ones named here.
 PURE_PACKAGES = {
     "policy": {"store", "tables"},
-    "disbursement": {"registry_tables", "registry_store", "registry_service", "explain"},
+    "disbursement": {"registry_tables", "registry_store", "registry_service", "explain", "cycle_tables",
+                     "cycle_compute", "cycle_run", "cycle_actions", "cycle_checks"},
     "disbursement/rules": set(),
 }
 
