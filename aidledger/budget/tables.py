@@ -14,6 +14,7 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..orm import Base, Money
+from ..policy import tables as _policy_tables  # noqa: F401  (referred to by foreign keys)
 
 
 class ReserveCase(Base):

@@ -16,6 +16,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, SmallInteger,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..orm import Base, Money
+from . import registry_tables as _registry_tables  # noqa: F401  (referred to by foreign keys)
 
 STATUSES = ("draft", "approved", "exported", "settled", "cancelled")
 

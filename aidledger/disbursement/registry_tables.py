@@ -15,6 +15,7 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Smal
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..orm import Base, Money
+from ..policy import tables as _policy_tables  # noqa: F401  (referred to by foreign keys)
 
 
 class RegistryImport(Base):

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import users as _users  # noqa: F401  (entries refer to the users table)
 from ..orm import Base, Money
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..ledger import tables as _ledger_tables  # noqa: F401  (referred to by foreign keys)
 from ..orm import Base
 
 
