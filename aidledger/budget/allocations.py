@@ -18,7 +18,7 @@ from ..ledger.entries import EntryDraft, Line
 from ..ledger.posting import Posted, lock_books, post_entries
 from ..ledger.tables import Jurisdiction
 from ..users import require_role
-from .figures import available_on
+from .figures import spendable_from
 
 
 def _is_ancestor(session: Session, ancestor: str, code: str) -> bool:
@@ -50,11 +50,11 @@ def allocate(
             problems.append(f"{from_code} {giver.name} is not above {jurisdiction} {receiver.name}; "
                             "allocations go down the levels")
         elif fund in FUND_CODES and amount > 0:
-            available = available_on(session, from_code, on)[fund]
+            available = spendable_from(session, from_code, on)[fund]
             if amount > available:
                 problems.append(
                     f"fund availability: {from_code} {giver.name} has {available:.2f} available in {fund} "
-                    f"on {on}, less than the {amount:.2f} to allocate (short by {amount - available:.2f})"
+                    f"on {on} and after, less than the {amount:.2f} to allocate (short by {amount - available:.2f})"
                 )
     if problems:
         raise Refusal(problems)

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from ..ledger.balances import movements
+from ..ledger.balances import Movement, daily_movements, movements
 from ..ledger.chart import FUNDS
 
 ZERO = Decimal("0.00")
@@ -76,6 +76,27 @@ def available_on(session: Session, jurisdiction: str, day: date) -> dict[str, De
     return {f.code: sums[f.code]["received"] - sums[f.code]["spent"] - sums[f.code]["committed"] for f in FUNDS}
 
 
+def _available_effect(m: Movement) -> Decimal:
+    """How one movement changes a fund's availability."""
+    if m.type in ("revenue", "expense") or m.account.startswith(RESERVE_PREFIX):
+        return m.credit - m.debit
+    return ZERO
+
+
+def spendable_from(session: Session, jurisdiction: str, day: date) -> dict[str, Decimal]:
+    """What each fund can spend on `day` without any later day going below zero.
+
+    A back-dated spending lowers every later balance too, so the limit is the lowest
+    availability from `day` on, not the availability on `day`.
+    """
+    running = available_on(session, jurisdiction, day)
+    lowest = dict(running)
+    for _, movement in daily_movements(session, jurisdiction, day):
+        running[movement.fund] = running.get(movement.fund, ZERO) + _available_effect(movement)
+        lowest[movement.fund] = min(lowest.get(movement.fund, ZERO), running[movement.fund])
+    return lowest
+
+
 def received_in(session: Session, jurisdiction: str, funds: tuple[str, ...], start: date, end: date) -> Decimal:
     sums = _net(movements(session, jurisdiction, start, end))
     return sum((sums[f]["received"] for f in funds), ZERO)
@@ -91,3 +112,24 @@ def purchased_services_used(session: Session, jurisdiction: str, start: date, en
 def reserve_balance_by_fund(session: Session, jurisdiction: str, township: str, day: date) -> dict[str, Decimal]:
     name = f"{RESERVE_PREFIX}T{township}"
     return {m.fund: m.debit - m.credit for m in movements(session, jurisdiction, None, day) if m.account == name}
+
+
+def reserve_range_from(
+    session: Session, jurisdiction: str, township: str, day: date
+) -> tuple[dict[str, Decimal], Decimal]:
+    """From `day` on: the lowest balance of the reserve per fund, and its highest total balance.
+
+    A back-dated payment must fit the lowest later balance; a back-dated advance must keep
+    the highest later balance within the reserve's set amount.
+    """
+    name = f"{RESERVE_PREFIX}T{township}"
+    running = reserve_balance_by_fund(session, jurisdiction, township, day)
+    lowest = dict(running)
+    highest = sum(running.values(), ZERO)
+    for _, m in daily_movements(session, jurisdiction, day):
+        if m.account != name:
+            continue
+        running[m.fund] = running.get(m.fund, ZERO) + m.debit - m.credit
+        lowest[m.fund] = min(lowest.get(m.fund, ZERO), running[m.fund])
+        highest = max(highest, sum(running.values(), ZERO))
+    return lowest, highest

@@ -19,7 +19,7 @@ from ..ledger.entries import EntryDraft, Line
 from ..ledger.posting import Posted, lock_books, post_entry
 from ..policy.store import effective_policy
 from ..users import require_role
-from .figures import PURCHASED_SERVICES, available_on, purchased_services_used, received_in
+from .figures import PURCHASED_SERVICES, spendable_from, purchased_services_used, received_in
 from .rules import CapCheck, cap_base_funds_and_year, cap_of, charge_in_order
 
 
@@ -49,7 +49,7 @@ def purchase_services(
     if not check.allowed:
         raise Refusal(check.refusal())
     order = effective_policy(session, jurisdiction).on(on).budget.funding_order
-    charges, problems = charge_in_order(amount, available_on(session, jurisdiction, on), order,
+    charges, problems = charge_in_order(amount, spendable_from(session, jurisdiction, on), order,
                                         f"purchased services for {place.name}")
     if problems:
         raise Refusal(problems)

@@ -26,7 +26,7 @@ from ..ledger.verify import EXTRA_CHECKS
 from ..policy.store import effective_policy
 from ..policy.tables import Township
 from ..users import require_role
-from .figures import available_on, reserve_balance_by_fund
+from .figures import reserve_range_from, spendable_from
 from .rules import charge_in_order, emergency_case_problems
 from .tables import ReplenishedCase, ReserveCase, ReserveDocumentation, ReserveReplenishment
 
@@ -50,14 +50,14 @@ def advance(session: Session, township_code: str, amount: Decimal, on: date, *, 
     """The county advances money to a township's reserve, up to the reserve's set amount."""
     township = _begin(session, user, "advance reserves", township_code)
     snap = effective_policy(session, township.county_code).on(on)
-    balance = sum(reserve_balance_by_fund(session, township.county_code, township_code, on).values(), ZERO)
+    _, highest = reserve_range_from(session, township.county_code, township_code, on)
     problems = []
     if amount <= 0:
         problems.append(f"an advance must be positive, got {amount:.2f}")
-    elif balance + amount > snap.reserve.amount:
+    elif highest + amount > snap.reserve.amount:
         problems.append(
-            f"reserve.amount: {township.name} ({township_code}) holds {balance:.2f}; advancing {amount:.2f} "
-            f"would bring it to {balance + amount:.2f}, above the set amount {snap.reserve.amount:.2f}"
+            f"reserve.amount: {township.name} ({township_code}) holds up to {highest:.2f} from {on} on; advancing "
+            f"{amount:.2f} would bring it to {highest + amount:.2f}, above the set amount {snap.reserve.amount:.2f}"
         )
     if problems:
         raise Refusal(problems)
@@ -66,7 +66,7 @@ def advance(session: Session, township_code: str, amount: Decimal, on: date, *, 
 
 
 def _move_from_treasury(session, township, amount, on, order, kind, description, user, now) -> int:
-    charges, problems = charge_in_order(amount, available_on(session, township.county_code, on), order,
+    charges, problems = charge_in_order(amount, spendable_from(session, township.county_code, on), order,
                                         f"{description}")
     if problems:
         raise Refusal(problems)
@@ -84,8 +84,9 @@ def pay(session: Session, township_code: str, id_number: str, name: str, amount:
     """先行救助: an emergency payment from the reserve; returns the case id."""
     township = _begin(session, user, "pay emergency cases", township_code)
     snap = effective_policy(session, township.county_code).on(on)
-    by_fund = reserve_balance_by_fund(session, township.county_code, township_code, on)
-    balance = sum(by_fund.values(), ZERO)
+    # A back-dated payment must fit what the reserve holds on every later day too.
+    by_fund, _ = reserve_range_from(session, township.county_code, township_code, on)
+    balance = sum((v for v in by_fund.values() if v > 0), ZERO)
     problems = emergency_case_problems(amount, snap.temporary.emergency_case_limit_ratio,
                                        snap.dibao.standard_urban, balance)
     person = normalize_id_number(id_number)

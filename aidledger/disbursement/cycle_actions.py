@@ -21,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..budget.figures import available_on
+from ..budget.figures import spendable_from
 from ..budget.rules import charge_in_order
 from ..errors import Refusal
 from ..ledger.balances import movements
@@ -101,6 +101,13 @@ def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now:
     county = cycle.jurisdiction_code
     order = effective_policy(session, county).on(on).budget.funding_order
     reissued = _reissued(session, cycle_id)
+    # A return resolved since the draft was run (cancelled back to the fund, or re-issued by
+    # another cycle) must not be paid again: the draft is stale and must be re-run.
+    stale = [(r, done) for r in reissued if (done := session.get(ReturnResolution, r.id)) is not None]
+    if stale:
+        raise Refusal([f"cycle {cycle_id} re-issues bank return {r.id} ({r.household_id}, {r.amount:.2f}), which was "
+                       f"already {done.kind} on {done.on}" + (f" in cycle {done.cycle_id}" if done.cycle_id else "")
+                       + f"; run the cycle for {cycle.month} again" for r, done in stale])
     reissued_total = sum((r.amount for r in reissued), ZERO)
     groups = session.execute(
         select(CycleLine.program, CycleLine.area, func.sum(CycleLine.amount)).where(CycleLine.cycle_id == cycle_id)
@@ -109,11 +116,17 @@ def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now:
     for r in reissued:
         line = session.get(CycleLine, (cycle_id, r.household_id))
         reissued_by_group[(line.program, line.area)] += r.amount
-    available = available_on(session, county, on)
+    available = spendable_from(session, county, on)
     lines: list[Line] = []
-    problems: list[str] = []
-    for program, area, amount in groups:
-        new_money = amount - reissued_by_group[(program, area)]
+    new_money_by_group = [(program, area, amount - reissued_by_group[(program, area)])
+                          for program, area, amount in groups]
+    new_total = sum((m for _, _, m in new_money_by_group if m > 0), ZERO)
+    # The whole cycle against the funds first, so that a refusal names the real shortfall
+    # and what each fund holds (checked group by group, every failing group would see the
+    # same leftover money and the shortfalls would not add up).
+    what = f"cycle {cycle_id} ({cycle.month}" + (", besides its re-issued returns)" if reissued_total else ")")
+    _, problems = charge_in_order(new_total, available, order, what) if new_total > 0 else ([], [])
+    for program, area, new_money in ([] if problems else new_money_by_group):
         if new_money <= 0:
             continue
         charges, shortfall = charge_in_order(new_money, available, order,
@@ -299,6 +312,11 @@ def cycle_view(session: Session, cycle_id: int) -> dict:
                     "bank_account": line.bank_account, "components": json.loads(line.components)})
     transitions = session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == cycle_id)
                                   .order_by(CycleTransition.id))
+    # The bank's returns of this cycle with their ids (what `cycle cancel-return` takes) and
+    # how each ended; accounts are left out (the lines carry them, masked where they must be).
+    returns = session.execute(
+        select(BankReturn, ReturnResolution).outerjoin(ReturnResolution, ReturnResolution.return_id == BankReturn.id)
+        .where(BankReturn.cycle_id == cycle_id).order_by(BankReturn.id)).all()
     return {
         "cycle": str(cycle.id), "jurisdiction": cycle.jurisdiction_code, "month": cycle.month,
         "status": cycle.status, "count": cycle.count, "total": cycle.total,
@@ -307,5 +325,9 @@ def cycle_view(session: Session, cycle_id: int) -> dict:
         "inputs": json.loads(cycle.inputs),
         "history": [{"status": t.status, "on": t.on, "user": t.user_name, "entry": t.entry_seq,
                      "reason": t.reason or None} for t in transitions],
+        "returns": [{"id": r.id, "household_id": r.household_id, "amount": r.amount, "reason": r.reason,
+                     "returned_on": r.returned_on, "resolution": done.kind if done else None,
+                     "resolved_on": done.on if done else None, "resolved_in_cycle": done.cycle_id if done else None}
+                    for r, done in returns],
         "lines": out,
     }

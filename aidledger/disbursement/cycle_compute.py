@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,11 +25,12 @@ from .cycle_tables import CycleLine, CycleTrack
 from .registry_store import StoredHousehold, event_record
 from .registry_tables import EventRow, HouseholdRow, MemberRow
 from .registry_records import Household, Member
+from .registry_state import HouseholdState
 from .rules import Benefit, DibaoTrack, compute_month, first_paid_month, walk
 from .rules.dibao import below_standard
 from .rules.extras import PriceDeclaration
 from .rules.facts import counted_members, first_day, next_month, previous_month
-from .rules.gradual_exit import NORMAL
+from .rules.gradual_exit import NORMAL, START
 
 _STREAM = 10_000
 
@@ -38,54 +40,129 @@ def binary(column, session: Session):
     return column.collate("C" if session.get_bind().dialect.name == "postgresql" else "BINARY")
 
 
-@dataclass(frozen=True)
-class Computed:
+class Computed(NamedTuple):
+    """One household's month (a named tuple: one is made per household)."""
+
     stored: StoredHousehold
+    state: HouseholdState  # the household as of the first day of the month
     benefit: Benefit
     track: DibaoTrack
 
 
-def stream_county(session: Session, county: str) -> Iterator[StoredHousehold]:
-    """Every household of the county with its members and events, in household-id order."""
-    h = HouseholdRow
-    households = session.execute(
-        select(h.household_id, h.county_code, h.township, h.area, h.program, h.monthly_income, h.approved_on,
-               h.tier, h.income_type, h.tekun_setting, h.payee_name, h.bank_account, h.source_line)
-        .where(h.county_code == county).order_by(binary(h.household_id, session)).execution_options(yield_per=_STREAM))
-    m = MemberRow
-    members = session.execute(
-        select(m.household_id, m.id_number, m.name, m.relation, m.birth_date, m.disability_grade,
-               m.disability_kind, m.flags, m.care_level, m.single_person, m.death_date, m.source_line)
-        .join(h, h.household_id == m.household_id).where(h.county_code == county)
-        .order_by(binary(m.household_id, session), m.source_line).execution_options(yield_per=_STREAM))
-    events = session.scalars(
-        select(EventRow).join(h, h.household_id == EventRow.household_id).where(h.county_code == county)
-        .order_by(binary(EventRow.household_id, session), EventRow.date, EventRow.id).execution_options(yield_per=_STREAM))
+# The registry's columns in the order of the records' fields: a streamed row fills a record directly.
+_HOUSEHOLD_COLUMNS = {
+    "household_id": HouseholdRow.household_id, "county": HouseholdRow.county_code, "township": HouseholdRow.township,
+    "area": HouseholdRow.area, "program": HouseholdRow.program, "monthly_income": HouseholdRow.monthly_income,
+    "approved_on": HouseholdRow.approved_on, "tier": HouseholdRow.tier, "income_type": HouseholdRow.income_type,
+    "tekun_setting": HouseholdRow.tekun_setting, "payee_name": HouseholdRow.payee_name,
+    "bank_account": HouseholdRow.bank_account, "line": HouseholdRow.source_line,
+}
+_MEMBER_COLUMNS = {
+    "household_id": MemberRow.household_id, "id_number": MemberRow.id_number, "name": MemberRow.name,
+    "relation": MemberRow.relation, "birth_date": MemberRow.birth_date,
+    "disability_grade": MemberRow.disability_grade, "disability_kind": MemberRow.disability_kind,
+    "flags": MemberRow.flags, "care_level": MemberRow.care_level, "single_person": MemberRow.single_person,
+    "death_date": MemberRow.death_date, "line": MemberRow.source_line,
+}
+assert tuple(_HOUSEHOLD_COLUMNS) == tuple(f.name for f in fields(Household))
+assert tuple(_MEMBER_COLUMNS) == tuple(f.name for f in fields(Member))
+_FLAGS = tuple(_MEMBER_COLUMNS).index("flags")
+
+
+def _record(cls):
+    """A builder of `cls` records from values in field order, for the stream's million rows.
+
+    The records are frozen dataclasses; their generated __init__ sets each field through
+    object.__setattr__, which costs more than the rest of reading a row. Filling the new
+    instance's __dict__ at once gives the same record (same fields, equality, hash), faster.
+    """
+    names = tuple(f.name for f in fields(cls))
+    new = object.__new__
+
+    def build(values) -> object:
+        record = new(cls)
+        record.__dict__.update(zip(names, values))
+        return record
+
+    return build
+
+
+_household, _member = _record(Household), _record(Member)
+_stored, _state = _record(StoredHousehold), _record(HouseholdState)
+
+
+def stream_county(session: Session, county: str, part: tuple[str | None, str | None] | None = None
+                  ) -> Iterator[StoredHousehold]:
+    """Every household of the county with its members and events, in household-id order.
+
+    Read with Core (rows, not ORM entities), streamed in batches of _STREAM rows. With
+    `part` = (low, high), only the household ids from low (inclusive) to high (exclusive) in
+    the column's own order, None being open (a share of a parallel run, cycle_run.py): the
+    ranges use the primary key and the members' and events' household-id indexes, and the
+    county is checked here instead, skipping the other counties' rows the range holds.
+    """
+    h, m, e = HouseholdRow, MemberRow, EventRow
+    connection = session.connection()
+
+    def rows(statement) -> Iterator:
+        return connection.execute(statement, execution_options={"yield_per": _STREAM})
+
+    households = select(*_HOUSEHOLD_COLUMNS.values()).order_by(binary(h.household_id, session))
+    members = select(*_MEMBER_COLUMNS.values()).order_by(binary(m.household_id, session), m.source_line)
+    events = select(e.household_id, e.kind, e.date, e.value, e.id_number, e.source_line).order_by(
+        binary(e.household_id, session), e.date, e.id)
+    if part is None:
+        households = households.where(h.county_code == county)
+        members = members.join(h, h.household_id == m.household_id).where(h.county_code == county)
+        events = events.join(h, h.household_id == e.household_id).where(h.county_code == county)
+    else:
+        households, members, events = (_in_part(households, h.household_id, part),
+                                       _in_part(members, m.household_id, part), _in_part(events, e.household_id, part))
+    households, members, events = rows(households), rows(members), rows(events)
     next_member, next_event = next(members, None), next(events, None)
     for row in households:
-        household = Household(*row[:12], line=row[12])
+        if row[1] != county:  # only with `part`: a household of another county in the range
+            continue
+        household = _household(row)
+        household_id = household.household_id
         people = []
-        while next_member is not None and next_member[0] == household.household_id:
-            r = next_member
-            people.append(Member(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
-                                 tuple(f for f in r[7].split(";") if f), r[8], r[9], r[10], line=r[11]))
+        while next_member is not None and next_member[0] < household_id:  # another county's
+            next_member = next(members, None)
+        while next_member is not None and next_member[0] == household_id:
+            person = _member(next_member)
+            flags = next_member[_FLAGS]
+            person.__dict__["flags"] = tuple(f for f in flags.split(";") if f) if flags else ()
+            people.append(person)
             next_member = next(members, None)
         changes = []
-        while next_event is not None and next_event.household_id == household.household_id:
+        while next_event is not None and next_event[0] < household_id:
+            next_event = next(events, None)
+        while next_event is not None and next_event[0] == household_id:
             changes.append(event_record(next_event))
             next_event = next(events, None)
-        yield StoredHousehold(household, tuple(people), tuple(changes))
+        yield _stored((household, tuple(people), tuple(changes)))
 
 
-def previous_tracks(session: Session, cycle_id: int) -> Iterator[tuple[str, DibaoTrack]]:
-    """(household, track) of a cycle, paid and unpaid, in household-id order."""
-    lines = session.execute(
-        select(CycleLine.household_id, CycleLine.track_status, CycleLine.exit_month, CycleLine.exit_base,
-               CycleLine.dibao_amount).where(CycleLine.cycle_id == cycle_id)
-        .order_by(binary(CycleLine.household_id, session)).execution_options(yield_per=_STREAM))
-    tracks = session.execute(
-        select(CycleTrack.household_id, CycleTrack.track_status).where(CycleTrack.cycle_id == cycle_id)
-        .order_by(binary(CycleTrack.household_id, session)))
+def _in_part(statement, column, part: tuple[str | None, str | None]):
+    low, high = part
+    if low is not None:
+        statement = statement.where(column >= low)
+    if high is not None:
+        statement = statement.where(column < high)
+    return statement
+
+
+def previous_tracks(session: Session, cycle_id: int, part: tuple[str | None, str | None] | None = None
+                    ) -> Iterator[tuple[str, DibaoTrack]]:
+    """(household, track) of a cycle, paid and unpaid, in household-id order (within `part`, as stream_county)."""
+    lines = select(CycleLine.household_id, CycleLine.track_status, CycleLine.exit_month, CycleLine.exit_base,
+                   CycleLine.dibao_amount).where(CycleLine.cycle_id == cycle_id)
+    tracks = select(CycleTrack.household_id, CycleTrack.track_status).where(CycleTrack.cycle_id == cycle_id)
+    if part is not None:
+        lines, tracks = _in_part(lines, CycleLine.household_id, part), _in_part(tracks, CycleTrack.household_id, part)
+    lines = session.execute(lines.order_by(binary(CycleLine.household_id, session))
+                            .execution_options(yield_per=_STREAM))
+    tracks = session.execute(tracks.order_by(binary(CycleTrack.household_id, session)))
     paid = ((hid, DibaoTrack(status, exit_month, exit_base, amount))
             for hid, status, exit_month, exit_base, amount in lines)
     unpaid = ((hid, DibaoTrack(status)) for hid, status in tracks)
@@ -125,16 +202,16 @@ class MonthComputer:
     def _previous(self, stored: StoredHousehold) -> DibaoTrack:
         household = stored.household
         if household.program != "dibao":
-            return DibaoTrack()
+            return START
         start = first_paid_month(household.approved_on, self.snap.dibao.start)
         if start >= self.month:
-            return DibaoTrack()
+            return START
         if self._carried is not None:
             carried = self._carried_track(household.household_id)
             if carried is not None:
                 return carried
             if household.approved_on >= first_day(previous_month(self.month)):
-                return DibaoTrack()
+                return START
         if self._always_below_standard(stored, start):
             return DibaoTrack(NORMAL)
         _, track = walk(previous_month(self.month), household.approved_on, self.policy.on, stored.on)
@@ -146,16 +223,20 @@ class MonthComputer:
         Only when nothing changed (no event dated up to d) and the income is below the lowest
         standard since then times the members who lived throughout.
         """
-        if any(e.date <= self.day for e in stored.events):
+        day = self.day
+        if stored.events and any(e.date <= day for e in stored.events):
             return False
         household = stored.household
-        throughout = sum(1 for m in stored.members if m.death_date is None)
+        throughout = len([m for m in stored.members if m.death_date is None])
         return below_standard(household.monthly_income, self._lowest_standard(household.area, start), throughout)
 
     def compute(self, stored: StoredHousehold) -> Computed:
-        state = stored.on(self.day)
+        if stored.events:
+            state = stored.on(self.day)
+        else:  # what state_as_of gives when there is no event: the household as loaded
+            state = _state((self.day, stored.household, stored.members, None))
         benefit, track = compute_month(self.snap, state, self._previous(stored), self.price)
-        return Computed(stored, benefit, track)
+        return Computed(stored, state, benefit, track)
 
 
 def head_of(members: tuple[Member, ...]) -> Member:

@@ -8,24 +8,29 @@ transaction, a run killed at any moment leaves either no new cycle or the comple
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import multiprocessing
+import multiprocessing.util
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..errors import Refusal
 from ..ledger.accounts import require_jurisdiction
+from ..ledger.money import from_fen, to_fen
 from ..ledger.posting import lock_books
 from ..policy.store import effective_policy
 from ..policy.tables import PolicyFile
 from ..users import require_role
 from .cycle_compute import Computed, MonthComputer, head_of, previous_tracks, stream_county
 from .cycle_tables import BankReturn, Cycle, CycleLine, CycleReissue, CycleTrack, CycleTransition, ReturnResolution
-from .registry_store import load_household
-from .registry_tables import EventRow, RegistryImport
+from .registry_store import count_households, load_household
+from .registry_tables import EventRow, HouseholdRow, RegistryImport
 from .rules import Component
 from .rules.components import ZERO
 from .rules.facts import counted_members, previous_month
@@ -48,7 +53,8 @@ def live_cycle(session: Session, county: str, month: str) -> Cycle | None:
 
 
 def run_cycle(session: Session, county: str, month: str, *, user: str | None, now: datetime,
-              progress: Callable[[int], None] | None = None) -> RunOutcome:
+              progress: Callable[[int], None] | None = None, workers: int | None = None) -> RunOutcome:
+    """Compute and store the county's month as a draft; `workers` as in `cycle_workers` (None: automatic)."""
     require_role(session, user, "preparer", action="run payment cycles")
     lock_books(session)
     place = require_jurisdiction(session, county)
@@ -69,10 +75,17 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
         for table in (CycleLine, CycleTrack, CycleReissue):
             session.execute(delete(table).where(table.cycle_id == cycle.id))
     previous = live_cycle(session, county, previous_month(month))
-    carried = previous_tracks(session, previous.id) if previous is not None else None
-    computer = MonthComputer(policy, month, price=None, carried=carried)
+    computer = MonthComputer(policy, month, price=None, carried=None)
     reissues = _reissues_due(session, county, computer)
-    count, total = _store_lines(session, cycle.id, stream_county(session, county), computer, reissues, progress)
+    workers, parts = _parts(session, county, workers)
+    if parts:
+        with _in_workers(session, county, month, cycle.id, previous, reissues, workers, parts) as chunks:
+            count, total = _store_lines(session, cycle.id, chunks, reissues, progress)
+    else:
+        carried = previous_tracks(session, previous.id) if previous is not None else None
+        computer = MonthComputer(policy, month, price=None, carried=carried)
+        count, total = _store_lines(session, cycle.id, _computed(cycle.id, stream_county(session, county), computer,
+                                                                 reissues), reissues, progress)
     cycle.count, cycle.total, cycle.run_by, cycle.run_at = count, total, user, now
     cycle.inputs = json.dumps(_inputs(session, policy, previous), ensure_ascii=False, sort_keys=True)
     session.add(CycleTransition(cycle_id=cycle.id, status="draft", on=now.date(), entry_seq=None,
@@ -81,37 +94,196 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
     return RunOutcome(cycle.id, count, total, replaced)
 
 
-def _store_lines(session, cycle_id, households, computer: MonthComputer, reissues, progress) -> tuple[int, Decimal]:
-    count, total = 0, ZERO
-    lines: list[dict] = []
-    tracks: list[dict] = []
+def _computed(cycle_id, households, computer: MonthComputer, reissues) -> Iterator[tuple[list, list, int]]:
+    """The cycle's rows for the households, in chunks: (lines, tracks, households looked at)."""
+    lines: list[tuple] = []
+    tracks: list[tuple] = []
+    done = 0
     for stored in households:
         computed = computer.compute(stored)
-        extra = reissues.get(stored.household.household_id, [])
+        extra = reissues.get(stored.household.household_id, ()) if reissues else ()
         if computed.benefit.paid or extra:
-            line = _line(cycle_id, computed, extra, computer)
-            lines.append(line)
-            count += 1
-            total += line["amount"]
+            lines.append(_line(cycle_id, computed, extra, computer))
         elif computed.track.status == ENDED:  # the next month must know it is not paid again
-            tracks.append({"cycle_id": cycle_id, "household_id": stored.household.household_id,
-                           "track_status": ENDED})
-        if len(lines) >= _BATCH:
-            session.execute(insert(CycleLine), lines)
-            lines = []
-        if len(tracks) >= _BATCH:
-            session.execute(insert(CycleTrack), tracks)
-            tracks = []
+            tracks.append((cycle_id, stored.household.household_id, ENDED))
+        done += 1
+        if done == _PROGRESS_STEP:
+            yield lines, tracks, done
+            lines, tracks, done = [], [], 0
+    if done:
+        yield lines, tracks, done
+
+
+def _store_lines(session, cycle_id, chunks, reissues, progress) -> tuple[int, Decimal]:
+    count, total_fen = 0, 0
+    lines: list[tuple] = []
+    tracks: list[tuple] = []
+    for new_lines, new_tracks, done in chunks:
+        count += len(new_lines)
+        total_fen += sum(line[_AMOUNT] for line in new_lines)
+        lines += new_lines
+        tracks += new_tracks
+        while len(lines) >= _BATCH:
+            _insert(session, _LINES, lines[:_BATCH])
+            del lines[:_BATCH]
+        while len(tracks) >= _BATCH:
+            _insert(session, _TRACKS, tracks[:_BATCH])
+            del tracks[:_BATCH]
         if progress:
-            progress(1)
+            progress(done)
     if lines:
-        session.execute(insert(CycleLine), lines)
+        _insert(session, _LINES, lines)
     if tracks:
-        session.execute(insert(CycleTrack), tracks)
+        _insert(session, _TRACKS, tracks)
     if reissues:
         session.execute(insert(CycleReissue), [{"cycle_id": cycle_id, "return_id": r.id}
                                                for due in reissues.values() for r in due])
-    return count, total
+    return count, from_fen(total_fen)
+
+
+# The lines and tracks are written as plain rows (money already in fen) with the driver's own
+# executemany, in batches of _BATCH: for a million households the ORM's per-row work on
+# insert would cost more than computing them.
+_LINES = ("cycle_lines", ("cycle_id", "household_id", "program", "area", "township", "head_name", "head_id_number",
+                          "members", "payee_name", "bank_account", "amount_fen", "components", "track_status",
+                          "exit_month", "exit_base_fen", "dibao_amount_fen"))
+_TRACKS = ("cycle_tracks", ("cycle_id", "household_id", "track_status"))
+_AMOUNT = _LINES[1].index("amount_fen")
+_PROGRESS_STEP = 1_000  # households per progress report (a terminal's bar redraws on each)
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+assert set(_LINES[1]) == {c.name for c in CycleLine.__table__.columns}
+assert set(_TRACKS[1]) == {c.name for c in CycleTrack.__table__.columns}
+
+
+def _insert(session: Session, target: tuple[str, tuple[str, ...]], rows: list[tuple]) -> None:
+    table, columns = target
+    connection = session.connection()
+    mark = _MARKS[connection.dialect.paramstyle]
+    connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
+                               rows)
+
+
+# ---- a large county on every core ------------------------------------------------------------
+#
+# Computing a household costs several times more than storing its line, so a large county is
+# computed by worker processes, one per core, each taking shares of the households (ranges of
+# household ids) read through its own read-only connection, while this process, inside the
+# run's one transaction, stores the rows they send back: the run stays all or nothing. The
+# workers read the registry as this transaction does: on PostgreSQL they import its snapshot;
+# on SQLite this transaction holds the write lock from its start (BEGIN IMMEDIATE), so nothing
+# can change under them, and WAL lets them read beside it.
+
+PARALLEL_FROM = 50_000  # households: below that, starting the workers costs more than it saves
+_PART = 25_000  # households per share at most (smaller for smaller counties: every worker busy to the end)
+_WORKER: dict = {}  # in a worker process: its connection, session and the run's parameters
+
+
+def cycle_workers(session: Session, households: int, workers: int | None = None) -> int:
+    """How many worker processes compute a county of `households`: 0 means in this process.
+
+    `workers` given: that many (0 or 1: in this process). None: the environment variable
+    AIDLEDGER_CYCLE_WORKERS when set, else one per core available to this process when the
+    county has PARALLEL_FROM households or more. Always 0 for an in-memory SQLite database,
+    which other processes cannot open.
+    """
+    if workers is None:
+        setting = os.environ.get("AIDLEDGER_CYCLE_WORKERS", "").strip()
+        if setting:
+            if not setting.isdigit():
+                raise Refusal(f"AIDLEDGER_CYCLE_WORKERS must be a number of worker processes, not {setting!r}")
+            workers = int(setting)
+        elif households < PARALLEL_FROM:
+            return 0
+        else:
+            workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    url = session.get_bind().engine.url
+    if url.get_backend_name() == "sqlite" and (url.database in (None, "", ":memory:") or "memory" in str(url)):
+        return 0
+    return workers if workers >= 2 else 0
+
+
+def _parts(session: Session, county: str, workers: int | None) -> tuple[int, list[tuple[str | None, str | None]]]:
+    """The workers and shares of a parallel run, as (low, high) household ids; (0, []) to compute in this process."""
+    households = count_households(session, county)
+    workers = cycle_workers(session, households, workers)
+    if not workers:
+        return 0, []
+    size = max(1_000, min(_PART, -(-households // (8 * workers))))
+    # The column's own order (not code-point order): then the ranges use its indexes.
+    ids = session.execute(select(HouseholdRow.household_id).where(HouseholdRow.county_code == county)
+                          .order_by(HouseholdRow.household_id).execution_options(yield_per=50_000)).scalars()
+    bounds = [household_id for n, household_id in enumerate(ids) if n and n % size == 0]
+    return workers, list(zip([None, *bounds], [*bounds, None]))
+
+
+@contextmanager
+def _in_workers(session: Session, county: str, month: str, cycle_id: int, previous: Cycle | None,
+                reissues: dict, workers: int, parts: list) -> Iterator[Iterator[tuple[list, list, int]]]:
+    """The computed shares, in order, from a pool of worker processes."""
+    connection = session.connection()
+    snapshot = None
+    if connection.dialect.name == "postgresql":
+        snapshot = session.scalar(text("SELECT pg_export_snapshot()"))
+    pool = multiprocessing.get_context("spawn").Pool(
+        min(workers, len(parts)), initializer=_start_worker,
+        initargs=(connection.engine.url.render_as_string(hide_password=False), county, month,
+                  previous.id if previous is not None else None, reissues, snapshot))
+    try:
+        yield pool.imap(_compute_part, [(cycle_id, part) for part in parts])
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+
+
+def _start_worker(url: str, county: str, month: str, previous_id: int | None, reissues: dict,
+                  snapshot: str | None) -> None:
+    # A failing initializer would make the pool start workers forever: keep the error for the first task.
+    try:
+        from ..db import Database
+
+        database = Database(url)
+        reading = database.read()
+        session = reading.__enter__()
+        _WORKER.update(database=database, reading=reading)
+        if snapshot is not None:
+            if not all(c.isalnum() or c == "-" for c in snapshot):
+                raise ValueError(f"unexpected snapshot id {snapshot!r}")
+            session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        _WORKER.update(session=session, county=county, month=month, previous_id=previous_id, reissues=reissues,
+                       policy=effective_policy(session, county))
+        multiprocessing.util.Finalize(None, _stop_worker, exitpriority=10)
+    except BaseException as exc:  # noqa: BLE001 - re-raised by _compute_part in the parent
+        _WORKER["failed"] = exc
+
+
+def _stop_worker() -> None:
+    reading, database = _WORKER.pop("reading", None), _WORKER.pop("database", None)
+    try:
+        if reading is not None:
+            reading.__exit__(None, None, None)
+    finally:
+        if database is not None:
+            database.dispose()
+
+
+def _compute_part(task: tuple[int, tuple[str | None, str | None]]) -> tuple[list, list, int]:
+    """In a worker: the rows of one share of the households."""
+    if "failed" in _WORKER:
+        raise _WORKER["failed"]
+    cycle_id, part = task
+    session, previous_id = _WORKER["session"], _WORKER["previous_id"]
+    carried = previous_tracks(session, previous_id, part) if previous_id is not None else None
+    computer = MonthComputer(_WORKER["policy"], _WORKER["month"], price=None, carried=carried)
+    lines: list[tuple] = []
+    tracks: list[tuple] = []
+    done = 0
+    for new_lines, new_tracks, n in _computed(cycle_id, stream_county(session, _WORKER["county"], part), computer,
+                                              _WORKER["reissues"]):
+        lines += new_lines
+        tracks += new_tracks
+        done += n
+    return lines, tracks, done
 
 
 @dataclass(frozen=True)
@@ -124,26 +296,27 @@ class Reissue:
     month: str
 
 
-def _line(cycle_id: int, computed: Computed, reissues: list[Reissue], computer: MonthComputer) -> dict:
-    stored, benefit, track = computed.stored, computed.benefit, computed.track
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) would build one per line
+
+
+def _line(cycle_id: int, computed: Computed, reissues: list[Reissue], computer: MonthComputer) -> tuple:
+    """The cycle_lines row of a paid household, in _LINES's column order."""
+    stored, state, benefit, track = computed.stored, computed.state, computed.benefit, computed.track
     household = stored.household
     components = [c.as_dict() for c in benefit.components]
+    amount = benefit.amount
     for r in reissues:
         components.append(Component(
             "arrears", r.amount, f"退票重发: {r.returned_on} 退回的 {r.amount:.2f} 元改付至更正后的账号",
             "bank return", month=r.month).as_dict() | {"return_id": r.id})
+        amount += r.amount
     head = head_of(stored.members)
-    state = stored.on(computer.day)
-    return {
-        "cycle_id": cycle_id, "household_id": household.household_id, "program": household.program,
-        "area": household.area, "township": household.township, "head_name": head.name,
-        "head_id_number": head.id_number, "members": len(counted_members(state)),
-        "payee_name": household.payee_name, "bank_account": state.household.bank_account,
-        "amount": benefit.amount + sum((r.amount for r in reissues), ZERO),
-        "components": json.dumps(components, ensure_ascii=False),
-        "track_status": track.status, "exit_month": track.exit_month, "exit_base": track.exit_base,
-        "dibao_amount": track.amount,
-    }
+    return (
+        cycle_id, household.household_id, household.program, household.area, household.township, head.name,
+        head.id_number, len(counted_members(state)), household.payee_name, state.household.bank_account,
+        to_fen(amount), _JSON.encode(components), track.status, track.exit_month, to_fen(track.exit_base),
+        to_fen(track.amount),
+    )
 
 
 def _reissues_due(session: Session, county: str, computer: MonthComputer) -> dict[str, list[Reissue]]:

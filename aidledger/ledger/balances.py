@@ -112,3 +112,15 @@ def movements(session: Session, jurisdiction: str, start: date | None, end: date
     if start is not None:
         stmt = stmt.where(AccountBalance.day >= start)
     return [Movement(*row) for row in session.execute(stmt)]
+
+
+def daily_movements(session: Session, jurisdiction: str, after: date) -> list[tuple[date, Movement]]:
+    """Each later day's debits and credits per account and fund, in date order."""
+    rows = session.execute(
+        select(AccountBalance.day, Account.name, Account.type, AccountBalance.fund_code,
+               AccountBalance.debit, AccountBalance.credit)
+        .join(Account, Account.id == AccountBalance.account_id)
+        .where(Account.jurisdiction_code == jurisdiction, AccountBalance.day > after)
+        .order_by(AccountBalance.day)
+    )
+    return [(day, Movement(name, type_, fund, debit, credit)) for day, name, type_, fund, debit, credit in rows]

@@ -18,20 +18,26 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import column, insert, select, table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..errors import Refusal
 from .accounts import accounts_of
 from .chain import entry_hash
-from .entries import EntryDraft, Line, check_entry, reversal_of
+from .entries import EntryDraft, Line, check_entry, reversal_of, sha256_json
 from .periods import closed_through, month_of
-from .tables import Account, AccountBalance, JournalEntry, JournalLine, Jurisdiction, LedgerHead
+from .tables import Account, JournalEntry, JournalLine, Jurisdiction, LedgerHead
 
 _IN_CHUNK = 500  # bound on the size of an IN (...) list
+
+# The same tables seen as integer fen, for the bulk inserts: posting has already turned
+# every amount into fen, so the Money type's conversion would only undo and redo it.
+_LINES_FEN = table("journal_lines", column("entry_seq"), column("line_no"), column("account_id"),
+                   column("fund_code"), column("debit_fen"), column("credit_fen"))
+_BALANCES_FEN = table("account_balances", column("account_id"), column("fund_code"), column("day"),
+                      column("debit_fen"), column("credit_fen"))
 
 
 @dataclass(frozen=True)
@@ -72,25 +78,27 @@ def post_entries(session: Session, drafts: Sequence[EntryDraft], *, user: str, n
             continue
         seq += 1
         prev_hash = prev
-        prev = entry_hash(prev_hash, seq, draft.content(), user, key)
-        entry_rows.append(_entry_row(draft, seq, user, now, prev_hash=prev_hash, hash_=prev))
+        content = draft.content()
+        prev = entry_hash(prev_hash, seq, content, user, key)
+        entry_rows.append(_entry_row(draft, seq, user, now, digest=sha256_json(content), prev_hash=prev_hash,
+                                     hash_=prev))
         for line_no, line in enumerate(draft.lines, start=1):
-            account = accounts[(draft.jurisdiction, line.account)]
-            line_rows.append(
-                {"entry_seq": seq, "line_no": line_no, "account_id": account.id, "fund_code": line.fund,
-                 "debit": line.debit, "credit": line.credit}
-            )
-            totals = day_totals[(account.id, line.fund, draft.date)]
-            totals[0] += line.debit_fen
-            totals[1] += line.credit_fen
+            account_id = accounts[(draft.jurisdiction, line.account)].id
+            debit, credit = line.debit_fen, line.credit_fen
+            line_rows.append({"entry_seq": seq, "line_no": line_no, "account_id": account_id,
+                              "fund_code": line.fund, "debit_fen": debit, "credit_fen": credit})
+            totals = day_totals[(account_id, line.fund, draft.date)]
+            totals[0] += debit
+            totals[1] += credit
         posted = Posted(seq, prev)
         results.append(posted)
         if key is not None:
             batch_keys[key] = posted
 
     if entry_rows:
-        session.execute(insert(JournalEntry), entry_rows)
-        session.execute(insert(JournalLine), line_rows)
+        # Core inserts of plain values: the ORM's per-row bookkeeping would cost more than the database.
+        session.execute(insert(JournalEntry.__table__), entry_rows)
+        session.execute(insert(_LINES_FEN), line_rows)
         _add_to_balances(session, day_totals)
         session.execute(update(LedgerHead).where(LedgerHead.id == 1).values(seq=seq, hash=prev))
     return results
@@ -226,7 +234,8 @@ def _resolve_keys(session: Session, drafts: Sequence[EntryDraft]) -> tuple[dict[
     return existing, problems
 
 
-def _entry_row(draft: EntryDraft, seq: int, user: str, now: datetime, *, prev_hash: str, hash_: str) -> dict:
+def _entry_row(draft: EntryDraft, seq: int, user: str, now: datetime, *, digest: str, prev_hash: str,
+               hash_: str) -> dict:
     return {
         "seq": seq,
         "date": draft.date,
@@ -239,18 +248,16 @@ def _entry_row(draft: EntryDraft, seq: int, user: str, now: datetime, *, prev_ha
         "reverses_seq": draft.reverses,
         "user_name": user,
         "posted_at": now,
-        "digest": draft.digest(),
+        "digest": digest,
         "prev_hash": prev_hash,
         "hash": hash_,
     }
 
 
 def _add_to_balances(session: Session, day_totals: dict[tuple[int, str, date], list[int]]) -> None:
-    rows = [
-        {"account_id": a, "fund_code": f, "day": d, "debit_fen": Decimal(dr) / 100, "credit_fen": Decimal(cr) / 100}
-        for (a, f, d), (dr, cr) in day_totals.items()
-    ]
-    table = AccountBalance.__table__
+    rows = [{"account_id": a, "fund_code": f, "day": d, "debit_fen": dr, "credit_fen": cr}
+            for (a, f, d), (dr, cr) in day_totals.items()]
+    table = _BALANCES_FEN
     dialect = session.get_bind().dialect.name
     stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     stmt = stmt.on_conflict_do_update(

@@ -6,9 +6,11 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from ..errors import Refusal
 from ..users import require_role
 from . import accounts, periods, posting
 from .entries import EntryDraft
+from .tables import JournalEntry
 
 
 def add_jurisdiction(session: Session, code: str, name: str, level: str, parent: str | None, *, user, now):
@@ -16,13 +18,37 @@ def add_jurisdiction(session: Session, code: str, name: str, level: str, parent:
     return accounts.add_jurisdiction(session, code, name, level, parent, user=user, now=now)
 
 
+# Accounts whose balance a sub-ledger explains (cycle lines, bank returns, reserve cases):
+# only the commands that keep that sub-ledger may post to them.
+CONTROL_ACCOUNTS = ("Liabilities:Payable:Beneficiaries", "Liabilities:BankClearing", "Liabilities:ReturnedPayments")
+CONTROL_PREFIXES = ("Assets:Reserve:",)
+# Entries that belong to a sub-ledger record; corrected through their own commands, not `ledger reverse`.
+MANUALLY_REVERSIBLE = ("manual", "allocation", "allocation_out", "purchased_services", "reversal")
+
+
+def _control_problems(draft: EntryDraft) -> list[str]:
+    return [
+        f"line {n} ({line.account}): a manual entry may not post to a control account; its balance is kept by "
+        "the cycle, return and reserve commands"
+        for n, line in enumerate(draft.lines, start=1)
+        if line.account in CONTROL_ACCOUNTS or line.account.startswith(CONTROL_PREFIXES)
+    ]
+
+
 def post_manual(session: Session, draft: EntryDraft, *, user: str | None, now: datetime) -> posting.Posted:
     require_role(session, user, "preparer", action="post entries")
+    problems = _control_problems(draft)
+    if problems:
+        raise Refusal(problems)
     return posting.post_entry(session, draft, user=user, now=now)
 
 
 def reverse(session: Session, seq: int, *, on: date, reason: str, user: str | None, now: datetime):
     require_role(session, user, "preparer", action="reverse entries")
+    entry = session.get(JournalEntry, seq)
+    if entry is not None and entry.kind not in MANUALLY_REVERSIBLE:
+        raise Refusal(f"entry {seq} is a {entry.kind} entry kept by its own records (cycles, returns, reserve "
+                      "cases); correct it with their commands (e.g. cycle cancel), not ledger reverse")
     return posting.reverse_entry(session, seq, on=on, reason=reason, user=user, now=now)
 
 

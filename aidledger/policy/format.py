@@ -7,7 +7,7 @@ Ranges where the spec names none (chosen to catch typos, not to second-guess a p
 - Multiples of the standard (tekun basic ratios, single_person_ratio,
   emergency_case_limit_ratio): 0 to 10. threshold_ratio and income_ceiling_ratio: 1 to 10,
   since both name an income at or above the 低保 line.
-- Rates and shares (add-on rate, floor_ratio, tier ratios, exit step ratios, care ratios,
+- Rates and shares (add-on rate, floor_ratio, tier ratios, exit step ratios,
   purchased_services_cap.rate): 0 to 1.
 - Percent thresholds (cpi_threshold, food_threshold): 0 to 100.
 - Months of gradual exit: 0 to 60; review cadence: 1 to 60 months; documentation_days 1 to
@@ -145,7 +145,11 @@ DIBAO = Table(
     }
 )
 
-CARE = Table(keys={"base": Choice(options=CARE_BASES), "self": RATE, "semi": RATE, "full": RATE})
+# Care ratios are multiples of their base: 山西 pays dispersed care at 1×, 2× and 3× the elder-care
+# subsidy (seed 003 item 6), others 10–50% of the minimum wage.
+CARE_MULTIPLE = Number(low=Decimal(0), high=Decimal(10), what="a multiple of the care base")
+CARE = Table(keys={"base": Choice(options=CARE_BASES), "self": CARE_MULTIPLE, "semi": CARE_MULTIPLE,
+                   "full": CARE_MULTIPLE})
 
 TEKUN = Table(
     keys={

@@ -471,10 +471,6 @@ SHANXI_DISPERSED = [
 ]
 
 
-@pytest.mark.xfail(strict=True, raises=Refusal, reason=(
-    "DEFECT (policy/format.py CARE): care ratios self/semi/full are checked as rates 0–1, so seed 003 "
-    "item 6's dispersed care of 1×/2×/3× the elder-care subsidy cannot be written: "
-    "'tekun.care_dispersed.semi: 2 is out of range: a rate must be from 0 to 1'"))
 @pytest.mark.parametrize("level, basic, care, total", SHANXI_DISPERSED)
 def test_shanxi_dispersed_care_is_1_2_3_times_the_elder_care_subsidy(level, basic, care, total):
     policy = resolve(SHANXI_COMMON + SHANXI_DISPERSED_CARE)
@@ -483,17 +479,16 @@ def test_shanxi_dispersed_care_is_1_2_3_times_the_elder_care_subsidy(level, basi
     assert amount(found) == total
 
 
-def test_shanxi_dispersed_care_ratios_above_1_are_refused_today():
-    """Records the defect above exactly (remove with the xfail when the range is widened)."""
+def test_a_care_ratio_above_10_is_refused():
     with pytest.raises(Refusal) as caught:
-        parse_policy(SHANXI_COMMON + SHANXI_DISPERSED_CARE, "140000-shanxi.toml")
+        parse_policy(SHANXI_COMMON + SHANXI_DISPERSED_CARE.replace("full = 3", "full = 11"), "140000-shanxi.toml")
     assert caught.value.problems == [
-        "140000-shanxi.toml: tekun.care_dispersed.semi: 2 is out of range: a rate must be from 0 to 1",
-        "140000-shanxi.toml: tekun.care_dispersed.full: 3 is out of range: a rate must be from 0 to 1",
+        "140000-shanxi.toml: tekun.care_dispersed.full: 11 is out of range: a multiple of the care base must be "
+        "from 0 to 10",
     ]
 
 
-# Without [tekun.care_dispersed] (refused above) the file still serves centralized 特困 and 低保.
+# The common part alone serves centralized 特困 and 低保.
 SHANXI = resolve(SHANXI_COMMON)
 
 SHANXI_CENTRALIZED = [

@@ -184,3 +184,11 @@ def test_text_that_a_database_cannot_keep_is_refused_on_every_backend(post, book
     before = snapshot(books.url)
     assert_refused(post(receipt(**over)), fragment)
     assert snapshot(books.url) == before
+
+
+def test_manual_entries_may_not_touch_control_accounts(post, books):
+    before = snapshot(books.url)
+    result = post(entry([{"account": "Liabilities:Payable:Beneficiaries", "fund": "central_subsidy", "debit": "5.00"},
+                         {"account": "Income:Allocations", "fund": "central_subsidy", "credit": "5.00"}]))
+    assert_refused(result, "line 1 (Liabilities:Payable:Beneficiaries): a manual entry may not post to a control account")
+    assert snapshot(books.url) == before

@@ -28,6 +28,7 @@ from aidledger.errors import Refusal
 from aidledger.ledger import service
 from aidledger.ledger.balances import balance, trial_balance
 from aidledger.ledger.chart import DEBIT_NORMAL, FUND_CODES, STANDARD_CHART
+from aidledger.ledger.service import CONTROL_ACCOUNTS
 from aidledger.ledger.entries import EntryDraft, Line, check_entry
 from aidledger.ledger.money import MAX_LINE_FEN, MoneyError, format_amount, from_fen, parse_amount, to_fen
 from aidledger.ledger.verify import verify
@@ -40,7 +41,8 @@ COUNTY = "230523"
 # The county is where the random entries go; its parent city gets a few too, so that the
 # trial balance of one jurisdiction is also checked not to see the other's lines.
 JURISDICTIONS = (COUNTY, "230500")
-ACCOUNTS = tuple(t.name for t in STANDARD_CHART)
+# Manual entries may not touch the control accounts that cycles and returns keep.
+ACCOUNTS = tuple(t.name for t in STANDARD_CHART if t.name not in CONTROL_ACCOUNTS)
 TYPE_OF = {t.name: t.type for t in STANDARD_CHART}
 FUNDS = tuple(sorted(FUND_CODES))
 START = date(2022, 1, 1)

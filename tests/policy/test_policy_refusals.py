@@ -70,7 +70,7 @@ def test_several_files_are_refused_together():
     ("[[dibao.addons]]\nname = \"a\"\nrate = 1.5\n", ("dibao.addons[0].rate: 1.5 is out of range", "from 0 to 1")),
     ("[tekun]\nbasic_ratio_dispersed = 11\n", ("tekun.basic_ratio_dispersed: 11 is out of range", "from 0 to 10")),
     ("[tekun]\nbasic_ratio_centralized = -1\n", ("tekun.basic_ratio_centralized: -1 is negative",)),
-    ("[tekun.care_dispersed]\nfull = 1.25\n", ("tekun.care_dispersed.full: 1.25 is out of range",)),
+    ("[tekun.care_dispersed]\nfull = 10.5\n", ("tekun.care_dispersed.full: 10.5 is out of range", "from 0 to 10")),
     ("[low_income]\nthreshold_ratio = 0.5\n", ("low_income.threshold_ratio: 0.5 is out of range", "from 1 to 10")),
     ("[low_income]\nsingle_person_ratio = 12\n", ("low_income.single_person_ratio: 12 is out of range",)),
     ("[temporary]\nemergency_case_limit_ratio = 20\n", ("temporary.emergency_case_limit_ratio: 20 is out of range",)),

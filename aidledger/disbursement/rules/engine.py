@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 
 from ...policy import PolicySnapshot
 from ..registry_state import HouseholdState
@@ -23,6 +24,7 @@ from .tekun import tekun_components
 from ...ledger.money import round_to
 
 
+@lru_cache(maxsize=4096)  # pure, and called per household-month with a few hundred approval dates
 def first_paid_month(approved_on: date, start: str) -> str:
     """`next_month`: the month after approval; `same_month`: the month of approval."""
     month = month_of(approved_on)
@@ -42,9 +44,9 @@ def compute_month(
     def nothing(reason: str, track: DibaoTrack) -> tuple[Benefit, DibaoTrack]:
         return Benefit(household.household_id, household.program, month, ZERO, (), reason), track
 
-    if month < first_paid_month(household.approved_on, snap.dibao.start):
-        return nothing(f"批准日期 {household.approved_on}, 首个发放月为 "
-                       f"{first_paid_month(household.approved_on, snap.dibao.start)} (dibao.start)", previous)
+    first = first_paid_month(household.approved_on, snap.dibao.start)
+    if month < first:
+        return nothing(f"批准日期 {household.approved_on}, 首个发放月为 {first} (dibao.start)", previous)
     if state.terminated_on is not None and state.terminated_on < state.day:
         return nothing(f"已于 {state.terminated_on} 终止", DibaoTrack(ENDED))
     counted = counted_members(state)

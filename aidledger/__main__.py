@@ -1,0 +1,5 @@
+"""`python -m aidledger`: the same command as the `aidledger` script."""
+
+from .cli import main
+
+main()
