@@ -3,8 +3,10 @@
 The demo goes through the same services the commands use, as the people of a county would:
 an admin sets up users and loads the province, city and county policies; a preparer imports
 the registry, books the year's allocations down the levels, buys services within the cap
-(one purchase over it is refused), runs the township reserves and corrects a mistaken
-entry; an approver closes January. It then writes what an auditor takes away: the
+(one purchase over it is refused) and runs the township reserves; every month a cycle is
+run, approved by another person, sent to the bank and settled (one payment comes back in
+March and is paid again in April to the corrected account; October adds heating); a
+mistaken entry is reversed and an approver closes January. It then writes what an auditor takes away: the
 beancount export, the trial balance, the fund and reserve status, every household's
 explained amounts, and the verification result.
 """
@@ -24,12 +26,15 @@ from .budget.allocations import allocate
 from .budget.purchases import purchase_services
 from .budget.status import budget_status
 from .disbursement.explain import explain
-from .disbursement.registry_service import import_events, import_registry
+from .disbursement.cycle_actions import approve, book_returns, cycle_view, export_bank
+from .disbursement.cycle_run import run_cycle
+from .disbursement.registry_service import correct_bank_account, import_events, import_registry
 from .errors import Refusal
 from .ledger import service
 from .ledger.balances import trial_balance
 from .ledger.beancount_export import write_beancount
 from .ledger.entries import EntryDraft, Line
+from .disbursement import cycle_checks  # noqa: F401  (registers the cycles' verify checks)
 from .ledger.verify import verify
 from .policy.store import load_policies
 from .users import add_user
@@ -95,7 +100,8 @@ def run_demo(out_dir: Path, now: datetime | None = None) -> DemoResult:
     demo = Demo(out_dir, now or datetime.now(timezone.utc))
     try:
         dbmod.upgrade(demo.database)
-        for step in (set_up, load_registry, allocate_funds, buy_services, run_reserves, correct_an_entry):
+        for step in (set_up, load_registry, allocate_funds, buy_services, run_reserves, run_cycles,
+                     correct_an_entry):
             step(demo)
         write_outputs(demo)
     finally:
@@ -169,6 +175,37 @@ def run_reserves(demo: Demo) -> None:
     demo.refused("an emergency payment above 1.0 × the urban standard", lambda s: reserves.pay(
         s, TOWNSHIPS[2], "230523198405060011", "韩立军", Decimal("681.00"), date(2022, 6, 2), "超过上限",
         user=PREPARER, now=demo.now))
+
+
+# The bank cannot credit 李秀英's account in March; the account is corrected and April pays her again.
+RETURNED_MONTH, RETURNED_ACCOUNT, CORRECTED_ACCOUNT = "2022-03", "6217000010000000029", "6217000010000009991"
+
+
+def run_cycles(demo: Demo) -> None:
+    """A year of monthly cycles: run, approve (another person), export, book the bank's answer."""
+    bank_dir = demo.result.out_dir / "bank"
+    bank_dir.mkdir(exist_ok=True)
+    for n in range(1, 13):
+        month = f"{YEAR}-{n:02d}"
+        with demo.write() as s:
+            run = run_cycle(s, COUNTY, month, user=PREPARER, now=demo.now)
+        with demo.write() as s:
+            approve(s, run.cycle_id, date(YEAR, n, 15), user=APPROVER, now=demo.now)
+            text, count, total = export_bank(s, run.cycle_id, date(YEAR, n, 16), user=PREPARER, now=demo.now)
+            (bank_dir / f"{month}.csv").write_text(text, encoding="utf-8")
+            returns = "账号,金额,原因\n"
+            if month == RETURNED_MONTH:
+                line = next(ln for ln in cycle_view(s, run.cycle_id)["lines"] if ln["bank_account"] == RETURNED_ACCOUNT)
+                returns += f"{RETURNED_ACCOUNT},{line['amount']:.2f},账户已销户\n"
+            returned, amount = book_returns(s, run.cycle_id, returns, f"{month}-returns.csv", date(YEAR, n, 20),
+                                            user=PREPARER, now=demo.now)
+        demo.log(f"cycle {run.cycle_id} {month}: {count} households, {total:.2f}; approved by {APPROVER}, "
+                 f"sent to the bank, settled" + (f" with {returned} return ({amount:.2f})" if returned else ""))
+        if month == RETURNED_MONTH:
+            with demo.write() as s:
+                correct_bank_account(s, "H002", CORRECTED_ACCOUNT, date(YEAR, n, 25), user=PREPARER, now=demo.now)
+            demo.log("H002's account corrected; the next cycle pays the returned amount again")
+    demo.result.files.append(bank_dir)
 
 
 def correct_an_entry(demo: Demo) -> None:
