@@ -28,6 +28,12 @@ from .registry_tables import EventRow, HouseholdRow, MemberRow, RegistryImport
 BATCH = 2_000
 
 
+def _bulk(table):
+    # Keep every batch one statement: without render_nulls the ORM starts a new statement
+    # whenever the set of filled-in columns changes from one row to the next.
+    return insert(table).execution_options(render_nulls=True)
+
+
 @dataclass(frozen=True)
 class ImportOutcome:
     households: int
@@ -116,14 +122,14 @@ def import_registry(
         for batch in _batched(load.households(lines, _name(households_path))):
             counts["households"] += len(batch)
             if import_id is not None and not load.problems:
-                session.execute(insert(HouseholdRow), [_household_row(h, import_id) for h in batch])
+                session.execute(_bulk(HouseholdRow), [_household_row(h, import_id) for h in batch])
             if progress:
                 progress(len(batch))
     with open_registry_file(members_path, _name(members_path)) as lines:
         for batch in _batched(load.members(lines, _name(members_path))):
             counts["members"] += len(batch)
             if import_id is not None and not load.problems:
-                session.execute(insert(MemberRow), [_member_row(m, import_id) for m in batch])
+                session.execute(_bulk(MemberRow), [_member_row(m, import_id) for m in batch])
             if progress:
                 progress(len(batch))
     problems = load.finish()
@@ -146,7 +152,7 @@ def import_events(
         for batch in _batched(load.events(lines, _name(path))):
             count += len(batch)
             if import_id is not None and not load.problems:
-                session.execute(insert(EventRow), [_event_row(e, import_id) for e in batch])
+                session.execute(_bulk(EventRow), [_event_row(e, import_id) for e in batch])
     problems = load.finish()
     if problems:
         raise problems.refusal()
