@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-output
 # What the tests need from the operating system, installed when missing.
-OS_TOOLS :=
+OS_TOOLS := pdftotext:poppler-utils pdftoppm:poppler-utils
 
 .PHONY: demo test bench os-deps clean
 

@@ -7,7 +7,6 @@ only with --debug). The command groups live in `aidledger/commands/`.
 
 from __future__ import annotations
 
-import sys
 import traceback
 from datetime import date, datetime, timezone
 
@@ -104,10 +103,11 @@ def cli(ctx: click.Context, url: str, user: str | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import budget, cycle, db, demo, explain, jurisdiction, ledger, policy, registry, reserve, user
+    from .commands import (budget, cycle, db, demo, explain, jurisdiction, ledger, policy, registry, report, reserve,
+                           user)
 
     for group in (db.group, user.group, jurisdiction.group, policy.group, registry.group, budget.group,
-                  reserve.group, cycle.group, ledger.group):
+                  reserve.group, cycle.group, ledger.group, report.group):
         cli.add_command(group)
     cli.add_command(explain.command)
     cli.add_command(demo.command)
@@ -119,6 +119,3 @@ _register()
 def main() -> None:
     cli(prog_name="aidledger")
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

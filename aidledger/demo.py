@@ -8,7 +8,8 @@ run, approved by another person, sent to the bank and settled (one payment comes
 March and is paid again in April to the corrected account; October adds heating); a
 mistaken entry is reversed and an approver closes January. It then writes what an auditor takes away: the
 beancount export, the trial balance, the fund and reserve status, every household's
-explained amounts, and the verification result.
+explained amounts, the verification result, each month's payment register (发放花名册) and
+the year's audit pack as PDF.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ def run_demo(out_dir: Path, now: datetime | None = None) -> DemoResult:
                      correct_an_entry):
             step(demo)
         write_outputs(demo)
+        write_reports(demo)
     finally:
         demo.database.dispose()
     (out_dir / "demo.log").write_text("\n".join(demo.result.log) + "\n", encoding="utf-8")
@@ -273,3 +275,31 @@ def write_outputs(demo: Demo) -> None:
         month: {h: {"amount": b.amount, "components": [c.as_dict() for c in b.components]}
                 for h, b in households.items() if b.paid}
         for month, households in explained.items()}))
+
+
+def write_reports(demo: Demo) -> None:
+    """Each month's payment register and the year's audit pack, as the commands `report register` / `audit` write."""
+    from sqlalchemy import select
+
+    from .disbursement.cycle_tables import Cycle
+    from .reports.audit_pdf import write_audit
+    from .reports.audit_source import audit_pack
+    from .reports.register_pdf import write_register
+    from .reports.register_source import register_data
+
+    out = demo.result.out_dir / "registers"
+    out.mkdir(exist_ok=True)
+    with demo.database.read() as s:
+        cycles = s.execute(select(Cycle.id, Cycle.month).where(Cycle.jurisdiction_code == COUNTY)
+                           .order_by(Cycle.month)).all()
+        registers = [register_data(s, cycle_id) for cycle_id, _ in cycles]
+        pack = audit_pack(s, COUNTY, YEAR)
+    for (_, month), data in zip(cycles, registers):
+        write_register(data, out / f"{month}-register.pdf")
+    demo.result.files.append(out)
+    demo.log(f"payment registers (发放花名册): {len(registers)} PDFs in {out.name}/")
+    path = demo.result.out_dir / f"{COUNTY}-{YEAR}-audit.pdf"
+    pages = write_audit(pack, path)
+    demo.result.files.append(path)
+    demo.log(f"audit pack: {pages} pages, {pack.exception_count} exception(s) "
+             + ", ".join(f"{s.kind} {len(s.items)}" for s in pack.exceptions if s.items))

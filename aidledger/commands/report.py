@@ -1,0 +1,105 @@
+"""`aidledger report`: PDF reports built from the books (发放花名册, the yearly audit pack)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import click
+
+from ..errors import Refusal
+from ..render import progress
+from . import DATE, pass_app
+
+# The reports (and ReportLab) are imported when a report is asked for: every other command starts faster.
+
+
+@click.group("report")
+def group() -> None:
+    """PDF reports: a cycle's payment register (发放花名册) and a jurisdiction's yearly audit pack."""
+
+
+def _write(out: str, draw) -> int:
+    """Draw into a temporary file beside `out`, then move it into place: never half a PDF at `out`."""
+    directory = os.path.dirname(os.path.abspath(out))
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".aidledger-", suffix=".pdf", dir=directory)
+    except OSError as exc:
+        raise Refusal(f"{out}: cannot be written: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            pages = draw(stream)
+        os.replace(temporary, out)
+    except OSError as exc:
+        raise Refusal(f"{out}: cannot be written: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return pages
+
+
+@group.command("register")
+@click.argument("cycle_id", type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PDF to write.")
+@click.option("--created", type=DATE, help="The date the PDF carries (default: the cycle's approval date, else the "
+                                           "date it was run), so the same cycle always gives the same bytes.")
+@pass_app
+def register(app, cycle_id, out, created) -> None:
+    """Write a cycle's payment register (发放花名册) as PDF.
+
+    One row per household (序号, 户编号, 户主, 身份证号 and 银行账号 masked, 乡镇, 人数, 项目, 金额), subtotals per
+    township and program, the total in figures and in capitals (大写), the cycle's state, who prepared and approved
+    it, and the signature lines. A draft or cancelled cycle is marked so on every page.
+
+    \b
+    Example:
+      aidledger report register 1 --out 2022-01-花名册.pdf
+    """
+    from ..reports.pdf_base import money
+    from ..reports.register_pdf import write_register
+    from ..reports.register_source import register_data
+
+    with app.database().read() as session:
+        data = register_data(session, cycle_id, created)
+    with progress(data.count, f"register {data.header.month}") as step:
+        pages = _write(out, lambda stream: write_register(data, stream, progress=step))
+    click.echo(f"{out}: cycle {cycle_id} {data.header.month} ({data.status_name}), {data.count} households, "
+               f"{money(data.total)} ({data.total_capitals}), {pages} pages")
+
+
+@group.command("audit")
+@click.option("--jurisdiction", required=True, help="Jurisdiction code (a county for cycles and reserves).")
+@click.option("--year", required=True, type=click.IntRange(1900, 9999))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PDF to write.")
+@click.option("--as-of", "as_of", type=DATE, help="The day the balances and the overdue checks are taken "
+                                                  "(default: 31 December of the year).")
+@click.option("--created", type=DATE, help="The date the PDF carries (default: the as-of date).")
+@pass_app
+def audit(app, jurisdiction, year, out, as_of, created) -> None:
+    """Write a jurisdiction's audit pack for a year as PDF.
+
+    A cover with the result of `ledger verify` and the chain's head hash; the fund statement; budget execution with
+    the purchased-services cap and a chart; monthly payments by program with a chart; the township reserves; the
+    trial balance; and the exceptions: payments after a death or termination, one id number paid twice, amounts
+    that differ from the rules, reserve cases overdue for documentation, bank returns open after 30 days, cap
+    overrides (none can exist: refusals write nothing), open receivables, and any verify failure.
+
+    \b
+    Example:
+      aidledger report audit --jurisdiction 230523 --year 2022 --out 230523-2022-audit.pdf
+    """
+    from ..reports.audit_pdf import write_audit
+    from ..reports.audit_source import audit_pack
+
+    from sqlalchemy import func, select
+
+    from ..ledger.tables import JournalLine
+
+    with app.database().read() as session:
+        lines = session.scalar(select(func.count()).select_from(JournalLine)) or 0
+        with progress(lines, "verifying the ledger") as step:
+            pack = audit_pack(session, jurisdiction, year, as_of, created, progress=step)
+    pages = _write(out, lambda stream: write_audit(pack, stream))
+    verified = "ledger verified" if pack.verify.ok else f"LEDGER VERIFY FAILED ({len(pack.verify.problems)} problems)"
+    click.echo(f"{out}: {jurisdiction} {year} as of {pack.as_of}, {verified}, head {pack.verify.head_hash}, "
+               f"{pack.exception_count} exception(s), {pages} pages")

@@ -1,0 +1,234 @@
+"""The yearly audit pack of a jurisdiction as plain data (pure).
+
+Sections, in the order the PDF prints them:
+  cover             the result of `ledger verify` and the hash chain's head
+  fund statement    per fund: opening, received, spent by program, committed, closing
+                    (closing = opening + received − spent; available = closing − committed)
+  budget execution  the purchased-services cap: base kind, base, rate, cap, used, headroom
+  disbursement      each month's posted cycles by program
+  reserves          per township: advanced, paid, replenished, balance, undocumented, overdue
+  trial balance     every account and fund at the as-of date, with the totals
+  exceptions        exceptions_data.py's kinds, each with its items or a note that there are none
+
+The storage module reads the books into these records; nothing here reads a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from .exceptions_data import KINDS, NO_CAP_OVERRIDES, NO_RECEIVABLES, AuditException
+
+ZERO = Decimal("0.00")
+# Spending heads of the fund statement: expense accounts by prefix, in the order printed.
+SPENDING_HEADS = (
+    ("低保", "Expenses:Dibao:"),
+    ("特困", "Expenses:Tekun:"),
+    ("低收入", "Expenses:LowIncome:"),
+    ("临时救助", "Expenses:Temporary"),
+    ("购买服务", "Expenses:PurchasedServices"),
+    ("工作经费", "Expenses:Administration"),
+    ("转移支付", "Expenses:Allocations:Transferred"),
+    ("其他", ""),
+)
+MONTH_PROGRAMS = (("dibao", "低保"), ("tekun", "特困"), ("low_income", "低收入"))
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    entries: int
+    lines: int
+    head_hash: str
+    first_failing_entry: int | None
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExpenseMovement:
+    """Debits and credits of one expense account and fund over the period."""
+
+    account: str
+    fund: str
+    debit: Decimal
+    credit: Decimal
+
+
+@dataclass(frozen=True)
+class FundFigure:
+    """One fund as `budget status` reads it from the books (figures.FundFigures)."""
+
+    fund: str
+    name: str
+    opening: Decimal
+    received: Decimal
+    spent: Decimal
+    committed: Decimal
+
+
+@dataclass(frozen=True)
+class FundStatement:
+    fund: str
+    name: str
+    opening: Decimal
+    received: Decimal
+    spent_by_head: tuple[Decimal, ...]  # aligned with SPENDING_HEADS
+    spent: Decimal
+    committed: Decimal
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.received - self.spent
+
+    @property
+    def available(self) -> Decimal:
+        return self.closing - self.committed
+
+
+@dataclass(frozen=True)
+class CapStatus:
+    base_kind: str
+    base_name: str
+    base: Decimal
+    rate: Decimal
+    cap: Decimal
+    used: Decimal
+
+    @property
+    def headroom(self) -> Decimal:
+        return self.cap - self.used
+
+
+@dataclass(frozen=True)
+class MonthDisbursement:
+    month: str
+    by_program: tuple[tuple[str, int, Decimal], ...]  # (program, households, amount), MONTH_PROGRAMS order
+
+    @property
+    def total(self) -> Decimal:
+        return sum((amount for _, _, amount in self.by_program), ZERO)
+
+
+@dataclass(frozen=True)
+class ReserveRow:
+    township: str
+    name: str
+    advanced: Decimal
+    paid: Decimal
+    replenished: Decimal
+    balance: Decimal
+    undocumented: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    account: str
+    title: str
+    fund: str
+    debit: Decimal
+    credit: Decimal
+
+
+@dataclass(frozen=True)
+class ExceptionSection:
+    kind: str
+    title: str
+    rule: str
+    items: tuple[AuditException, ...]
+    note: str  # said when there are no items
+
+
+@dataclass(frozen=True)
+class AuditPack:
+    jurisdiction: str
+    name: str
+    year: int
+    as_of: date
+    created: date
+    verify: VerifyResult
+    funds: tuple[FundStatement, ...]
+    cap: CapStatus | None
+    months: tuple[MonthDisbursement, ...]
+    reserves: tuple[ReserveRow, ...]
+    trial: tuple[TrialRow, ...]
+    exceptions: tuple[ExceptionSection, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{self.name}（{self.jurisdiction}）{self.year}年度社会救助资金审计资料"
+
+    @property
+    def fund_total(self) -> FundStatement:
+        return FundStatement(
+            "total", "合计 total", sum((f.opening for f in self.funds), ZERO), sum((f.received for f in self.funds), ZERO),
+            tuple(sum((f.spent_by_head[i] for f in self.funds), ZERO) for i in range(len(SPENDING_HEADS))),
+            sum((f.spent for f in self.funds), ZERO), sum((f.committed for f in self.funds), ZERO))
+
+    @property
+    def trial_debit(self) -> Decimal:
+        return sum((r.debit for r in self.trial), ZERO)
+
+    @property
+    def trial_credit(self) -> Decimal:
+        return sum((r.credit for r in self.trial), ZERO)
+
+    @property
+    def exception_count(self) -> int:
+        return sum(len(s.items) for s in self.exceptions)
+
+
+def spending_head(account: str) -> int:
+    """The index in SPENDING_HEADS of an expense account (the last, 其他, when no prefix matches)."""
+    for index, (_, prefix) in enumerate(SPENDING_HEADS[:-1]):
+        if account.startswith(prefix):
+            return index
+    return len(SPENDING_HEADS) - 1
+
+
+def fund_statements(figures: Iterable[FundFigure], expenses: Iterable[ExpenseMovement]) -> tuple[FundStatement, ...]:
+    """Each fund's figures with its spending split by head; the heads add up to the fund's spent."""
+    split: dict[str, list[Decimal]] = {}
+    for m in expenses:
+        heads = split.setdefault(m.fund, [ZERO] * len(SPENDING_HEADS))
+        heads[spending_head(m.account)] += m.debit - m.credit
+    out = []
+    for f in figures:
+        heads = split.get(f.fund, [ZERO] * len(SPENDING_HEADS))
+        if sum(heads, ZERO) != f.spent:
+            raise ValueError(f"fund {f.fund}: the expense accounts hold {sum(heads, ZERO):.2f}, not the {f.spent:.2f} "
+                             "spent")
+        out.append(FundStatement(f.fund, f.name, f.opening, f.received, tuple(heads), f.spent, f.committed))
+    return tuple(out)
+
+
+def monthly(year: int, rows: Iterable[tuple[str, str, int, Decimal]]) -> tuple[MonthDisbursement, ...]:
+    """Twelve months from (month, program, households, amount) rows of posted cycles; 'other' programs kept."""
+    table: dict[str, dict[str, tuple[int, Decimal]]] = {}
+    for month, program, count, amount in rows:
+        done = table.setdefault(month, {}).get(program, (0, ZERO))
+        table[month][program] = (done[0] + count, done[1] + amount)
+    programs = [p for p, _ in MONTH_PROGRAMS]
+    programs += sorted({p for per in table.values() for p in per} - set(programs))
+    out = []
+    for number in range(1, 13):
+        month = f"{year:04d}-{number:02d}"
+        per = table.get(month, {})
+        out.append(MonthDisbursement(month, tuple((p, *per.get(p, (0, ZERO))) for p in programs)))
+    return tuple(out)
+
+
+def exception_sections(found: Sequence[AuditException], receivables_table: bool) -> tuple[ExceptionSection, ...]:
+    sections = []
+    for kind in KINDS:
+        items = tuple(e for e in found if e.kind == kind.kind)
+        note = "None found. 无。"
+        if kind.kind == "cap_override":
+            note = NO_CAP_OVERRIDES
+        elif kind.kind == "receivable" and not receivables_table:
+            note = NO_RECEIVABLES
+        sections.append(ExceptionSection(kind.kind, kind.title, kind.rule, items, note))
+    return tuple(sections)

@@ -1,0 +1,205 @@
+"""Reading a jurisdiction's year from the books for the audit pack.
+
+Every figure comes from the same services the commands use (`ledger verify`, `budget
+status`'s fund figures and cap check, `reserve status`, `ledger trial-balance`), so the pack
+cannot disagree with them; the posted cycles' lines, the registry, the reserve cases and the
+bank returns are read as records for the exception finders (exceptions_data.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import column, func, inspect, select, table
+from sqlalchemy.orm import Session
+
+from ..budget import reserves
+from ..budget.figures import fund_figures
+from ..budget.purchases import cap_check
+from ..budget.rules import CAP_BASES
+from ..budget.tables import ReserveCase, ReserveDocumentation
+from ..disbursement import cycle_checks as _cycle_checks  # noqa: F401  (registers its verify checks)
+from ..disbursement.cycle_tables import BankReturn, Cycle, CycleLine, ReturnResolution
+from ..disbursement.registry_store import event_record, household_record, member_record
+from ..disbursement.registry_tables import EventRow, HouseholdRow, MemberRow
+from ..errors import Refusal
+from ..ledger.accounts import require_jurisdiction
+from ..ledger.balances import movements, trial_balance
+from ..ledger.chart import FUNDS
+from ..ledger.money import from_fen
+from ..ledger.verify import verify
+from ..policy.store import effective_policy
+from ..policy.tables import Township
+from . import exceptions_data as found
+from .audit_data import (AuditPack, CapStatus, ExpenseMovement, FundFigure, ReserveRow, TrialRow, VerifyResult,
+                         exception_sections, fund_statements, monthly)
+
+POSTED = ("approved", "exported", "settled")
+RECEIVABLES_TABLE = "receivables"
+_CHUNK = 500
+
+
+def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | None = None,
+               created: date | None = None, progress: Callable[[int], None] | None = None) -> AuditPack:
+    """The pack of a year; `progress` is told of every journal line `ledger verify` reads."""
+    place = require_jurisdiction(session, jurisdiction)
+    start = date(year, 1, 1)
+    as_of = as_of or date(year, 12, 31)
+    if not start <= as_of <= date(year, 12, 31):
+        raise Refusal(f"--as-of {as_of} is not in {year}")
+    report = verify(session, progress=progress)
+    checked = VerifyResult(report.ok, report.entries, report.lines, report.head_hash, report.first_failing_entry,
+                           tuple(report.problems))
+    names = {f.code: f.name for f in FUNDS}
+    figures = [FundFigure(f.fund, names[f.fund], f.opening, f.received, f.spent, f.committed)
+               for f in fund_figures(session, jurisdiction, start, as_of)]
+    expenses = [ExpenseMovement(m.account, m.fund, m.debit, m.credit)
+                for m in movements(session, jurisdiction, start, as_of) if m.type == "expense"]
+    has_policy = _has_policy(session, jurisdiction)
+    cycles = _posted_cycles(session, jurisdiction, year)
+    lines = list(_paid_lines(session, cycles))
+    registry = _registry(session, sorted({line.household_id for line in lines}))
+    cases = _reserve_cases(session, jurisdiction, as_of)
+    returns = _bank_returns(session, jurisdiction, as_of)
+    has_receivables = inspect(session.connection()).has_table(RECEIVABLES_TABLE)
+    exceptions: list[found.AuditException] = []
+    exceptions += found.payments_after_end(lines, registry)
+    exceptions += found.duplicate_ids(lines, cases)
+    if lines:
+        exceptions += found.amounts_differing(lines, registry, effective_policy(session, jurisdiction).on)
+    exceptions += found.overdue_reserve_cases(cases, as_of)
+    exceptions += found.open_bank_returns(returns, as_of)
+    if has_receivables:
+        exceptions += _receivables(session, jurisdiction)
+    exceptions += found.verify_failures(checked.problems)
+    tb = trial_balance(session, jurisdiction, as_of)
+    return AuditPack(
+        jurisdiction=jurisdiction, name=place.name, year=year, as_of=as_of, created=created or as_of,
+        verify=checked,
+        funds=fund_statements(figures, expenses),
+        cap=_cap(session, jurisdiction, as_of) if has_policy else None,
+        months=monthly(year, _monthly_rows(session, cycles)),
+        reserves=tuple(ReserveRow(r.township, r.name, r.advanced, r.paid, r.replenished, r.balance, r.undocumented,
+                                  r.overdue) for r in reserves.status(session, jurisdiction, as_of))
+        if has_policy else (),
+        trial=tuple(TrialRow(r.account, r.title, r.fund, r.debit, r.credit) for r in tb.rows),
+        exceptions=exception_sections(exceptions, has_receivables),
+    )
+
+
+def _has_policy(session: Session, jurisdiction: str) -> bool:
+    try:
+        effective_policy(session, jurisdiction)
+    except Refusal:
+        return False
+    return True
+
+
+def _cap(session: Session, jurisdiction: str, as_of: date) -> CapStatus:
+    check = cap_check(session, jurisdiction, as_of, requested=Decimal("0.00"))
+    return CapStatus(check.base_kind, CAP_BASES[check.base_kind][2], check.base, check.rate, check.cap, check.used)
+
+
+def _posted_cycles(session: Session, jurisdiction: str, year: int) -> list[tuple[int, str]]:
+    return list(session.execute(
+        select(Cycle.id, Cycle.month).where(Cycle.jurisdiction_code == jurisdiction, Cycle.status.in_(POSTED),
+                                            Cycle.month.like(f"{year:04d}-%")).order_by(Cycle.month, Cycle.id)).all())
+
+
+def _monthly_rows(session: Session, cycles: Sequence[tuple[int, str]]):
+    months = dict(cycles)
+    if not months:
+        return []
+    rows = session.execute(
+        select(CycleLine.cycle_id, CycleLine.program, func.count(), func.sum(CycleLine.amount))
+        .where(CycleLine.cycle_id.in_(list(months))).group_by(CycleLine.cycle_id, CycleLine.program))
+    return [(months[cycle_id], program, count, amount) for cycle_id, program, count, amount in rows]
+
+
+def _paid_lines(session: Session, cycles: Sequence[tuple[int, str]]) -> Iterator[found.PaidLine]:
+    for cycle_id, month in cycles:
+        rows = session.execute(
+            select(CycleLine.household_id, CycleLine.program, CycleLine.members, CycleLine.amount,
+                   CycleLine.head_id_number, CycleLine.components)
+            .where(CycleLine.cycle_id == cycle_id).order_by(CycleLine.household_id)
+            .execution_options(yield_per=20_000))
+        for household_id, program, members, amount, head_id, components in rows:
+            parts = json.loads(components)
+            reissued = sum((Decimal(c["amount"]) for c in parts if c.get("kind") == "arrears" and "return_id" in c),
+                           Decimal("0.00"))
+            ids = (head_id,) + tuple(c["id_number"] for c in parts if c.get("id_number"))
+            yield found.PaidLine(cycle_id, month, household_id, program, members, amount, reissued, ids)
+
+
+def _registry(session: Session, household_ids: Sequence[str]) -> dict[str, found.RegistryRecord]:
+    out: dict[str, found.RegistryRecord] = {}
+    for i in range(0, len(household_ids), _CHUNK):
+        chunk = household_ids[i:i + _CHUNK]
+        members: dict[str, list] = {h: [] for h in chunk}
+        events: dict[str, list] = {h: [] for h in chunk}
+        for row in session.scalars(select(MemberRow).where(MemberRow.household_id.in_(chunk))
+                                   .order_by(MemberRow.household_id, MemberRow.source_line)):
+            members[row.household_id].append(member_record(row))
+        for row in session.scalars(select(EventRow).where(EventRow.household_id.in_(chunk))
+                                   .order_by(EventRow.household_id, EventRow.date, EventRow.id)):
+            events[row.household_id].append(event_record(row))
+        for row in session.scalars(select(HouseholdRow).where(HouseholdRow.household_id.in_(chunk))):
+            out[row.household_id] = found.RegistryRecord(household_record(row), tuple(members[row.household_id]),
+                                                         tuple(events[row.household_id]))
+    return out
+
+
+def _reserve_cases(session: Session, county: str, as_of: date) -> list[found.ReserveCaseRecord]:
+    rows = session.execute(
+        select(ReserveCase, Township.name, ReserveDocumentation.documented_on)
+        .join(Township, Township.code == ReserveCase.township)
+        .outerjoin(ReserveDocumentation, ReserveDocumentation.case_id == ReserveCase.id)
+        .where(ReserveCase.county_code == county, ReserveCase.paid_on <= as_of).order_by(ReserveCase.id))
+    return [found.ReserveCaseRecord(c.id, c.township, name, c.id_number, c.name, c.amount, c.paid_on, c.deadline,
+                                    documented_on) for c, name, documented_on in rows]
+
+
+def _bank_returns(session: Session, county: str, as_of: date) -> list[found.BankReturnRecord]:
+    rows = session.execute(
+        select(BankReturn, Cycle.month, ReturnResolution.on, ReturnResolution.kind)
+        .join(Cycle, Cycle.id == BankReturn.cycle_id)
+        .outerjoin(ReturnResolution, ReturnResolution.return_id == BankReturn.id)
+        .where(Cycle.jurisdiction_code == county, BankReturn.returned_on <= as_of).order_by(BankReturn.id))
+    return [found.BankReturnRecord(r.id, r.cycle_id, month, r.household_id, r.amount, r.reason, r.returned_on,
+                                   resolved_on, kind) for r, month, resolved_on, kind in rows]
+
+
+def _receivables(session: Session, county: str) -> list[found.AuditException]:
+    """Open receivables, once recovery (追回) stores them, read by the columns `recovery list --json` names."""
+    columns = {c["name"] for c in inspect(session.connection()).get_columns(RECEIVABLES_TABLE)}
+
+    def pick(name: str) -> tuple[str, bool] | None:
+        for candidate, in_fen in ((f"{name}_fen", True), (name, False)):
+            if candidate in columns:
+                return candidate, in_fen
+        return None
+
+    amount, recovered = pick("amount"), pick("recovered")
+    if not {"household_id", "month"} <= columns or amount is None:
+        return [found.AuditException("receivable", "—", "—", None,
+                                     f"a {RECEIVABLES_TABLE} table exists, but without the columns household_id, "
+                                     f"month and amount this report reads: {', '.join(sorted(columns))}")]
+    names = ["household_id", "month", amount[0]] + ([recovered[0]] if recovered else [])
+    names += ["reason"] if "reason" in columns else []
+    stmt = select(*[column(n) for n in names]).select_from(table(RECEIVABLES_TABLE))
+    if "county_code" in columns:
+        stmt = stmt.where(column("county_code") == county)
+
+    def money(value, in_fen: bool) -> Decimal:
+        return from_fen(value) if in_fen else Decimal(str(value or 0))
+
+    records = []
+    for row in session.execute(stmt).mappings():
+        due = money(row[amount[0]], amount[1])
+        back = money(row[recovered[0]], recovered[1]) if recovered else Decimal("0.00")
+        records.append(found.ReceivableRecord(row["household_id"], row["month"], due, due - back,
+                                              row.get("reason") or ""))
+    return found.open_receivables(records)

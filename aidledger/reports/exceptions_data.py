@@ -1,0 +1,283 @@
+"""The exceptions an auditor looks for, found in plain records (pure).
+
+Each finder takes what the storage module read (payments, the registry, reserve cases, bank
+returns, the verify report) and returns `AuditException`s naming the household (or person),
+the month, the amount and the rule with its figures. The kinds, in the order the audit pack
+lists them:
+
+  after_end        a payment for a month after the household's end (terminated before the
+                   month) or counting a member who died before it (facts.counts)
+  duplicate_id     one id number paid in two households in a month, or paid twice in a month
+  amount_differs   a stored amount that is not what the rules give for the stored registry and
+                   policies (the same computation as `aidledger explain`)
+  reserve_overdue  an emergency payment from a township reserve not documented by its deadline
+                   (temporary.documentation_days), or documented late
+  return_open      a bank return neither re-issued nor cancelled 30 days after it came back
+  cap_override     refused or overridden purchased-services cap checks: the cap is checked on
+                   every purchase and a refusal writes nothing, so none can exist
+  receivable       open receivables (追回): not built yet, so none recorded unless a
+                   receivables table exists
+  verify           every problem `ledger verify` reports
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+from ..disbursement.registry_records import Event, Household, Member
+from ..disbursement.registry_state import HouseholdState, state_as_of
+from ..disbursement.rules import Benefit, DibaoTrack, compute_month
+from ..disbursement.rules.facts import first_day, month_of, next_month
+from ..errors import Refusal
+from ..masking import mask
+
+ZERO = Decimal("0.00")
+RETURN_CLEARING_DAYS = 30
+NO_CAP_OVERRIDES = ("No cap overrides exist; refusals write nothing. The purchased-services cap is checked on "
+                    "every purchase: a purchase over the cap is refused and leaves no record, and no command "
+                    "can pass the cap. 不存在超限额放行；超限额的购买被拒绝，不留记录。")
+NO_RECEIVABLES = "None recorded: recovery (追回) is not built yet and the books hold no receivables table."
+
+
+@dataclass(frozen=True)
+class AuditException:
+    kind: str
+    household: str  # household id, or the person (name and masked id number) of a reserve case
+    month: str  # YYYY-MM the payment was for, or "—"
+    amount: Decimal | None
+    rule: str  # the rule and the figures that break it
+
+
+@dataclass(frozen=True)
+class ExceptionKind:
+    kind: str
+    title: str
+    rule: str
+
+
+KINDS = (
+    ExceptionKind("after_end", "终止或死亡后仍发放 Payments after a household's or member's end",
+                  "A household terminated before a month is not paid for it; a member who died before the first day "
+                  "of a month does not count in it (registry events; rules facts.counts)."),
+    ExceptionKind("duplicate_id", "同一身份证号重复领取 Same id number paid twice",
+                  "One person belongs to one household: an id number may be paid in one household a month, and once."),
+    ExceptionKind("amount_differs", "金额与规则不符 Amounts that differ from the rules",
+                  "A stored amount must equal what the rules give for the stored registry and policies "
+                  "(aidledger explain HOUSEHOLD --month MONTH); re-issued bank returns are left out of the comparison."),
+    ExceptionKind("reserve_overdue", "备用金先行救助逾期未补充说明 Reserve cases overdue for documentation",
+                  "An emergency payment from a township reserve is documented within temporary.documentation_days."),
+    ExceptionKind("return_open", f"银行退票逾期未处理 Bank returns not cleared after {RETURN_CLEARING_DAYS} days",
+                  f"A returned payment is re-issued or cancelled back to its fund within {RETURN_CLEARING_DAYS} days."),
+    ExceptionKind("cap_override", "购买服务限额被拒绝或放行 Refused or overridden cap checks",
+                  "Purchased services stay within rate × base a year (budget.purchased_services_cap); a purchase that "
+                  "would pass the cap is refused."),
+    ExceptionKind("receivable", "应收追回款 Open receivables",
+                  "Money paid wrongly (after death, over the standard) is recorded as a receivable until recovered."),
+    ExceptionKind("verify", "账簿校验失败 Ledger verify failures",
+                  "aidledger ledger verify: the hash chain, every stored balance and the sub-ledgers agree."),
+)
+
+
+@dataclass(frozen=True)
+class PaidLine:
+    """A household's payment in a posted cycle."""
+
+    cycle_id: int
+    month: str
+    household_id: str
+    program: str
+    members: int  # the members the cycle counted
+    amount: Decimal  # as paid, re-issued returns included
+    reissued: Decimal  # of which re-issued bank returns (arrears of earlier months)
+    id_numbers: tuple[str, ...]  # the head's and every member named in a component
+
+
+@dataclass(frozen=True)
+class RegistryRecord:
+    """A household as loaded with its members and every event: enough to rebuild any day."""
+
+    household: Household
+    members: tuple[Member, ...]
+    events: tuple[Event, ...]
+
+    def on(self, day: date) -> HouseholdState:
+        return state_as_of(self.household, self.members, self.events, day)
+
+
+@dataclass(frozen=True)
+class ReserveCaseRecord:
+    case_id: int
+    township: str
+    township_name: str
+    id_number: str
+    name: str
+    amount: Decimal
+    paid_on: date
+    deadline: date
+    documented_on: date | None
+
+
+@dataclass(frozen=True)
+class BankReturnRecord:
+    return_id: int
+    cycle_id: int
+    month: str
+    household_id: str
+    amount: Decimal
+    reason: str
+    returned_on: date
+    resolved_on: date | None
+    resolution: str | None
+
+
+@dataclass(frozen=True)
+class ReceivableRecord:
+    household_id: str
+    month: str
+    amount: Decimal
+    outstanding: Decimal
+    reason: str
+
+
+def payments_after_end(lines: Iterable[PaidLine], registry: Mapping[str, RegistryRecord]) -> list[AuditException]:
+    found = []
+    for line in lines:
+        record = registry.get(line.household_id)
+        if record is None:
+            continue
+        day = first_day(line.month)
+        state = record.on(day)
+        if state.terminated_on is not None and state.terminated_on < day:
+            found.append(AuditException("after_end", line.household_id, line.month, line.amount,
+                                        f"terminated on {state.terminated_on}, before {day}; paid {line.amount:.2f} "
+                                        f"for {line.month} (cycle {line.cycle_id})"))
+            continue
+        dead = [m for m in state.members if m.death_date is not None and m.death_date < day]
+        alive = len(state.members) - len(dead)
+        if dead and line.members > alive:
+            who = ", ".join(f"{m.name} {mask(m.id_number)} died {m.death_date}" for m in dead)
+            found.append(AuditException("after_end", line.household_id, line.month, line.amount,
+                                        f"{who}, before {day}: cycle {line.cycle_id} counted {line.members} "
+                                        f"member(s), {alive} alive on {day}"))
+    return found
+
+
+def duplicate_ids(lines: Iterable[PaidLine], cases: Iterable[ReserveCaseRecord]) -> list[AuditException]:
+    """An id number in two households' payments of a month; an id number paid twice in a month."""
+    households: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    for line in lines:
+        for id_number in dict.fromkeys(line.id_numbers):
+            households[(line.month, id_number)][line.household_id] = line.amount
+    found = []
+    for (month, id_number), paid in sorted(households.items()):
+        if len(paid) > 1:
+            found.append(AuditException(
+                "duplicate_id", "、".join(sorted(paid)), month, sum(paid.values(), ZERO),
+                f"id number {mask(id_number)} is counted in {len(paid)} households' payments for {month}"))
+    by_person: dict[tuple[str, str], list[ReserveCaseRecord]] = defaultdict(list)
+    for case in cases:
+        by_person[(month_of(case.paid_on), case.id_number)].append(case)
+    for (month, id_number), group in sorted(by_person.items()):
+        if len(group) > 1:
+            found.append(AuditException(
+                "duplicate_id", f"{group[0].name} {mask(id_number)}", month, sum((c.amount for c in group), ZERO),
+                f"paid {len(group)} times in {month} from township reserves: "
+                + ", ".join(f"case {c.case_id} {c.paid_on} {c.amount:.2f} ({c.township_name})" for c in group)))
+    return found
+
+
+def rules_amounts(record: RegistryRecord, months: Iterable[str],
+                  snapshot_on: Callable[[date], object]) -> dict[str, Benefit]:
+    """What the rules give the household for each month, the 渐退 track rebuilt from approval (as explain)."""
+    wanted = set(months)
+    out: dict[str, Benefit] = {}
+    track = DibaoTrack()
+    current, last = month_of(record.household.approved_on), max(wanted)
+    while current <= last:
+        day = first_day(current)
+        benefit, track = compute_month(snapshot_on(day), record.on(day), track)
+        if current in wanted:
+            out[current] = benefit
+        current = next_month(current)
+    for month in wanted - out.keys():  # before the month of approval
+        day = first_day(month)
+        out[month] = compute_month(snapshot_on(day), record.on(day), DibaoTrack())[0]
+    return out
+
+
+def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, RegistryRecord],
+                      snapshot_on: Callable[[date], object]) -> list[AuditException]:
+    snapshot_on = lru_cache(maxsize=None)(snapshot_on)
+    by_household: dict[str, list[PaidLine]] = defaultdict(list)
+    for line in lines:
+        by_household[line.household_id].append(line)
+    found = []
+    for household_id, paid in sorted(by_household.items()):
+        record = registry.get(household_id)
+        if record is None:
+            found += [AuditException("amount_differs", household_id, line.month, line.amount,
+                                     f"household {household_id} is no longer in the registry") for line in paid]
+            continue
+        try:
+            benefits = rules_amounts(record, (line.month for line in paid), snapshot_on)
+        except Refusal as refusal:
+            found += [AuditException("amount_differs", household_id, line.month, line.amount,
+                                     f"the rules cannot compute it: {refusal}") for line in paid]
+            continue
+        for line in sorted(paid, key=lambda ln: ln.month):
+            benefit = benefits[line.month]
+            own = line.amount - line.reissued
+            if own != benefit.amount:
+                why = f" ({benefit.reason})" if benefit.reason and not benefit.paid else ""
+                found.append(AuditException(
+                    "amount_differs", household_id, line.month, line.amount,
+                    f"cycle {line.cycle_id} paid {own:.2f}; the rules give {benefit.amount:.2f}{why} for the stored "
+                    f"registry and policies: difference {own - benefit.amount:+.2f}"))
+    return found
+
+
+def overdue_reserve_cases(cases: Iterable[ReserveCaseRecord], as_of: date) -> list[AuditException]:
+    found = []
+    for case in sorted(cases, key=lambda c: c.case_id):
+        who = f"{case.name} {mask(case.id_number)}"
+        documented = case.documented_on if case.documented_on is not None and case.documented_on <= as_of else None
+        if documented is None and case.deadline < as_of:
+            found.append(AuditException(
+                "reserve_overdue", who, month_of(case.paid_on), case.amount,
+                f"case {case.case_id} ({case.township_name}) paid {case.paid_on}, documentation due {case.deadline} "
+                f"(temporary.documentation_days); none by {as_of}, {(as_of - case.deadline).days} days overdue"))
+        elif documented is not None and documented > case.deadline:
+            found.append(AuditException(
+                "reserve_overdue", who, month_of(case.paid_on), case.amount,
+                f"case {case.case_id} ({case.township_name}) paid {case.paid_on}, documentation due {case.deadline}; "
+                f"documented {documented}, {(documented - case.deadline).days} days late"))
+    return found
+
+
+def open_bank_returns(returns: Iterable[BankReturnRecord], as_of: date,
+                      days: int = RETURN_CLEARING_DAYS) -> list[AuditException]:
+    found = []
+    for r in sorted(returns, key=lambda r: r.return_id):
+        if r.returned_on > as_of or (r.resolved_on is not None and r.resolved_on <= as_of):
+            continue
+        if r.returned_on + timedelta(days=days) < as_of:
+            found.append(AuditException(
+                "return_open", r.household_id, r.month, r.amount,
+                f"bank return {r.return_id} of cycle {r.cycle_id} ({r.reason}) came back {r.returned_on}; neither "
+                f"re-issued nor cancelled by {as_of}, {(as_of - r.returned_on).days} days (limit {days})"))
+    return found
+
+
+def open_receivables(receivables: Iterable[ReceivableRecord]) -> list[AuditException]:
+    return [AuditException("receivable", r.household_id, r.month, r.outstanding,
+                           f"receivable of {r.amount:.2f} ({r.reason}); {r.outstanding:.2f} outstanding")
+            for r in receivables if r.outstanding > 0]
+
+
+def verify_failures(problems: Iterable[str]) -> list[AuditException]:
+    return [AuditException("verify", "—", "—", None, problem) for problem in problems]

@@ -1,0 +1,137 @@
+"""The audit pack's data, without a database: the exception finders and the figures, as tables of cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from aidledger.disbursement.registry_records import Event, Household, Member
+from aidledger.reports.audit_data import (SPENDING_HEADS, ExpenseMovement, FundFigure, exception_sections,
+                                          fund_statements, monthly, spending_head)
+from aidledger.reports.exceptions_data import (KINDS, NO_CAP_OVERRIDES, NO_RECEIVABLES, BankReturnRecord, PaidLine,
+                                               ReceivableRecord, RegistryRecord, ReserveCaseRecord, duplicate_ids,
+                                               open_bank_returns, open_receivables, overdue_reserve_cases,
+                                               payments_after_end, verify_failures)
+
+D = Decimal
+A, B, C = "230523197705100113", "230523197809020222", "230523201206150318"
+
+
+def household(members: list[tuple[str, str, date | None]], events=()) -> RegistryRecord:
+    h = Household("H1", "230523", "230523100", "urban", "dibao", D("900"), date(2021, 6, 15), None, "stable", None,
+                  "王建国", "6217000010000000011")
+    people = tuple(Member("H1", id_number, name, "head" if i == 0 else "child", date(1977, 5, 10), None, None, (),
+                          None, False, died) for i, (id_number, name, died) in enumerate(members))
+    return RegistryRecord(h, people, tuple(events))
+
+
+def paid(month: str, members: int, household_id: str = "H1", amount: str = "1242.00", ids=(A,)) -> PaidLine:
+    return PaidLine(7, month, household_id, "dibao", members, D(amount), D("0.00"), tuple(ids))
+
+
+@pytest.mark.parametrize("died, members_paid, flagged", [
+    (date(2022, 1, 31), 3, True),   # died before February 1: not to be counted in February
+    (date(2022, 2, 1), 3, False),   # died on the first day: still counts that month (facts.counts)
+    (date(2022, 1, 31), 2, False),  # the cycle already left them out
+    (None, 3, False),
+])
+def test_a_death_before_the_month(died, members_paid, flagged):
+    registry = {"H1": household([(A, "王建国", None), (B, "马玉梅", None), (C, "王子涵", died)])}
+    found = payments_after_end([paid("2022-02", members_paid)], registry)
+    assert bool(found) is flagged
+    if flagged:
+        assert (found[0].household, found[0].month, found[0].amount) == ("H1", "2022-02", D("1242.00"))
+        assert "王子涵 230523********0318 died 2022-01-31" in found[0].rule
+
+
+def test_a_termination_before_the_month_and_a_removed_member():
+    record = household([(A, "王建国", None), (B, "马玉梅", None)],
+                       [Event("H1", "remove_member", date(2022, 1, 10), None, B),
+                        Event("H1", "terminate", date(2022, 2, 15), None, None)])
+    found = payments_after_end([paid("2022-02", 1), paid("2022-03", 1)], {"H1": record})
+    assert [(e.month, e.rule.split(",")[0]) for e in found] == [("2022-03", "terminated on 2022-02-15")]
+
+
+def test_one_id_number_in_two_households_or_paid_twice_in_a_month():
+    lines = [paid("2022-02", 2, "H1", "1000.00", (A, B)), paid("2022-02", 1, "H9", "500.00", (B,)),
+             paid("2022-03", 2, "H1", "1000.00", (A, B)), paid("2022-03", 1, "H9", "500.00", (C,))]
+    cases = [ReserveCaseRecord(1, "230523100", "宝清镇", C, "王子涵", D("300.00"), date(2022, 3, 1),
+                               date(2022, 3, 31), None),
+             ReserveCaseRecord(2, "230523101", "七星泡镇", C, "王子涵", D("200.00"), date(2022, 3, 20),
+                               date(2022, 4, 19), None),
+             ReserveCaseRecord(3, "230523101", "七星泡镇", C, "王子涵", D("200.00"), date(2022, 4, 2),
+                               date(2022, 5, 2), None)]
+    found = duplicate_ids(lines, cases)
+    assert [(e.household, e.month, e.amount) for e in found] == [
+        ("H1、H9", "2022-02", D("1500.00")), ("王子涵 230523********0318", "2022-03", D("500.00"))]
+    assert "counted in 2 households' payments for 2022-02" in found[0].rule and B not in found[0].rule
+    assert "paid 2 times in 2022-03" in found[1].rule
+
+
+@pytest.mark.parametrize("returned, resolved, listed", [
+    (date(2022, 11, 30), None, True),           # 31 days before the as-of day
+    (date(2022, 12, 1), None, False),           # exactly 30 days: still within the limit
+    (date(2022, 1, 10), date(2022, 1, 20), False),
+    (date(2022, 1, 10), date(2023, 1, 5), True),  # resolved only after the as-of day
+])
+def test_bank_returns_open_after_30_days(returned, resolved, listed):
+    r = BankReturnRecord(4, 2, "2022-01", "H002", D("1032.00"), "账户已销户", returned, resolved,
+                         "cancelled" if resolved else None)
+    found = open_bank_returns([r], date(2022, 12, 31))
+    assert [(e.household, e.month, e.amount) for e in found] == ([("H002", "2022-01", D("1032.00"))] if listed else [])
+
+
+@pytest.mark.parametrize("documented, kind", [
+    (None, "overdue"), (date(2022, 3, 4), None), (date(2022, 3, 10), "late"), (date(2023, 1, 2), "overdue")])
+def test_reserve_cases_overdue_or_documented_late(documented, kind):
+    case = ReserveCaseRecord(3, "230523100", "宝清镇", C, "王子涵", D("600.00"), date(2022, 2, 3), date(2022, 3, 5),
+                             documented)
+    found = overdue_reserve_cases([case], date(2022, 12, 31))
+    assert len(found) == (kind is not None)
+    if kind:
+        assert kind in found[0].rule and found[0].month == "2022-02" and found[0].amount == D("600.00")
+    on_deadline = overdue_reserve_cases([case], date(2022, 3, 5))
+    assert on_deadline == []
+
+
+def test_receivables_verify_and_the_sections():
+    failures = verify_failures(["entry 3: its content no longer matches"])
+    sections = exception_sections(failures, receivables_table=False)
+    assert [s.kind for s in sections] == [k.kind for k in KINDS]
+    by_kind = {s.kind: s for s in sections}
+    assert by_kind["verify"].items == tuple(failures)
+    assert by_kind["cap_override"].note == NO_CAP_OVERRIDES and "refusals write nothing" in NO_CAP_OVERRIDES
+    assert by_kind["receivable"].note == NO_RECEIVABLES and "None recorded" in NO_RECEIVABLES
+    assert exception_sections([], receivables_table=True)[6].note.startswith("None found")
+
+
+def test_open_receivables_list_what_is_outstanding():
+    owed = open_receivables([ReceivableRecord("H2", "2022-02", D("1032.00"), D("1032.00"), "death"),
+                             ReceivableRecord("H3", "2022-02", D("100.00"), D("0.00"), "over")])
+    assert [(e.household, e.month, e.amount) for e in owed] == [("H2", "2022-02", D("1032.00"))]
+
+
+def test_the_fund_statement_splits_spending_by_head():
+    figures = [FundFigure("central_subsidy", "中央", D("100.00"), D("50.00"), D("35.00"), D("10.00")),
+               FundFigure("county_subsidy", "县级", D("0.00"), D("0.00"), D("0.00"), D("0.00"))]
+    moves = [ExpenseMovement("Expenses:Dibao:Urban", "central_subsidy", D("20.00"), D("0.00")),
+             ExpenseMovement("Expenses:Dibao:Rural", "central_subsidy", D("10.00"), D("5.00")),
+             ExpenseMovement("Expenses:Temporary", "central_subsidy", D("10.00"), D("0.00"))]
+    central, county = fund_statements(figures, moves)
+    heads = dict(zip((name for name, _ in SPENDING_HEADS), central.spent_by_head))
+    assert (heads["低保"], heads["临时救助"], sum(central.spent_by_head)) == (D("25.00"), D("10.00"), D("35.00"))
+    assert (central.closing, central.available) == (D("115.00"), D("105.00"))
+    assert county.spent_by_head == (D("0.00"),) * len(SPENDING_HEADS)
+    assert spending_head("Expenses:Something:New") == len(SPENDING_HEADS) - 1
+    with pytest.raises(ValueError, match="not the 36.00 spent"):
+        fund_statements([FundFigure("central_subsidy", "中央", D(0), D(0), D("36.00"), D(0))], moves)
+
+
+def test_monthly_has_twelve_months_in_program_order():
+    months = monthly(2022, [("2022-02", "tekun", 2, D("10.00")), ("2022-02", "dibao", 3, D("30.00")),
+                            ("2022-02", "dibao", 1, D("5.00"))])
+    assert [m.month for m in months] == [f"2022-{n:02d}" for n in range(1, 13)]
+    assert months[1].by_program == (("dibao", 4, D("35.00")), ("tekun", 2, D("10.00")), ("low_income", 0, D("0")))
+    assert months[1].total == D("45.00") and months[0].total == 0
