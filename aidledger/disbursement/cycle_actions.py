@@ -69,6 +69,17 @@ def _transition(session, cycle: Cycle, status: str, on: date, entry_seq, reason:
     session.flush()
 
 
+def _not_before_last_posting(session: Session, cycle: Cycle, on: date, step: str) -> None:
+    """A posted step of a cycle is dated on or after the posted step before it (approval, export,
+    settlement): otherwise the books would show the money leave before it was approved."""
+    last = session.execute(select(CycleTransition.status, CycleTransition.on).where(
+        CycleTransition.cycle_id == cycle.id, CycleTransition.entry_seq.is_not(None))
+        .order_by(CycleTransition.id.desc()).limit(1)).first()
+    if last is not None and on < last.on:
+        raise Refusal(f"cycle {cycle.id} ({cycle.jurisdiction_code} {cycle.month}): its {step} cannot be dated {on}, "
+                      f"before it was {last.status} on {last.on}")
+
+
 def _transition_entry(session: Session, cycle_id: int, status: str) -> int | None:
     return session.scalar(select(CycleTransition.entry_seq).where(
         CycleTransition.cycle_id == cycle_id, CycleTransition.status == status).order_by(CycleTransition.id.desc()))
@@ -171,6 +182,7 @@ def cancel(session: Session, cycle_id: int, reason: str, on: date, *, user: str 
     if cycle.status == "approved":
         if _reissued(session, cycle_id):
             raise Refusal(f"cycle {cycle_id} re-issues bank returns; settle it and cancel those payments instead")
+        _not_before_last_posting(session, cycle, on, "cancellation")
         approval = _transition_entry(session, cycle_id, "approved")
         reversal = reverse_entry(session, approval, on=on, reason=f"撤销发放批次 {cycle_id}: {reason}",
                                  user=approver.name, now=now).seq
@@ -183,6 +195,7 @@ def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, 
     require_role(session, user, "preparer", "approver", action="export bank files")
     lock_books(session)
     cycle = _cycle(session, cycle_id, "approved")
+    _not_before_last_posting(session, cycle, on, "export")
     rows = session.execute(
         select(CycleLine.household_id, CycleLine.payee_name, CycleLine.bank_account, CycleLine.amount,
                CycleLine.program).where(CycleLine.cycle_id == cycle_id)
@@ -208,6 +221,7 @@ def book_returns(session: Session, cycle_id: int, text: str, source: str, on: da
     require_role(session, user, "preparer", action="book bank returns")
     lock_books(session)
     cycle = _cycle(session, cycle_id, "exported")
+    _not_before_last_posting(session, cycle, on, "settlement")
     rows, problems = parse_returns(text, source)
     matched = _match_returns(session, cycle_id, rows, source, problems)
     if problems:
@@ -274,6 +288,9 @@ def cancel_return(session: Session, return_id: int, reason: str, on: date, *, us
         raise Refusal(f"bank return {return_id} was already {done.kind} on {done.on}")
     if not reason.strip():
         raise Refusal("cancelling a returned payment needs a reason")
+    if on < bank_return.returned_on:
+        raise Refusal(f"bank return {return_id} came back on {bank_return.returned_on}; "
+                      f"it cannot be cancelled on {on}, before that")
     cycle = session.get(Cycle, bank_return.cycle_id)
     line = session.get(CycleLine, (cycle.id, bank_return.household_id))
     held = _returned_by_fund(session, cycle.jurisdiction_code, on)

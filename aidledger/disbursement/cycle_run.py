@@ -8,9 +8,12 @@ transaction, a run killed at any moment leaves either no new cycle or the comple
 from __future__ import annotations
 
 import json
-import multiprocessing
-import multiprocessing.util
 import os
+import pickle
+import selectors
+import subprocess
+import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -175,7 +178,8 @@ def _insert(session: Session, target: tuple[str, tuple[str, ...]], rows: list[tu
 
 PARALLEL_FROM = 50_000  # households: below that, starting the workers costs more than it saves
 _PART = 25_000  # households per share at most (smaller for smaller counties: every worker busy to the end)
-_WORKER: dict = {}  # in a worker process: its connection, session and the run's parameters
+_MIN_PART = 1_000  # households per share at least
+_WORKER: dict = {}  # in a worker process: its database, read transaction and the run's parameters
 
 
 def cycle_workers(session: Session, households: int, workers: int | None = None) -> int:
@@ -208,7 +212,7 @@ def _parts(session: Session, county: str, workers: int | None) -> tuple[int, lis
     workers = cycle_workers(session, households, workers)
     if not workers:
         return 0, []
-    size = max(1_000, min(_PART, -(-households // (8 * workers))))
+    size = max(_MIN_PART, min(_PART, -(-households // (8 * workers))))
     # The column's own order (not code-point order): then the ranges use its indexes.
     ids = session.execute(select(HouseholdRow.household_id).where(HouseholdRow.county_code == county)
                           .order_by(HouseholdRow.household_id).execution_options(yield_per=50_000)).scalars()
@@ -219,42 +223,105 @@ def _parts(session: Session, county: str, workers: int | None) -> tuple[int, lis
 @contextmanager
 def _in_workers(session: Session, county: str, month: str, cycle_id: int, previous: Cycle | None,
                 reissues: dict, workers: int, parts: list) -> Iterator[Iterator[tuple[list, list, int]]]:
-    """The computed shares, in order, from a pool of worker processes."""
+    """The computed shares, as the workers finish them, from `workers` worker processes.
+
+    Each worker is `python -m aidledger.disbursement.cycle_run`, fed pickled messages on its
+    standard input (the run's parameters, then one share at a time, then None) and answering
+    each share on its standard output. They are ended, whatever happens, when this exits.
+    """
     connection = session.connection()
     snapshot = None
     if connection.dialect.name == "postgresql":
         snapshot = session.scalar(text("SELECT pg_export_snapshot()"))
-    pool = multiprocessing.get_context("spawn").Pool(
-        min(workers, len(parts)), initializer=_start_worker,
-        initargs=(connection.engine.url.render_as_string(hide_password=False), county, month,
-                  previous.id if previous is not None else None, reissues, snapshot))
+    start = ("start", connection.engine.url.render_as_string(hide_password=False), county, month,
+             previous.id if previous is not None else None, reissues, snapshot)
+    processes = [subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                 for _ in range(min(workers, len(parts)))]
     try:
-        yield pool.imap(_compute_part, [(cycle_id, part) for part in parts])
-        pool.close()
-        pool.join()
+        yield _shares(processes, start, [(cycle_id, part) for part in parts])
     finally:
-        pool.terminate()
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            for pipe in (process.stdin, process.stdout):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+
+
+def _shares(processes, start: tuple, tasks: list) -> Iterator[tuple[list, list, int]]:
+    waiting = iter(tasks)
+    selector = selectors.DefaultSelector()
+
+    def send(process, message) -> None:
+        pickle.dump(message, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        process.stdin.flush()
+
+    def next_task(process) -> None:
+        task = next(waiting, None)
+        send(process, task)
+        if task is None:
+            selector.unregister(process.stdout)
+            process.stdin.close()
+
+    for process in processes:
+        selector.register(process.stdout, selectors.EVENT_READ, process)
+        send(process, start)
+        next_task(process)
+    while selector.get_map():
+        for key, _ in selector.select():
+            process = key.data
+            try:
+                kind, *answer = pickle.load(process.stdout)
+            except EOFError:
+                raise RuntimeError(f"a cycle worker (pid {process.pid}) ended without answering "
+                                   f"(exit status {process.wait()})") from None
+            if kind == "refusal":
+                raise Refusal(answer[0])
+            if kind != "share":
+                raise RuntimeError(f"a cycle worker (pid {process.pid}) failed:\n{answer[0]}")
+            yield answer[0]
+            next_task(process)
+    for process in processes:
+        if process.wait() != 0:
+            raise RuntimeError(f"a cycle worker (pid {process.pid}) exited with status {process.returncode}")
+
+
+def _worker_main() -> None:
+    """A worker process of a parallel run (see _in_workers): shares in, rows out."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # only the answers go to the parent's pipe
+    try:
+        _start_worker(*pickle.load(stdin)[1:])
+        while (task := pickle.load(stdin)) is not None:
+            pickle.dump(("share", _compute_part(task)), stdout, protocol=pickle.HIGHEST_PROTOCOL)
+            stdout.flush()
+    except Refusal as refusal:
+        pickle.dump(("refusal", refusal.problems), stdout)
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+        pickle.dump(("error", traceback.format_exc()), stdout)
+    finally:
+        _stop_worker()
+        stdout.flush()
 
 
 def _start_worker(url: str, county: str, month: str, previous_id: int | None, reissues: dict,
                   snapshot: str | None) -> None:
-    # A failing initializer would make the pool start workers forever: keep the error for the first task.
-    try:
-        from ..db import Database
+    from ..db import Database
 
-        database = Database(url)
-        reading = database.read()
-        session = reading.__enter__()
-        _WORKER.update(database=database, reading=reading)
-        if snapshot is not None:
-            if not all(c.isalnum() or c == "-" for c in snapshot):
-                raise ValueError(f"unexpected snapshot id {snapshot!r}")
-            session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-        _WORKER.update(session=session, county=county, month=month, previous_id=previous_id, reissues=reissues,
-                       policy=effective_policy(session, county))
-        multiprocessing.util.Finalize(None, _stop_worker, exitpriority=10)
-    except BaseException as exc:  # noqa: BLE001 - re-raised by _compute_part in the parent
-        _WORKER["failed"] = exc
+    database = Database(url)
+    reading = database.read()
+    _WORKER.update(database=database)
+    session = reading.__enter__()
+    _WORKER.update(reading=reading)
+    if snapshot is not None:  # the first statement of the read: then it reads what the run reads
+        if not all(c.isalnum() or c == "-" for c in snapshot):
+            raise ValueError(f"unexpected snapshot id {snapshot!r}")
+        session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+    _WORKER.update(session=session, county=county, month=month, previous_id=previous_id, reissues=reissues,
+                   policy=effective_policy(session, county))
 
 
 def _stop_worker() -> None:
@@ -269,8 +336,6 @@ def _stop_worker() -> None:
 
 def _compute_part(task: tuple[int, tuple[str | None, str | None]]) -> tuple[list, list, int]:
     """In a worker: the rows of one share of the households."""
-    if "failed" in _WORKER:
-        raise _WORKER["failed"]
     cycle_id, part = task
     session, previous_id = _WORKER["session"], _WORKER["previous_id"]
     carried = previous_tracks(session, previous_id, part) if previous_id is not None else None
@@ -303,18 +368,22 @@ def _line(cycle_id: int, computed: Computed, reissues: list[Reissue], computer: 
     """The cycle_lines row of a paid household, in _LINES's column order."""
     stored, state, benefit, track = computed.stored, computed.state, computed.benefit, computed.track
     household = stored.household
-    components = [c.as_dict() for c in benefit.components]
     amount = benefit.amount
-    for r in reissues:
-        components.append(Component(
-            "arrears", r.amount, f"退票重发: {r.returned_on} 退回的 {r.amount:.2f} 元改付至更正后的账号",
-            "bank return", month=r.month).as_dict() | {"return_id": r.id})
-        amount += r.amount
+    if reissues:
+        components = [c.as_dict() for c in benefit.components]
+        for r in reissues:
+            components.append(Component(
+                "arrears", r.amount, f"退票重发: {r.returned_on} 退回的 {r.amount:.2f} 元改付至更正后的账号",
+                "bank return", month=r.month).as_dict() | {"return_id": r.id})
+            amount += r.amount
+        components_json = _JSON.encode(components)
+    else:  # the same text, without building the dicts
+        components_json = "[" + ", ".join([c.as_json() for c in benefit.components]) + "]"
     head = head_of(stored.members)
     return (
         cycle_id, household.household_id, household.program, household.area, household.township, head.name,
         head.id_number, len(counted_members(state)), household.payee_name, state.household.bank_account,
-        to_fen(amount), _JSON.encode(components), track.status, track.exit_month, to_fen(track.exit_base),
+        to_fen(amount), components_json, track.status, track.exit_month, to_fen(track.exit_base),
         to_fen(track.amount),
     )
 
@@ -348,3 +417,7 @@ def _inputs(session: Session, policy, previous: Cycle | None) -> dict:
         "registry_event_max": session.scalar(select(func.max(EventRow.id))),
         "previous_cycle": previous.id if previous is not None else None,
     }
+
+
+if __name__ == "__main__":
+    _worker_main()

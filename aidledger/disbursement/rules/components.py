@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from json.encoder import encode_basestring as _json_string  # what json.dumps(…, ensure_ascii=False) uses
 
 from ...ledger.money import FEN, round_to
 
@@ -46,6 +47,18 @@ class Component:
             if value is not None:
                 data[key] = value
         return data
+
+    def as_json(self) -> str:
+        """`json.dumps(self.as_dict(), ensure_ascii=False)`, written directly: a payment cycle
+        stores the components of every household it pays, a million of them for a large county."""
+        d = self.__dict__
+        text = (f'{{"kind": {_json_string(d["kind"])}, "amount": "{d["amount"]:.2f}", '
+                f'"rule": {_json_string(d["rule"])}, "parameter": {_json_string(d["parameter"])}')
+        for key in ("name", "id_number", "month"):
+            value = d[key]
+            if value is not None:
+                text += f', "{key}": {_json_string(value)}'
+        return text + "}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,84 @@
+"""A cycle computed by worker processes stores exactly what the same cycle computed in process stores.
+
+Large counties are computed in shares of households by worker processes (cycle_run.py);
+here the shares are made tiny so that the example county is split into many, each month
+is run in process and then re-run (a draft re-run replaces its lines) by two workers, and
+every stored row is compared — including months that carry the 低保 tracks of the month
+before, which each worker reads for its own share only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from aidledger.disbursement import cycle_run
+from aidledger.disbursement.cycle_tables import Cycle, CycleLine, CycleTrack
+from support import EXAMPLES, PREPARER
+
+NOW = datetime(2022, 6, 30, 12, 0, tzinfo=timezone.utc)
+MONTHS = ("2021-12", "2022-01", "2022-02", "2022-03")
+
+
+@pytest.fixture
+def registry(county):
+    registry = EXAMPLES / "registry"
+    for args in (("registry", "import", "--households", registry / "households.csv",
+                  "--members", registry / "members.csv"),
+                 ("registry", "events", registry / "events.csv")):
+        result = county(*args, user=PREPARER)
+        assert result.exit_code == 0, result.output
+    return county
+
+
+def _stored(database, cycle_id: int) -> tuple[list, list, tuple]:
+    with database.read() as session:
+        lines = [tuple(row) for row in session.execute(
+            select(*[c for c in CycleLine.__table__.columns if c.name != "cycle_id"])
+            .where(CycleLine.cycle_id == cycle_id).order_by(CycleLine.household_id))]
+        tracks = [tuple(row) for row in session.execute(
+            select(CycleTrack.household_id, CycleTrack.track_status)
+            .where(CycleTrack.cycle_id == cycle_id).order_by(CycleTrack.household_id))]
+        cycle = session.get(Cycle, cycle_id)
+        return lines, tracks, (cycle.count, cycle.total)
+
+
+def _run(database, month: str, workers: int) -> cycle_run.RunOutcome:
+    with database.write() as session:
+        return cycle_run.run_cycle(session, "230523", month, user=PREPARER, now=NOW, workers=workers)
+
+
+def test_workers_store_what_the_process_stores(registry, database, monkeypatch):
+    monkeypatch.setattr(cycle_run, "_MIN_PART", 2)
+    steps = []
+    for month in MONTHS:
+        alone = _run(database, month, workers=0)
+        expected = _stored(database, alone.cycle_id)
+        assert expected[0], f"the example pays nobody in {month}"
+        shared = _run(database, month, workers=2)
+        assert (shared.cycle_id, shared.replaced_draft) == (alone.cycle_id, True)
+        assert (shared.count, shared.total) == (alone.count, alone.total)
+        assert _stored(database, shared.cycle_id) == expected
+        steps.append(month)
+    assert steps == list(MONTHS)
+
+
+def test_the_shares_cover_every_household_once(registry, database, monkeypatch):
+    monkeypatch.setattr(cycle_run, "_MIN_PART", 2)
+    with database.read() as session:
+        workers, parts = cycle_run._parts(session, "230523", 2)
+        households = cycle_run.count_households(session, "230523")
+    assert workers == 2 and len(parts) > 2
+    assert parts[0][0] is None and parts[-1][1] is None
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
+    assert len(parts) == -(-households // max(2, -(-households // 16)))
+
+
+def test_a_small_county_is_computed_in_process(registry, database, monkeypatch):
+    monkeypatch.delenv("AIDLEDGER_CYCLE_WORKERS", raising=False)
+    with database.read() as session:
+        assert cycle_run._parts(session, "230523", None) == (0, [])
+        assert cycle_run.cycle_workers(session, cycle_run.PARALLEL_FROM, 1) == 0
+        assert cycle_run.cycle_workers(session, 10, 3) == 3
