@@ -5,7 +5,8 @@ an admin sets up users and loads the province, city and county policies; a prepa
 the registry, books the year's allocations down the levels, buys services within the cap
 (one purchase over it is refused) and runs the township reserves; every month a cycle is
 run, approved by another person, sent to the bank and settled (one payment comes back in
-March and is paid again in April to the corrected account; October adds heating); a
+March and is paid again in April to the corrected account, another in July goes back to the
+fund; October adds heating); a
 mistaken entry is reversed and an approver closes January. It then writes what an auditor takes away: the
 beancount export, the trial balance, the fund and reserve status, every household's
 explained amounts, the verification result, each month's payment register (发放花名册) and
@@ -27,7 +28,7 @@ from .budget.allocations import allocate
 from .budget.purchases import purchase_services
 from .budget.status import budget_status
 from .disbursement.explain import explain
-from .disbursement.cycle_actions import approve, book_returns, cycle_view, export_bank
+from .disbursement.cycle_actions import approve, book_returns, cancel_return, cycle_view, export_bank
 from .disbursement.cycle_run import run_cycle
 from .disbursement.registry_service import correct_bank_account, import_events, import_registry
 from .errors import Refusal
@@ -179,8 +180,11 @@ def run_reserves(demo: Demo) -> None:
         user=PREPARER, now=demo.now))
 
 
-# The bank cannot credit 李秀英's account in March; the account is corrected and April pays her again.
-RETURNED_MONTH, RETURNED_ACCOUNT, CORRECTED_ACCOUNT = "2022-03", "6217000010000000029", "6217000010000009991"
+# The bank's returns (退票) in the demo year: month → (household, account, reason). 李秀英's account is corrected
+# and April pays her again; 郑丽华's July payment is sent back to the fund by an approver instead.
+RETURNS = {"2022-03": ("H002", "6217000010000000029", "账户已销户"),
+           "2022-07": ("H011", "6217000010000000110", "账户冻结")}
+CORRECTED_ACCOUNT = "6217000010000009991"
 
 
 def run_cycles(demo: Demo) -> None:
@@ -196,17 +200,24 @@ def run_cycles(demo: Demo) -> None:
             text, count, total = export_bank(s, run.cycle_id, date(YEAR, n, 16), user=PREPARER, now=demo.now)
             (bank_dir / f"{month}.csv").write_text(text, encoding="utf-8")
             returns = "账号,金额,原因\n"
-            if month == RETURNED_MONTH:
-                line = next(ln for ln in cycle_view(s, run.cycle_id)["lines"] if ln["bank_account"] == RETURNED_ACCOUNT)
-                returns += f"{RETURNED_ACCOUNT},{line['amount']:.2f},账户已销户\n"
+            if month in RETURNS:
+                household, account, reason = RETURNS[month]
+                line = next(ln for ln in cycle_view(s, run.cycle_id)["lines"] if ln["household_id"] == household)
+                returns += f"{account},{line['amount']:.2f},{reason}\n"
             returned, amount = book_returns(s, run.cycle_id, returns, f"{month}-returns.csv", date(YEAR, n, 20),
                                             user=PREPARER, now=demo.now)
         demo.log(f"cycle {run.cycle_id} {month}: {count} households, {total:.2f}; approved by {APPROVER}, "
                  f"sent to the bank, settled" + (f" with {returned} return ({amount:.2f})" if returned else ""))
-        if month == RETURNED_MONTH:
+        if month == "2022-03":
             with demo.write() as s:
                 correct_bank_account(s, "H002", CORRECTED_ACCOUNT, date(YEAR, n, 25), user=PREPARER, now=demo.now)
             demo.log("H002's account corrected; the next cycle pays the returned amount again")
+        if month == "2022-07":
+            with demo.write() as s:
+                bank_return = cycle_view(s, run.cycle_id)["returns"][0]["id"]
+                seq = cancel_return(s, bank_return, "户主已迁出本县, 退回资金", date(YEAR, n, 28), user=APPROVER,
+                                    now=demo.now)
+            demo.log(f"entry {seq}: {APPROVER} sent H011's returned July payment back to the fund")
     demo.result.files.append(bank_dir)
 
 
