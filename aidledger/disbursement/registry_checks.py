@@ -200,6 +200,9 @@ class EventChecks:
         self.context = context
         self._keys: dict[tuple, int] = {}
 
+    def refused(self, problem: RowProblem) -> None:
+        """A refused event row leaves nothing for later rows to depend on."""
+
     def check(self, event: Event) -> list[RowProblem]:
         problems = []
 

@@ -61,19 +61,7 @@ class RegistryLoad:
         if self._households is not None:
             raise RuntimeError("a load reads one households file")
         checks = self._households = HouseholdChecks(source, self.context, replace=self.replace)
-        try:
-            for item in read_households(lines, source, today=self.today):
-                if isinstance(item, RowProblem):
-                    self.problems.add(item)
-                    checks.refused(item)
-                    continue
-                found = checks.check(item)
-                if found:
-                    self.problems.extend(found)
-                else:
-                    yield item
-        finally:
-            self._reading = False
+        yield from self._passing(read_households(lines, source, today=self.today), checks)
 
     def members(self, lines: Iterable[str], source: str = "members.csv") -> Iterator[Member]:
         """The good members of a members.csv; read after the households file, if there is one."""
@@ -83,28 +71,21 @@ class RegistryLoad:
         if self._households is None:  # members added to stored households only
             self._households = HouseholdChecks("households.csv", self.context, replace=self.replace)
         checks = self._members = MemberChecks(source, self.context, self._households)
-        try:
-            for item in read_members(lines, source, today=self.today):
-                if isinstance(item, RowProblem):
-                    self.problems.add(item)
-                    checks.refused(item)
-                    continue
-                found = checks.check(item)
-                if found:
-                    self.problems.extend(found)
-                else:
-                    yield item
-        finally:
-            self._reading = False
+        yield from self._passing(read_members(lines, source, today=self.today), checks)
 
     def events(self, lines: Iterable[str], source: str = "events.csv") -> Iterator[Event]:
         """The good events of an events.csv, judged against the stored registry."""
         self._start("events")
-        checks = EventChecks(source, self.context)
+        yield from self._passing(read_events(lines, source, today=self.today), EventChecks(source, self.context))
+
+    def _passing(self, items: Iterable, checks) -> Iterator:
+        """The records that pass `checks`; every problem goes to the log, and the checks hear of
+        refused rows so that rows depending on one are not refused again."""
         try:
-            for item in read_events(lines, source, today=self.today):
+            for item in items:
                 if isinstance(item, RowProblem):
                     self.problems.add(item)
+                    checks.refused(item)
                     continue
                 found = checks.check(item)
                 if found:
