@@ -28,7 +28,7 @@ always; PostgreSQL when --pg-url or AIDLEDGER_TEST_PG_URL names a server) it:
          aidledger --db URL --user bench.approver cycle approve ID --date 2022-01-05
          aidledger --db URL --user bench.preparer cycle export-bank ID --out FILE --date 2022-01-06
      On a terminal the command's own progress bar shows (stderr is passed through). A county
-     this size is computed by worker processes, one per core (cycle_run.cycle_workers);
+     this size is computed by worker processes, one per core (cycle_workers.cycle_workers);
      --workers N sets AIDLEDGER_CYCLE_WORKERS for the command (0: in one process). CPU
      seconds include the workers'; peak RSS is the command and its workers together,
      sampled from /proc; the CPU pressure (/proc/pressure/cpu) tells how much of each
@@ -796,7 +796,7 @@ def measure(backend: Backend, households: int, directory: str, workers: int | No
 
 
 def _workers_used(households: int, workers: int | None) -> int:
-    """What the command chooses (cycle_run.cycle_workers) for a file or server database."""
+    """What the command chooses (cycle_workers.cycle_workers) for a file or server database."""
     if workers is None:
         setting = os.environ.get("AIDLEDGER_CYCLE_WORKERS", "").strip()
         if setting:

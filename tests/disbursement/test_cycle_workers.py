@@ -1,6 +1,6 @@
 """A cycle computed by worker processes stores exactly what the same cycle computed in process stores.
 
-Large counties are computed in shares of households by worker processes (cycle_run.py);
+Large counties are computed in shares of households by worker processes (cycle_workers.py);
 here the shares are made tiny so that the example county is split into many, each month
 is run in process and then re-run (a draft re-run replaces its lines) by two workers, and
 every stored row is compared — including months that carry the 低保 tracks of the month
@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from aidledger.disbursement import cycle_run
+from aidledger.disbursement import cycle_run, cycle_workers
 from aidledger.disbursement.cycle_tables import Cycle, CycleLine, CycleTrack
 from support import EXAMPLES, PREPARER
 
@@ -51,7 +51,7 @@ def _run(database, month: str, workers: int) -> cycle_run.RunOutcome:
 
 
 def test_workers_store_what_the_process_stores(registry, database, monkeypatch):
-    monkeypatch.setattr(cycle_run, "_MIN_PART", 2)
+    monkeypatch.setattr(cycle_workers, "_MIN_PART", 2)
     steps = []
     for month in MONTHS:
         alone = _run(database, month, workers=0)
@@ -66,10 +66,10 @@ def test_workers_store_what_the_process_stores(registry, database, monkeypatch):
 
 
 def test_the_shares_cover_every_household_once(registry, database, monkeypatch):
-    monkeypatch.setattr(cycle_run, "_MIN_PART", 2)
+    monkeypatch.setattr(cycle_workers, "_MIN_PART", 2)
     with database.read() as session:
-        workers, parts = cycle_run._parts(session, "230523", 2)
-        households = cycle_run.count_households(session, "230523")
+        workers, parts = cycle_workers.parts_of(session, "230523", 2)
+        households = cycle_workers.count_households(session, "230523")
     assert workers == 2 and len(parts) > 2
     assert parts[0][0] is None and parts[-1][1] is None
     assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
@@ -79,6 +79,6 @@ def test_the_shares_cover_every_household_once(registry, database, monkeypatch):
 def test_a_small_county_is_computed_in_process(registry, database, monkeypatch):
     monkeypatch.delenv("AIDLEDGER_CYCLE_WORKERS", raising=False)
     with database.read() as session:
-        assert cycle_run._parts(session, "230523", None) == (0, [])
-        assert cycle_run.cycle_workers(session, cycle_run.PARALLEL_FROM, 1) == 0
-        assert cycle_run.cycle_workers(session, 10, 3) == 3
+        assert cycle_workers.parts_of(session, "230523", None) == (0, [])
+        assert cycle_workers.cycle_workers(session, cycle_workers.PARALLEL_FROM, 1) == 0
+        assert cycle_workers.cycle_workers(session, 10, 3) == 3

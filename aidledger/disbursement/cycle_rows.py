@@ -1,0 +1,83 @@
+"""The rows a payment cycle stores: one cycle_lines row per household paid, a track row per one that left.
+
+Pure but for the column names: a row is a plain tuple in `LINE_COLUMNS` order with money in
+integer fen, so that a run (or a worker computing a share of a large county) hands the
+storing transaction ready rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..ledger.money import to_fen
+from .cycle_compute import Computed, MonthComputer, head_of
+from .rules import Component
+from .rules.facts import counted_members
+from .rules.gradual_exit import ENDED
+
+LINE_COLUMNS = ("cycle_id", "household_id", "program", "area", "township", "head_name", "head_id_number",
+                "members", "payee_name", "bank_account", "amount_fen", "components", "track_status",
+                "exit_month", "exit_base_fen", "dibao_amount_fen")
+TRACK_COLUMNS = ("cycle_id", "household_id", "track_status")
+AMOUNT = LINE_COLUMNS.index("amount_fen")
+PROGRESS_STEP = 1_000  # households per chunk, and per progress report (a terminal's bar redraws on each)
+
+
+@dataclass(frozen=True)
+class Reissue:
+    """A bank return to pay again: its id, amount, when it came back and the month it paid for."""
+
+    id: int
+    amount: Decimal
+    returned_on: object
+    month: str
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) would build one per line
+
+
+def line_row(cycle_id: int, computed: Computed, reissues: list[Reissue], computer: MonthComputer) -> tuple:
+    """The cycle_lines row of a paid household, in LINE_COLUMNS order."""
+    stored, state, benefit, track = computed.stored, computed.state, computed.benefit, computed.track
+    household = stored.household
+    amount = benefit.amount
+    if reissues:
+        components = [c.as_dict() for c in benefit.components]
+        for r in reissues:
+            components.append(Component(
+                "arrears", r.amount, f"退票重发: {r.returned_on} 退回的 {r.amount:.2f} 元改付至更正后的账号",
+                "bank return", month=r.month).as_dict() | {"return_id": r.id})
+            amount += r.amount
+        components_json = _JSON.encode(components)
+    else:  # the same text, without building the dicts
+        components_json = "[" + ", ".join([c.as_json() for c in benefit.components]) + "]"
+    head = head_of(stored.members)
+    return (
+        cycle_id, household.household_id, household.program, household.area, household.township, head.name,
+        head.id_number, len(counted_members(state)), household.payee_name, state.household.bank_account,
+        to_fen(amount), components_json, track.status, track.exit_month, to_fen(track.exit_base),
+        to_fen(track.amount),
+    )
+
+
+def computed_rows(cycle_id, households, computer: MonthComputer, reissues) -> Iterator[tuple[list, list, int]]:
+    """The cycle's rows for the households, in chunks: (lines, tracks, households looked at)."""
+    lines: list[tuple] = []
+    tracks: list[tuple] = []
+    done = 0
+    for stored in households:
+        computed = computer.compute(stored)
+        extra = reissues.get(stored.household.household_id, ()) if reissues else ()
+        if computed.benefit.paid or extra:
+            lines.append(line_row(cycle_id, computed, extra, computer))
+        elif computed.track.status == ENDED:  # the next month must know it is not paid again
+            tracks.append((cycle_id, stored.household.household_id, ENDED))
+        done += 1
+        if done == PROGRESS_STEP:
+            yield lines, tracks, done
+            lines, tracks, done = [], [], 0
+    if done:
+        yield lines, tracks, done
