@@ -103,11 +103,12 @@ def cli(ctx: click.Context, url: str, user: str | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import (budget, cycle, db, demo, explain, jurisdiction, ledger, policy, registry, report, reserve,
-                           user)
+    from .commands import (budget, cycle, db, demo, explain, jurisdiction, ledger, policy, recovery, registry, report,
+                           reserve, subsidy, temporary, user)
 
     for group in (db.group, user.group, jurisdiction.group, policy.group, registry.group, budget.group,
-                  reserve.group, cycle.group, ledger.group, report.group):
+                  reserve.group, cycle.group, temporary.group, subsidy.group, recovery.group, ledger.group,
+                  report.group):
         cli.add_command(group)
     cli.add_command(explain.command)
     cli.add_command(demo.command)

@@ -6,7 +6,11 @@ the registry, books the year's allocations down the levels, buys services within
 (one purchase over it is refused) and runs the township reserves; every month a cycle is
 run, approved by another person, sent to the bank and settled (one payment comes back in
 March and is paid again in April to the corrected account, another in July goes back to the
-fund; October adds heating); a
+fund). Beyond the monthly base: a grant of temporary assistance approved in April is paid in
+three instalments from May; a death in March recorded only in June makes receivables for
+the months overpaid (April and May), part of which is returned in July; a document published in September
+raises the urban standard from 1 June and September's cycle pays three months of arrears;
+October pays heating; a price subsidy declared by the city is paid in November. A
 mistaken entry is reversed and an approver closes January. It then writes what an auditor takes away: the
 beancount export, the trial balance, the fund and reserve status, every household's
 explained amounts, the verification result, each month's payment register (发放花名册) and
@@ -30,6 +34,9 @@ from .budget.status import budget_status
 from .disbursement.explain import explain
 from .disbursement.cycle_actions import approve, book_returns, cancel_return, cycle_view, export_bank
 from .disbursement.cycle_run import run_cycle
+from .disbursement.grants import approve_grant, grant
+from .disbursement.recovery import receivable_list, record_recovery
+from .disbursement.subsidy import declare
 from .disbursement.registry_service import correct_bank_account, import_events, import_registry
 from .errors import Refusal
 from .ledger import service
@@ -193,6 +200,8 @@ def run_cycles(demo: Demo) -> None:
     bank_dir.mkdir(exist_ok=True)
     for n in range(1, 13):
         month = f"{YEAR}-{n:02d}"
+        if month in BEFORE_CYCLE:
+            BEFORE_CYCLE[month](demo)
         with demo.write() as s:
             run = run_cycle(s, COUNTY, month, user=PREPARER, now=demo.now)
         with demo.write() as s:
@@ -207,7 +216,8 @@ def run_cycles(demo: Demo) -> None:
             returned, amount = book_returns(s, run.cycle_id, returns, f"{month}-returns.csv", date(YEAR, n, 20),
                                             user=PREPARER, now=demo.now)
         demo.log(f"cycle {run.cycle_id} {month}: {count} households, {total:.2f}; approved by {APPROVER}, "
-                 f"sent to the bank, settled" + (f" with {returned} return ({amount:.2f})" if returned else ""))
+                 f"sent to the bank, settled" + (f" with {returned} return ({amount:.2f})" if returned else "")
+                 + _beyond_the_base(demo, run.cycle_id))
         if month == "2022-03":
             with demo.write() as s:
                 correct_bank_account(s, "H002", CORRECTED_ACCOUNT, date(YEAR, n, 25), user=PREPARER, now=demo.now)
@@ -219,6 +229,78 @@ def run_cycles(demo: Demo) -> None:
                                     now=demo.now)
             demo.log(f"entry {seq}: {APPROVER} sent H011's returned July payment back to the fund")
     demo.result.files.append(bank_dir)
+
+
+def _beyond_the_base(demo: Demo, cycle_id: int) -> str:
+    """What the cycle paid or found besides the month's base, for the log."""
+    with demo.database.read() as s:
+        view = cycle_view(s, cycle_id)
+    kinds: dict[str, Decimal] = {}
+    for line in view["lines"]:
+        for c in line["components"]:
+            if c["kind"] in ("temporary", "arrears", "price_subsidy", "heating"):
+                kinds[c["kind"]] = kinds.get(c["kind"], Decimal("0.00")) + Decimal(c["amount"])
+    said = [f"{kind} {amount:.2f}" for kind, amount in sorted(kinds.items())]
+    receivables = [a for a in view["adjustments"] if a["kind"] == "recovery"]
+    if receivables:
+        said.append(f"{len(receivables)} receivable(s) {sum((a['amount'] for a in receivables), Decimal(0)):.2f}")
+    return ("; including " + ", ".join(said)) if said else ""
+
+
+def grant_in_instalments(demo: Demo) -> None:
+    """April: 张德明 (H003) is granted 6000.00 of expenditure-type assistance in 3 instalments from May."""
+    with demo.write() as s:
+        grant_id = grant(s, "H003", Decimal("6000.00"), 3, "2022-05", "重病住院, 自付医疗费用高 (支出型临时救助)",
+                         None, user=PREPARER, now=demo.now)
+    with demo.write() as s:
+        approve_grant(s, grant_id, date(YEAR, 4, 28), user=APPROVER, now=demo.now)
+    demo.log(f"temporary grant {grant_id}: H003 6000.00 in 3 instalments from 2022-05, approved by {APPROVER}")
+    demo.refused("a 12000.00 grant without the committee's decision (一事一议)", lambda s: grant(
+        s, "H004", Decimal("12000.00"), 4, "2022-05", "重大疾病", None, user=PREPARER, now=demo.now))
+
+
+def record_late_death(demo: Demo) -> None:
+    """June: the death of 钱振华 (H002) on 2022-03-10 is recorded only now; April and May paid him."""
+    with demo.write() as s, resources.as_file(DATA / "late-events.csv") as path:
+        import_events(s, str(path), user=PREPARER, now=demo.now, today=demo.now.date(), dry_run=False)
+    demo.log("late-events.csv: H002's spouse died 2022-03-10, recorded in June; the June cycle finds the overpayments")
+
+
+def recover_part(demo: Demo) -> None:
+    """July: the family returns part of what was overpaid."""
+    with demo.write() as s:
+        first = receivable_list(s, COUNTY)[0]
+        seq = record_recovery(s, int(first["id"]), Decimal("200.00"), date(YEAR, 7, 10), user=PREPARER,
+                              now=demo.now)
+    demo.log(f"entry {seq}: 200.00 returned against receivable {first['id']} (H002 {first['month']})")
+
+
+def raise_standard(demo: Demo) -> None:
+    """September: the city publishes a raise of the urban standard to 700 from 1 June (a new file version)."""
+    text = (DATA / "230500-shuangyashan.toml").read_text(encoding="utf-8")
+    raised = text.replace("2022-01-01 = 680\n", "2022-01-01 = 680\n2022-06-01 = 700   # 双民发〔2022〕9号, 9月印发\n", 1)
+    if raised == text:
+        raise RuntimeError("the demo's city file no longer has the urban standard it raises")
+    path = demo.result.out_dir / "230500-shuangyashan-2022-09.toml"
+    path.write_text(raised, encoding="utf-8")
+    with demo.write() as s:
+        loaded = load_policies(s, [(raised, path.name)], user=ADMIN, now=demo.now)
+    demo.result.files.append(path)
+    demo.log(f"policy {loaded[0].code} v{loaded[0].version}: urban standard 700 from 2022-06-01, published in "
+             "September; the September cycle pays June to August's differences as arrears")
+
+
+def declare_price_subsidy(demo: Demo) -> None:
+    """November: the city declares October's price growth; CPI below its threshold, food above."""
+    demo.refused("a price subsidy with both indices below their thresholds", lambda s: declare(
+        s, CITY, "2022-11", Decimal("2.1"), Decimal("4.0"), user=PREPARER, now=demo.now))
+    with demo.write() as s:
+        declared = declare(s, CITY, "2022-11", Decimal("3.2"), Decimal("6.8"), user=PREPARER, now=demo.now)
+    demo.log(f"price subsidy declaration {declared}: {CITY} 2022-11, CPI 3.2%, food 6.8%")
+
+
+BEFORE_CYCLE = {"2022-04": grant_in_instalments, "2022-06": record_late_death, "2022-07": recover_part,
+                "2022-09": raise_standard, "2022-11": declare_price_subsidy}
 
 
 def correct_an_entry(demo: Demo) -> None:
@@ -260,6 +342,7 @@ def write_outputs(demo: Demo) -> None:
             write_beancount(s, handle)
         status = budget_status(s, COUNTY, YEAR)
         townships = reserves.status(s, COUNTY, year_end)
+        receivables = receivable_list(s, COUNTY)
         explained = {month: {h: explain(s, h, month) for h in (f"H{n:03d}" for n in range(1, 12))}
                      for month in ("2021-12", "2022-01", "2022-02", "2022-03")}
     if not report.ok:
@@ -282,6 +365,7 @@ def write_outputs(demo: Demo) -> None:
         "townships": [{"township": t.township, "advanced": t.advanced, "paid": t.paid, "replenished": t.replenished,
                        "balance": t.balance, "undocumented": t.undocumented, "overdue": t.overdue}
                       for t in townships]}))
+    files.append(_dump(out / "receivables.json", {"jurisdiction": COUNTY, "receivables": receivables}))
     files.append(_dump(out / "explained-amounts.json", {
         month: {h: {"amount": b.amount, "components": [c.as_dict() for c in b.components]}
                 for h, b in households.items() if b.paid}

@@ -34,3 +34,36 @@ def test_demo_runs_and_its_outputs_check(tmp_path):
     reserve = json.loads((out / "reserve-status.json").read_text(encoding="utf-8"))
     overdue = {t["township"]: t["overdue"] for t in reserve["townships"]}
     assert overdue == {"230523100": 0, "230523101": 1, "230523102": 0}
+    beyond_the_base(out)
+
+
+def beyond_the_base(out: Path) -> None:
+    """The demo's year includes a retroactive raise, a late death, a grant in instalments, a price subsidy and heating."""
+    db = f"sqlite:///{out / 'aidledger.db'}"
+
+    def cycle(month: str) -> dict:
+        listed = CliRunner().invoke(cli, ["--db", db, "--user", "zhao.audit", "cycle", "show", str(int(month[5:])),
+                                          "--json"])
+        view = json.loads(listed.stdout)
+        assert view["month"] == month
+        return view
+
+    def paid(view: dict, kind: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for line in view["lines"]:
+            for c in line["components"]:
+                if c["kind"] == kind and "return_id" not in c:
+                    found.setdefault(line["household_id"], []).append(c.get("month", view["month"]))
+        return found
+
+    assert all(paid(cycle(m), "temporary") == {"H003": [m]} for m in ("2022-05", "2022-06", "2022-07"))
+    assert paid(cycle("2022-08"), "temporary") == {}
+    raise_months = paid(cycle("2022-09"), "arrears")
+    assert raise_months and all(months == ["2022-06", "2022-07", "2022-08"] for h, months in raise_months.items()
+                                if h != "H011")  # H011's July payment came back and went to the fund
+    assert paid(cycle("2022-10"), "heating") and not paid(cycle("2022-09"), "heating")
+    assert paid(cycle("2022-11"), "price_subsidy") and not paid(cycle("2022-12"), "price_subsidy")
+    receivables = json.loads((out / "receivables.json").read_text(encoding="utf-8"))["receivables"]
+    assert [(r["household_id"], r["month"], r["reason"]) for r in receivables] == [
+        ("H002", "2022-04", "death"), ("H002", "2022-05", "death")]
+    assert receivables[0]["recovered"] == "200.00"

@@ -5,7 +5,9 @@ side table can disagree with the books.
 
   received   allocations credited to Income accounts
   spent      debits to Expense accounts (benefits, purchased services, transfers down)
-  committed  money set aside but not yet spent: township reserve balances
+  committed  money set aside but not yet spent, or spent and owed back: township reserve
+             balances and receivables for recovery (追回) not yet recovered — a
+             receivable makes no money available until it comes back
   available  what remains to spend: opening + received − spent − committed,
              where opening carries every earlier year's received − spent forward
 """
@@ -24,6 +26,7 @@ from ..ledger.chart import FUNDS
 
 ZERO = Decimal("0.00")
 RESERVE_PREFIX = "Assets:Reserve:"
+COMMITTED = (RESERVE_PREFIX, "Assets:Receivable:")
 PURCHASED_SERVICES = "Expenses:PurchasedServices"
 
 
@@ -48,7 +51,7 @@ def _net(rows, start: date | None = None) -> dict[str, dict[str, Decimal]]:
             sums[m.fund]["received"] += m.credit - m.debit
         elif m.type == "expense":
             sums[m.fund]["spent"] += m.debit - m.credit
-        elif m.account.startswith(RESERVE_PREFIX):
+        elif m.account.startswith(COMMITTED):
             sums[m.fund]["committed"] += m.debit - m.credit
     return sums
 
@@ -78,7 +81,7 @@ def available_on(session: Session, jurisdiction: str, day: date) -> dict[str, De
 
 def _available_effect(m: Movement) -> Decimal:
     """How one movement changes a fund's availability."""
-    if m.type in ("revenue", "expense") or m.account.startswith(RESERVE_PREFIX):
+    if m.type in ("revenue", "expense") or m.account.startswith(COMMITTED):
         return m.credit - m.debit
     return ZERO
 

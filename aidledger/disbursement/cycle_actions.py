@@ -2,7 +2,10 @@
 
 The books, per cycle (all in the county's journal, per fund):
   approve   Dr Expenses:<Program>:<Area>        Cr Liabilities:Payable:Beneficiaries
-            (a re-issued return: Dr Liabilities:ReturnedPayments instead of an expense)
+            (price subsidies, heating and instalments: Dr Expenses:PriceSubsidy, :Heating,
+            :Temporary; a re-issued return: Dr Liabilities:ReturnedPayments instead of an
+            expense; receivables for overpaid months: Dr Assets:Receivable:Recovery, Cr the
+            program's expense, see recovery.py)
   export    Dr Liabilities:Payable:Beneficiaries  Cr Liabilities:BankClearing
   returns   Dr Liabilities:BankClearing          Cr Assets:Treasury (paid)
                                                  Cr Liabilities:ReturnedPayments (returned)
@@ -29,27 +32,28 @@ from ..ledger.entries import EntryDraft, Line
 from ..ledger.posting import load_entry, lock_books, post_entry, reverse_entry
 from ..policy.store import effective_policy
 from ..users import require_role
+from ..ledger.accounts import ensure_accounts
+from ..ledger.chart import STANDARD_CHART
 from .bank_file import PaymentRow, ReturnRow, parse_returns, payment_file
 from .cycle_tables import (
     BankReturn,
     Cycle,
+    CycleAdjustment,
     CycleLine,
     CycleReissue,
     CycleTransition,
     ReturnResolution,
 )
+from .expense_accounts import ONE_OFF_ACCOUNTS, expense_account
+from .grant_tables import CycleInstalment
+from .grants import already_paid
+from .recompute import changed_since_run
+from .recovery import create_receivables, receivables_due, recoveries_blocking_cancel
+from .subsidy import declaration_for
 
 PAYABLE, CLEARING, RETURNED = ("Liabilities:Payable:Beneficiaries", "Liabilities:BankClearing",
                                "Liabilities:ReturnedPayments")
 ZERO = Decimal("0.00")
-
-
-_PROGRAM_ACCOUNTS = {"dibao": "Dibao", "tekun": "Tekun", "low_income": "LowIncome"}
-
-
-def expense_account(program: str, area: str) -> str:
-    """The expense account (with its 政府收支分类 code in the chart) of a program and area."""
-    return f"Expenses:{_PROGRAM_ACCOUNTS[program]}:{area.capitalize()}"
 
 
 def _cycle(session: Session, cycle_id: int, *expected: str) -> Cycle:
@@ -102,6 +106,40 @@ def _returned_by_fund(session: Session, county: str, on: date) -> dict[str, Deci
     return {m.fund: m.credit - m.debit for m in movements(session, county, None, on) if m.account == RETURNED}
 
 
+def _expense_buckets(session: Session, cycle_id: int, reissued: list[BankReturn]) -> list[tuple[str, Decimal]]:
+    """The new money a cycle spends, per expense account (re-issued returns were spent before)."""
+    rows = session.execute(
+        select(CycleLine.program, CycleLine.area, func.sum(CycleLine.amount), func.sum(CycleLine.price_subsidy),
+               func.sum(CycleLine.heating), func.sum(CycleLine.temporary)).where(CycleLine.cycle_id == cycle_id)
+        .group_by(CycleLine.program, CycleLine.area).order_by(CycleLine.program, CycleLine.area)).all()
+    reissued_by_group: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for r in reissued:
+        line = session.get(CycleLine, (cycle_id, r.household_id))
+        reissued_by_group[(line.program, line.area)] += r.amount
+    by_account: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for program, area, amount, price, heating, temporary in rows:
+        by_account[expense_account(program, area)] += amount - price - heating - temporary \
+            - reissued_by_group[(program, area)]
+        for kind, part in (("price_subsidy", price), ("heating", heating), ("temporary", temporary)):
+            by_account[ONE_OFF_ACCOUNTS[kind]] += part
+    return [(account, amount) for account, amount in by_account.items() if amount > 0]
+
+
+def _stale_problems(session: Session, cycle: Cycle) -> list[str]:
+    """What changed since a draft was run that it must be run again for: its instalments or
+    arrears paid by another cycle meanwhile, or the month's price-subsidy declaration."""
+    problems = [f"cycle {cycle.id} pays instalment {n} of temporary grant {g}, which cycle {other} has paid since; "
+                f"run the cycle for {cycle.month} again" for g, n, other in already_paid(session, cycle.id)]
+    problems += [f"cycle {cycle.id}: what {a.household_id} has received for {a.month} is no longer "
+                 f"{a.paid_before:.2f} (another cycle settled it since); run the cycle for {cycle.month} again"
+                 for a in changed_since_run(session, cycle.id, cycle.jurisdiction_code)]
+    declared = declaration_for(session, cycle.jurisdiction_code, cycle.month)
+    if (declared.id if declared else None) != json.loads(cycle.inputs).get("price_declaration"):
+        problems.append(f"cycle {cycle.id}: a price subsidy was declared for {cycle.month} after the cycle was run; "
+                        f"run the cycle for {cycle.month} again")
+    return problems
+
+
 def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> int:
     """Approve a draft (by an approver who did not run it) and post it; returns the entry id."""
     approver = require_role(session, user, "approver", action="approve payment cycles")
@@ -119,33 +157,25 @@ def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now:
         raise Refusal([f"cycle {cycle_id} re-issues bank return {r.id} ({r.household_id}, {r.amount:.2f}), which was "
                        f"already {done.kind} on {done.on}" + (f" in cycle {done.cycle_id}" if done.cycle_id else "")
                        + f"; run the cycle for {cycle.month} again" for r, done in stale])
+    problems = _stale_problems(session, cycle)
+    if problems:
+        raise Refusal(problems)
     reissued_total = sum((r.amount for r in reissued), ZERO)
-    groups = session.execute(
-        select(CycleLine.program, CycleLine.area, func.sum(CycleLine.amount)).where(CycleLine.cycle_id == cycle_id)
-        .group_by(CycleLine.program, CycleLine.area).order_by(CycleLine.program, CycleLine.area)).all()
-    reissued_by_group: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for r in reissued:
-        line = session.get(CycleLine, (cycle_id, r.household_id))
-        reissued_by_group[(line.program, line.area)] += r.amount
+    buckets = _expense_buckets(session, cycle_id, reissued)
     available = spendable_from(session, county, on)
     lines: list[Line] = []
-    new_money_by_group = [(program, area, amount - reissued_by_group[(program, area)])
-                          for program, area, amount in groups]
-    new_total = sum((m for _, _, m in new_money_by_group if m > 0), ZERO)
+    new_total = sum((amount for _, amount in buckets), ZERO)
     # The whole cycle against the funds first, so that a refusal names the real shortfall
-    # and what each fund holds (checked group by group, every failing group would see the
+    # and what each fund holds (checked account by account, every failing one would see the
     # same leftover money and the shortfalls would not add up).
     what = f"cycle {cycle_id} ({cycle.month}" + (", besides its re-issued returns)" if reissued_total else ")")
     _, problems = charge_in_order(new_total, available, order, what) if new_total > 0 else ([], [])
-    for program, area, new_money in ([] if problems else new_money_by_group):
-        if new_money <= 0:
-            continue
-        charges, shortfall = charge_in_order(new_money, available, order,
-                                             f"cycle {cycle_id} {program} {area}")
+    for account, amount in ([] if problems else buckets):
+        charges, shortfall = charge_in_order(amount, available, order, f"cycle {cycle_id} {account}")
         problems += shortfall
         for fund, part in charges:
             available[fund] -= part
-            lines.append(Line(expense_account(program, area), fund, debit=part))
+            lines.append(Line(account, fund, debit=part))
             lines.append(Line(PAYABLE, fund, credit=part))
     if reissued_total > 0:
         held = _returned_by_fund(session, county, on)
@@ -155,15 +185,21 @@ def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now:
         for fund, part in charges:
             lines.append(Line(RETURNED, fund, debit=part))
             lines.append(Line(PAYABLE, fund, credit=part))
+    receivables, shortfall = receivables_due(session, cycle, order)
+    problems += shortfall
+    for receivable in receivables:
+        lines += receivable.lines()
     if problems:
         raise Refusal(problems)
     if not lines:
         raise Refusal(f"cycle {cycle_id} pays nothing; cancel it instead")
+    ensure_accounts(session, county, STANDARD_CHART)  # books opened before the one-off programs' accounts existed
     posted = post_entry(session, EntryDraft(
         date=on, jurisdiction=county, kind="cycle_approval", reference=f"cycle {cycle_id}",
         idempotency_key=f"cycle-{cycle_id}-approval", fund_transfer=False,
         description=f"{cycle.month} 救助金发放 (第{cycle_id}号发放批次, {cycle.count}户)", lines=tuple(lines)),
         user=approver.name, now=now)
+    create_receivables(session, cycle, receivables, posted.seq, on)
     for r in reissued:
         session.add(ReturnResolution(return_id=r.id, kind="reissued", cycle_id=cycle_id, entry_seq=posted.seq,
                                      on=on, reason=f"re-issued in cycle {cycle_id}", user_name=approver.name, at=now))
@@ -182,6 +218,10 @@ def cancel(session: Session, cycle_id: int, reason: str, on: date, *, user: str 
     if cycle.status == "approved":
         if _reissued(session, cycle_id):
             raise Refusal(f"cycle {cycle_id} re-issues bank returns; settle it and cancel those payments instead")
+        recovered = recoveries_blocking_cancel(session, cycle_id)
+        if recovered:
+            raise Refusal(f"cycle {cycle_id} created receivables against which {len(recovered)} recoveries are "
+                          "recorded; it cannot be cancelled")
         _not_before_last_posting(session, cycle, on, "cancellation")
         approval = _transition_entry(session, cycle_id, "approved")
         reversal = reverse_entry(session, approval, on=on, reason=f"撤销发放批次 {cycle_id}: {reason}",
@@ -300,7 +340,7 @@ def cancel_return(session: Session, return_id: int, reason: str, on: date, *, us
     if problems:
         raise Refusal(problems)
     lines = [Line(RETURNED, fund, debit=part) for fund, part in charges]
-    lines += [Line(expense_account(line.program, line.area), fund, credit=part) for fund, part in charges]
+    lines += [Line(account, fund, credit=part) for account, fund, part in _pair(_line_accounts(line), charges)]
     posted = post_entry(session, EntryDraft(
         date=on, jurisdiction=cycle.jurisdiction_code, kind="return_cancelled", reference=f"return {return_id}",
         description=f"退票 {return_id} ({bank_return.household_id}, {cycle.month}) 核销退回资金: {reason.strip()}",
@@ -309,6 +349,26 @@ def cancel_return(session: Session, return_id: int, reason: str, on: date, *, us
                                  reason=reason.strip(), user_name=approver.name, at=now))
     session.flush()
     return posted.seq
+
+
+def _line_accounts(line: CycleLine) -> list[tuple[str, Decimal]]:
+    """A line's amount by the expense account it was charged to."""
+    one_off = [(ONE_OFF_ACCOUNTS[k], v) for k, v in (("price_subsidy", line.price_subsidy), ("heating", line.heating),
+                                                     ("temporary", line.temporary)) if v > 0]
+    return [(expense_account(line.program, line.area), line.amount - sum((v for _, v in one_off), ZERO))] + one_off
+
+
+def _pair(accounts: list[tuple[str, Decimal]], funds: list[tuple[str, Decimal]]) -> list[tuple[str, str, Decimal]]:
+    """Lay the account amounts over the fund amounts (both add up to the same): (account, fund, amount)."""
+    out, accounts, funds = [], [list(a) for a in accounts if a[1] > 0], [list(f) for f in funds if f[1] > 0]
+    while accounts and funds:
+        take = min(accounts[0][1], funds[0][1])
+        out.append((accounts[0][0], funds[0][0], take))
+        for queue in (accounts, funds):
+            queue[0][1] -= take
+            if queue[0][1] == 0:
+                queue.pop(0)
+    return out
 
 
 def cycle_view(session: Session, cycle_id: int) -> dict:
@@ -346,5 +406,12 @@ def cycle_view(session: Session, cycle_id: int) -> dict:
                      "returned_on": r.returned_on, "resolution": done.kind if done else None,
                      "resolved_on": done.on if done else None, "resolved_in_cycle": done.cycle_id if done else None}
                     for r, done in returns],
+        "adjustments": [{"household_id": a.household_id, "month": a.month, "kind": a.kind, "amount": a.amount,
+                         "paid_before": a.paid_before, "entitled": a.entitled, "reason": a.reason}
+                        for a in session.scalars(select(CycleAdjustment).where(CycleAdjustment.cycle_id == cycle_id)
+                                                 .order_by(CycleAdjustment.month, CycleAdjustment.household_id))],
+        "instalments": [{"grant_id": i.grant_id, "instalment": i.number, "amount": i.amount}
+                        for i in session.scalars(select(CycleInstalment).where(CycleInstalment.cycle_id == cycle_id)
+                                                 .order_by(CycleInstalment.grant_id, CycleInstalment.number))],
         "lines": out,
     }

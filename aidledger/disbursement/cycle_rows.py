@@ -20,7 +20,8 @@ from .rules.gradual_exit import ENDED
 
 LINE_COLUMNS = ("cycle_id", "household_id", "program", "area", "township", "head_name", "head_id_number",
                 "members", "payee_name", "bank_account", "amount_fen", "components", "track_status",
-                "exit_month", "exit_base_fen", "dibao_amount_fen")
+                "exit_month", "exit_base_fen", "dibao_amount_fen", "price_subsidy_fen", "heating_fen",
+                "temporary_fen", "arrears_fen")
 TRACK_COLUMNS = ("cycle_id", "household_id", "track_status")
 AMOUNT = LINE_COLUMNS.index("amount_fen")
 PROGRESS_STEP = 1_000  # households per chunk, and per progress report (a terminal's bar redraws on each)
@@ -35,22 +36,48 @@ class Reissue:
     returned_on: object
     month: str
 
+    def addition(self) -> Addition:
+        return Addition(Component(
+            "arrears", self.amount, f"退票重发: {self.returned_on} 退回的 {self.amount:.2f} 元改付至更正后的账号",
+            "bank return", month=self.month), None, (("return_id", self.id),))
+
+
+@dataclass(frozen=True)
+class Addition:
+    """A component a cycle adds to a household's line beyond the month's rules.
+
+    `part`: the line column that carries it, "temporary" (an instalment) or "arrears" (补发
+    for an earlier month); None for a re-issued bank return, which the cycle's re-issues
+    carry. `extra`: keys added to the component as stored (return_id, grant_id, …).
+    """
+
+    component: Component
+    part: str | None
+    extra: tuple[tuple[str, object], ...] = ()
+
+
+_ONE_OFF = ("price_subsidy", "heating")
+
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) would build one per line
 
 
-def line_row(cycle_id: int, computed: Computed, reissues: list[Reissue], computer: MonthComputer) -> tuple:
+def line_row(cycle_id: int, computed: Computed, additions: list[Addition], computer: MonthComputer) -> tuple:
     """The cycle_lines row of a paid household, in LINE_COLUMNS order."""
     stored, state, benefit, track = computed.stored, computed.state, computed.benefit, computed.track
     household = stored.household
     amount = benefit.amount
-    if reissues:
+    parts = {"price_subsidy": 0, "heating": 0, "temporary": 0, "arrears": 0}
+    for c in benefit.components:
+        if c.kind in _ONE_OFF:
+            parts[c.kind] += to_fen(c.amount)
+    if additions:
         components = [c.as_dict() for c in benefit.components]
-        for r in reissues:
-            components.append(Component(
-                "arrears", r.amount, f"退票重发: {r.returned_on} 退回的 {r.amount:.2f} 元改付至更正后的账号",
-                "bank return", month=r.month).as_dict() | {"return_id": r.id})
-            amount += r.amount
+        for a in additions:
+            components.append(a.component.as_dict() | dict(a.extra))
+            amount += a.component.amount
+            if a.part is not None:
+                parts[a.part] += to_fen(a.component.amount)
         components_json = _JSON.encode(components)
     else:  # the same text, without building the dicts
         components_json = "[" + ", ".join([c.as_json() for c in benefit.components]) + "]"
@@ -59,18 +86,18 @@ def line_row(cycle_id: int, computed: Computed, reissues: list[Reissue], compute
         cycle_id, household.household_id, household.program, household.area, household.township, head.name,
         head.id_number, len(counted_members(state)), household.payee_name, state.household.bank_account,
         to_fen(amount), components_json, track.status, track.exit_month, to_fen(track.exit_base),
-        to_fen(track.amount),
+        to_fen(track.amount), parts["price_subsidy"], parts["heating"], parts["temporary"], parts["arrears"],
     )
 
 
-def computed_rows(cycle_id, households, computer: MonthComputer, reissues) -> Iterator[tuple[list, list, int]]:
+def computed_rows(cycle_id, households, computer: MonthComputer, additions) -> Iterator[tuple[list, list, int]]:
     """The cycle's rows for the households, in chunks: (lines, tracks, households looked at)."""
     lines: list[tuple] = []
     tracks: list[tuple] = []
     done = 0
     for stored in households:
         computed = computer.compute(stored)
-        extra = reissues.get(stored.household.household_id, ()) if reissues else ()
+        extra = additions.get(stored.household.household_id, ()) if additions else ()
         if computed.benefit.paid or extra:
             lines.append(line_row(cycle_id, computed, extra, computer))
         elif computed.track.status == ENDED:  # the next month must know it is not paid again

@@ -4,6 +4,12 @@ One live cycle per county and month (a unique index). Running again while it is 
 replaces the draft; once approved it can only be cancelled. Because the whole run is one
 transaction, a run killed at any moment leaves either no new cycle or the complete draft.
 The rows come from cycle_rows.py; a large county is computed on every core (cycle_workers.py).
+
+Besides the month's rules, a line may carry additions: bank returns re-issued to a
+corrected account, instalments of approved temporary grants (grants.py), and arrears for
+months already paid that the policy or late registry changes have raised (recompute.py).
+The run also stores what it found about months already paid (`cycle_adjustments`): the
+arrears it pays, the receivables its approval will create, and notes.
 """
 
 from __future__ import annotations
@@ -25,13 +31,28 @@ from ..policy.store import effective_policy
 from ..policy.tables import PolicyFile
 from ..users import require_role
 from .cycle_compute import MonthComputer, previous_tracks, stream_county
-from .cycle_rows import AMOUNT, LINE_COLUMNS, TRACK_COLUMNS, Reissue, computed_rows
-from .cycle_tables import BankReturn, Cycle, CycleLine, CycleReissue, CycleTrack, CycleTransition, ReturnResolution
+from .cycle_rows import AMOUNT, LINE_COLUMNS, TRACK_COLUMNS, Addition, Reissue, computed_rows
+from .cycle_tables import (
+    BankReturn,
+    Cycle,
+    CycleAdjustment,
+    CycleLine,
+    CycleReissue,
+    CycleTrack,
+    CycleTransition,
+    ReturnResolution,
+)
 from .cycle_workers import in_workers, parts_of
+from .grant_tables import CycleInstalment
+from .grants import instalments_due
+from .recompute import differences
 from .registry_store import load_household
 from .registry_tables import EventRow, RegistryImport
+from .rules.extras import PriceDeclaration
 from .rules.components import ZERO
 from .rules.facts import previous_month
+from .rules.retro import ARREARS, arrears_component
+from .subsidy import declaration_for
 
 _BATCH = 5_000
 
@@ -69,22 +90,44 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
         session.add(cycle)
         session.flush()
     else:
-        for table in (CycleLine, CycleTrack, CycleReissue):
+        for table in (CycleLine, CycleTrack, CycleReissue, CycleInstalment, CycleAdjustment):
             session.execute(delete(table).where(table.cycle_id == cycle.id))
     previous = live_cycle(session, county, previous_month(month))
-    computer = MonthComputer(policy, month, price=None, carried=None)
+    inputs = _inputs(session, policy, previous)
+    declared = declaration_for(session, county, month)
+    inputs["price_declaration"] = declared.id if declared is not None else None
+    price = PriceDeclaration(declared.cpi, declared.food) if declared is not None else None
+    computer = MonthComputer(policy, month, price=price, carried=None)
     reissues = _reissues_due(session, county, computer)
+    additions: dict[str, list[Addition]] = {h: [r.addition() for r in due] for h, due in reissues.items()}
+    instalments = instalments_due(session, county, month)
+    for due in instalments:
+        additions.setdefault(due.household_id, []).append(Addition(
+            due.component, "temporary", (("grant_id", due.grant_id), ("instalment", due.number))))
+    found = differences(session, county, month, policy, inputs["policy_versions"])
+    for change in found:
+        if change.kind == ARREARS:
+            additions.setdefault(change.household_id, []).append(Addition(arrears_component(change), "arrears"))
     workers, parts = parts_of(session, county, workers)
     if parts:
-        with in_workers(session, county, month, cycle.id, previous, reissues, workers, parts) as chunks:
+        with in_workers(session, county, month, cycle.id, previous, additions, price, workers, parts) as chunks:
             count, total = _store_lines(session, cycle.id, chunks, reissues, progress)
     else:
         carried = previous_tracks(session, previous.id) if previous is not None else None
-        computer = MonthComputer(policy, month, price=None, carried=carried)
+        computer = MonthComputer(policy, month, price=price, carried=carried)
         count, total = _store_lines(session, cycle.id, computed_rows(cycle.id, stream_county(session, county),
-                                                                     computer, reissues), reissues, progress)
+                                                                     computer, additions), reissues, progress)
+    if instalments:
+        session.execute(insert(CycleInstalment), [
+            {"cycle_id": cycle.id, "grant_id": d.grant_id, "number": d.number, "amount": d.component.amount}
+            for d in instalments])
+    if found:
+        session.execute(insert(CycleAdjustment), [
+            {"cycle_id": cycle.id, "household_id": c.household_id, "month": c.month, "kind": c.kind,
+             "amount": c.amount, "paid_before": c.paid_before, "entitled": c.entitled, "reason": c.reason}
+            for c in found])
     cycle.count, cycle.total, cycle.run_by, cycle.run_at = count, total, user, now
-    cycle.inputs = json.dumps(_inputs(session, policy, previous), ensure_ascii=False, sort_keys=True)
+    cycle.inputs = json.dumps(inputs, ensure_ascii=False, sort_keys=True)
     session.add(CycleTransition(cycle_id=cycle.id, status="draft", on=now.date(), entry_seq=None,
                                 reason="re-run" if replaced else "run", user_name=user, at=now))
     session.flush()

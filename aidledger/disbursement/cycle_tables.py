@@ -60,6 +60,13 @@ class CycleLine(Base):
     exit_month: Mapped[int] = mapped_column(SmallInteger)
     exit_base: Mapped[Decimal] = mapped_column("exit_base_fen", Money)
     dibao_amount: Mapped[Decimal] = mapped_column("dibao_amount_fen", Money)
+    # The parts of `amount` charged to accounts other than the program's (approval splits by
+    # them): price subsidy, heating, temporary instalments; and the arrears for past months,
+    # which the program's account carries but which are not this month's entitlement.
+    price_subsidy: Mapped[Decimal] = mapped_column("price_subsidy_fen", Money, server_default="0")
+    heating: Mapped[Decimal] = mapped_column("heating_fen", Money, server_default="0")
+    temporary: Mapped[Decimal] = mapped_column("temporary_fen", Money, server_default="0")
+    arrears: Mapped[Decimal] = mapped_column("arrears_fen", Money, server_default="0")
 
 
 class CycleTrack(Base):
@@ -123,3 +130,25 @@ class CycleReissue(Base):
 
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), primary_key=True)
     return_id: Mapped[int] = mapped_column(ForeignKey("bank_returns.id"), primary_key=True)
+
+
+class CycleAdjustment(Base):
+    """What a cycle found when it recomputed a month already paid (补发 / 追回 / a note).
+
+    kind: `arrears` (paid in this cycle as an `arrears` component), `recovery` (a receivable
+    once the cycle is approved) or `note` (a lowered value, or a difference in an earlier year:
+    nothing paid or claimed). `paid_before` is what the household had received for the month
+    when the cycle was run; approval refuses a draft when that has changed since (never twice).
+    """
+
+    __tablename__ = "cycle_adjustments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    household_id: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[Decimal] = mapped_column("amount_fen", Money)
+    paid_before: Mapped[Decimal] = mapped_column("paid_before_fen", Money)
+    entitled: Mapped[Decimal] = mapped_column("entitled_fen", Money)
+    reason: Mapped[str] = mapped_column(Text)

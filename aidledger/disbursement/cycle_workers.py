@@ -77,7 +77,7 @@ def parts_of(session: Session, county: str, workers: int | None) -> tuple[int, l
 
 @contextmanager
 def in_workers(session: Session, county: str, month: str, cycle_id: int, previous: Cycle | None,
-                reissues: dict, workers: int, parts: list) -> Iterator[Iterator[tuple[list, list, int]]]:
+               additions: dict, price, workers: int, parts: list) -> Iterator[Iterator[tuple[list, list, int]]]:
     """The computed shares, as the workers finish them, from `workers` worker processes.
 
     Each worker is `python -m aidledger.disbursement.cycle_workers`, fed pickled messages on its
@@ -89,7 +89,7 @@ def in_workers(session: Session, county: str, month: str, cycle_id: int, previou
     if connection.dialect.name == "postgresql":
         snapshot = session.scalar(text("SELECT pg_export_snapshot()"))
     start = ("start", connection.engine.url.render_as_string(hide_password=False), county, month,
-             previous.id if previous is not None else None, reissues, snapshot)
+             previous.id if previous is not None else None, additions, price, snapshot)
     processes = [subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
                  for _ in range(min(workers, len(parts)))]
     try:
@@ -162,7 +162,7 @@ def _worker_main() -> None:
         stdout.flush()
 
 
-def _start_worker(url: str, county: str, month: str, previous_id: int | None, reissues: dict,
+def _start_worker(url: str, county: str, month: str, previous_id: int | None, additions: dict, price,
                   snapshot: str | None) -> None:
     from ..db import Database
 
@@ -175,8 +175,8 @@ def _start_worker(url: str, county: str, month: str, previous_id: int | None, re
         if not all(c.isalnum() or c == "-" for c in snapshot):
             raise ValueError(f"unexpected snapshot id {snapshot!r}")
         session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-    _WORKER.update(session=session, county=county, month=month, previous_id=previous_id, reissues=reissues,
-                   policy=effective_policy(session, county))
+    _WORKER.update(session=session, county=county, month=month, previous_id=previous_id, additions=additions,
+                   price=price, policy=effective_policy(session, county))
 
 
 def _stop_worker() -> None:
@@ -194,12 +194,12 @@ def _compute_part(task: tuple[int, tuple[str | None, str | None]]) -> tuple[list
     cycle_id, part = task
     session, previous_id = _WORKER["session"], _WORKER["previous_id"]
     carried = previous_tracks(session, previous_id, part) if previous_id is not None else None
-    computer = MonthComputer(_WORKER["policy"], _WORKER["month"], price=None, carried=carried)
+    computer = MonthComputer(_WORKER["policy"], _WORKER["month"], price=_WORKER["price"], carried=carried)
     lines: list[tuple] = []
     tracks: list[tuple] = []
     done = 0
     for new_lines, new_tracks, n in computed_rows(cycle_id, stream_county(session, _WORKER["county"], part), computer,
-                                              _WORKER["reissues"]):
+                                              _WORKER["additions"]):
         lines += new_lines
         tracks += new_tracks
         done += n

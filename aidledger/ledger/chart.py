@@ -67,6 +67,8 @@ STANDARD_CHART: tuple[AccountTemplate, ...] = (
     AccountTemplate("Expenses:LowIncome:Urban", "expense", "城市低收入单人户救助支出", "2081901", "low_income_urban"),
     AccountTemplate("Expenses:LowIncome:Rural", "expense", "农村低收入单人户救助支出", "2081902", "low_income_rural"),
     AccountTemplate("Expenses:Temporary", "expense", "临时救助支出", "2082001", "temporary"),
+    AccountTemplate("Expenses:PriceSubsidy", "expense", "价格临时补贴支出", None, "price_subsidy"),
+    AccountTemplate("Expenses:Heating", "expense", "取暖救助支出", None, "heating"),
     AccountTemplate("Expenses:PurchasedServices", "expense", "政府购买社会救助服务支出"),
     AccountTemplate("Expenses:Administration", "expense", "工作经费支出"),
 )

@@ -20,7 +20,8 @@ def add_jurisdiction(session: Session, code: str, name: str, level: str, parent:
 
 # Accounts whose balance a sub-ledger explains (cycle lines, bank returns, reserve cases):
 # only the commands that keep that sub-ledger may post to them.
-CONTROL_ACCOUNTS = ("Liabilities:Payable:Beneficiaries", "Liabilities:BankClearing", "Liabilities:ReturnedPayments")
+CONTROL_ACCOUNTS = ("Liabilities:Payable:Beneficiaries", "Liabilities:BankClearing", "Liabilities:ReturnedPayments",
+                    "Assets:Receivable:Recovery")
 CONTROL_PREFIXES = ("Assets:Reserve:",)
 # Entries that belong to a sub-ledger record; corrected through their own commands, not `ledger reverse`.
 MANUALLY_REVERSIBLE = ("manual", "allocation", "allocation_out", "purchased_services", "reversal")

@@ -41,7 +41,8 @@ DISABILITY_KINDS = ("physical", "visual", "hearing", "speech", "intellectual", "
 MEMBER_FLAGS = ("serious_illness", "disabled_veteran", "martyr_family", "veteran")
 CARE_BASES = ("minimum_wage", "elder_care_subsidy")
 # 政府收支分类: a code per program_area, or per program for programs without areas.
-CLASSIFICATION_KEYS = tuple(f"{p}_{a}" for p in PROGRAMS for a in AREAS) + PROGRAMS + ("temporary",)
+CLASSIFICATION_KEYS = (tuple(f"{p}_{a}" for p in PROGRAMS for a in AREAS) + PROGRAMS
+                       + ("temporary", "price_subsidy", "heating"))
 
 # Keys that must be set somewhere in a county's chain (a county pays households).
 REQUIRED_SOMEWHERE = ("dibao.standard_urban", "dibao.standard_rural")

@@ -179,3 +179,18 @@ def effective_policy(session: Session, code: str) -> EffectivePolicy:
 
 def townships_of(session: Session, county: str) -> dict[str, str]:
     return dict(session.execute(select(Township.code, Township.name).where(Township.county_code == county)).all())
+
+
+def policy_as_loaded(session: Session, code: str, versions: dict[str, int]) -> EffectivePolicy:
+    """The effective policy of a jurisdiction under the given file versions (what a cycle's inputs record).
+
+    The files are append-only, so a past computation's policy can always be rebuilt.
+    """
+    documents = {}
+    for jurisdiction, version in versions.items():
+        row = session.execute(select(PolicyFile.text, PolicyFile.source).where(
+            PolicyFile.jurisdiction_code == jurisdiction, PolicyFile.version == int(version))).first()
+        if row is None:
+            raise Refusal(f"policy file version {version} of {jurisdiction} is not in the store")
+        documents[jurisdiction] = parse_policy(row.text, row.source)
+    return EffectivePolicy.resolve(_chain(documents, code))

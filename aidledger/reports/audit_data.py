@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .exceptions_data import KINDS, NO_CAP_OVERRIDES, NO_RECEIVABLES, AuditException
+from .exceptions_data import KINDS, NO_CAP_OVERRIDES, AuditException
 
 ZERO = Decimal("0.00")
 # Spending heads of the fund statement: expense accounts by prefix, in the order printed.
@@ -29,6 +29,8 @@ SPENDING_HEADS = (
     ("特困", "Expenses:Tekun:"),
     ("低收入", "Expenses:LowIncome:"),
     ("临时救助", "Expenses:Temporary"),
+    ("价格补贴", "Expenses:PriceSubsidy"),
+    ("取暖", "Expenses:Heating"),
     ("购买服务", "Expenses:PurchasedServices"),
     ("工作经费", "Expenses:Administration"),
     ("转移支付", "Expenses:Allocations:Transferred"),
@@ -221,14 +223,12 @@ def monthly(year: int, rows: Iterable[tuple[str, str, int, Decimal]]) -> tuple[M
     return tuple(out)
 
 
-def exception_sections(found: Sequence[AuditException], receivables_table: bool) -> tuple[ExceptionSection, ...]:
+def exception_sections(found: Sequence[AuditException]) -> tuple[ExceptionSection, ...]:
     sections = []
     for kind in KINDS:
         items = tuple(e for e in found if e.kind == kind.kind)
         note = "None found. 无。"
         if kind.kind == "cap_override":
             note = NO_CAP_OVERRIDES
-        elif kind.kind == "receivable" and not receivables_table:
-            note = NO_RECEIVABLES
         sections.append(ExceptionSection(kind.kind, kind.title, kind.rule, items, note))
     return tuple(sections)

@@ -143,7 +143,9 @@ def _funds(pack: AuditPack) -> list:
         rows.append([SHORT_FUND.get(f.fund, f.name), money(f.opening), money(f.received),
                      *[money(x) for x in f.spent_by_head], money(f.spent), money(f.committed), money(f.closing),
                      money(f.available)])
-    widths = [62] + [50] * (len(header) - 1)
+    # The fund column, then the figures sharing the rest of the page's width.
+    each = (PAGE[0] - 2 * MARGIN - 58) / (len(header) - 1)
+    widths = [58] + [each] * (len(header) - 1)
     return [_p("一、资金收支情况 Fund statement", HEADING),
             _p(f"{pack.year}-01-01 至 {pack.as_of.isoformat()}。期末结余 closing = 期初 + 本年收入 - 本年支出；"
                "可用 available = 期末结余 - 占用（乡镇备用金余额）。支出按项目列示，合计等于 budget status 的 spent。",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import column, func, inspect, select, table
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..budget import reserves
@@ -22,14 +22,15 @@ from ..budget.purchases import cap_check
 from ..budget.rules import CAP_BASES
 from ..budget.tables import ReserveCase, ReserveDocumentation
 from ..disbursement import cycle_checks as _cycle_checks  # noqa: F401  (registers its verify checks)
-from ..disbursement.cycle_tables import BankReturn, Cycle, CycleLine, ReturnResolution
+from ..disbursement.cycle_tables import BankReturn, Cycle, CycleAdjustment, CycleLine, ReturnResolution
+from ..disbursement.recovery import receivable_list
+from ..disbursement.subsidy import price_for
 from ..disbursement.registry_store import event_record, household_record, member_record
 from ..disbursement.registry_tables import EventRow, HouseholdRow, MemberRow
 from ..errors import Refusal
 from ..ledger.accounts import require_jurisdiction
 from ..ledger.balances import movements, trial_balance
 from ..ledger.chart import FUNDS
-from ..ledger.money import from_fen
 from ..ledger.verify import verify
 from ..policy.store import effective_policy
 from ..policy.tables import Township
@@ -38,7 +39,6 @@ from .audit_data import (AuditPack, CapStatus, ExpenseMovement, FundFigure, Rese
                          exception_sections, fund_statements, monthly)
 
 POSTED = ("approved", "exported", "settled")
-RECEIVABLES_TABLE = "receivables"
 _CHUNK = 500
 
 
@@ -60,20 +60,21 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
                 for m in movements(session, jurisdiction, start, as_of) if m.type == "expense"]
     has_policy = _has_policy(session, jurisdiction)
     cycles = _posted_cycles(session, jurisdiction, year)
-    lines = list(_paid_lines(session, cycles))
+    lines = list(_paid_lines(session, cycles, _settled_later(session, jurisdiction)))
     registry = _registry(session, sorted({line.household_id for line in lines}))
     cases = _reserve_cases(session, jurisdiction, as_of)
     returns = _bank_returns(session, jurisdiction, as_of)
-    has_receivables = inspect(session.connection()).has_table(RECEIVABLES_TABLE)
     exceptions: list[found.AuditException] = []
     exceptions += found.payments_after_end(lines, registry)
     exceptions += found.duplicate_ids(lines, cases)
     if lines:
-        exceptions += found.amounts_differing(lines, registry, effective_policy(session, jurisdiction).on)
+        exceptions += found.amounts_differing(lines, registry, effective_policy(session, jurisdiction).on,
+                                              lambda month: price_for(session, jurisdiction, month))
     exceptions += found.overdue_reserve_cases(cases, as_of)
     exceptions += found.open_bank_returns(returns, as_of)
-    if has_receivables:
-        exceptions += _receivables(session, jurisdiction)
+    exceptions += found.open_receivables(
+        found.ReceivableRecord(r["household_id"], r["month"], r["amount"], r["outstanding"], r["reason"])
+        for r in receivable_list(session, jurisdiction) if r["created_on"] <= as_of)
     exceptions += found.verify_failures(checked.problems)
     tb = trial_balance(session, jurisdiction, as_of)
     return AuditPack(
@@ -86,7 +87,7 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
                                   r.overdue) for r in reserves.status(session, jurisdiction, as_of))
         if has_policy else (),
         trial=tuple(TrialRow(r.account, r.title, r.fund, r.debit, r.credit) for r in tb.rows),
-        exceptions=exception_sections(exceptions, has_receivables),
+        exceptions=exception_sections(exceptions),
     )
 
 
@@ -119,7 +120,21 @@ def _monthly_rows(session: Session, cycles: Sequence[tuple[int, str]]):
     return [(months[cycle_id], program, count, amount) for cycle_id, program, count, amount in rows]
 
 
-def _paid_lines(session: Session, cycles: Sequence[tuple[int, str]]) -> Iterator[found.PaidLine]:
+def _settled_later(session: Session, county: str) -> dict[tuple[str, str], Decimal]:
+    """(household, month) → arrears paid minus receivables claimed for it by posted cycles."""
+    out: dict[tuple[str, str], Decimal] = {}
+    for household_id, month, kind, amount in session.execute(
+            select(CycleAdjustment.household_id, CycleAdjustment.month, CycleAdjustment.kind, CycleAdjustment.amount)
+            .join(Cycle, Cycle.id == CycleAdjustment.cycle_id)
+            .where(Cycle.jurisdiction_code == county, Cycle.status.in_(POSTED),
+                   CycleAdjustment.kind.in_(("arrears", "recovery")))):
+        out[(household_id, month)] = out.get((household_id, month), Decimal("0.00")) + (
+            amount if kind == "arrears" else -amount)
+    return out
+
+
+def _paid_lines(session: Session, cycles: Sequence[tuple[int, str]],
+                settled: dict[tuple[str, str], Decimal]) -> Iterator[found.PaidLine]:
     for cycle_id, month in cycles:
         rows = session.execute(
             select(CycleLine.household_id, CycleLine.program, CycleLine.members, CycleLine.amount,
@@ -128,10 +143,11 @@ def _paid_lines(session: Session, cycles: Sequence[tuple[int, str]]) -> Iterator
             .execution_options(yield_per=20_000))
         for household_id, program, members, amount, head_id, components in rows:
             parts = json.loads(components)
-            reissued = sum((Decimal(c["amount"]) for c in parts if c.get("kind") == "arrears" and "return_id" in c),
-                           Decimal("0.00"))
+            added = sum((Decimal(c["amount"]) for c in parts if c.get("kind") in ("arrears", "temporary")),
+                        Decimal("0.00"))
             ids = (head_id,) + tuple(c["id_number"] for c in parts if c.get("id_number"))
-            yield found.PaidLine(cycle_id, month, household_id, program, members, amount, reissued, ids)
+            yield found.PaidLine(cycle_id, month, household_id, program, members, amount, added, ids,
+                                 settled.get((household_id, month), Decimal("0.00")))
 
 
 def _registry(session: Session, household_ids: Sequence[str]) -> dict[str, found.RegistryRecord]:
@@ -170,36 +186,3 @@ def _bank_returns(session: Session, county: str, as_of: date) -> list[found.Bank
         .where(Cycle.jurisdiction_code == county, BankReturn.returned_on <= as_of).order_by(BankReturn.id))
     return [found.BankReturnRecord(r.id, r.cycle_id, month, r.household_id, r.amount, r.reason, r.returned_on,
                                    resolved_on, kind) for r, month, resolved_on, kind in rows]
-
-
-def _receivables(session: Session, county: str) -> list[found.AuditException]:
-    """Open receivables, once recovery (追回) stores them, read by the columns `recovery list --json` names."""
-    columns = {c["name"] for c in inspect(session.connection()).get_columns(RECEIVABLES_TABLE)}
-
-    def pick(name: str) -> tuple[str, bool] | None:
-        for candidate, in_fen in ((f"{name}_fen", True), (name, False)):
-            if candidate in columns:
-                return candidate, in_fen
-        return None
-
-    amount, recovered = pick("amount"), pick("recovered")
-    if not {"household_id", "month"} <= columns or amount is None:
-        return [found.AuditException("receivable", "—", "—", None,
-                                     f"a {RECEIVABLES_TABLE} table exists, but without the columns household_id, "
-                                     f"month and amount this report reads: {', '.join(sorted(columns))}")]
-    names = ["household_id", "month", amount[0]] + ([recovered[0]] if recovered else [])
-    names += ["reason"] if "reason" in columns else []
-    stmt = select(*[column(n) for n in names]).select_from(table(RECEIVABLES_TABLE))
-    if "county_code" in columns:
-        stmt = stmt.where(column("county_code") == county)
-
-    def money(value, in_fen: bool) -> Decimal:
-        return from_fen(value) if in_fen else Decimal(str(value or 0))
-
-    records = []
-    for row in session.execute(stmt).mappings():
-        due = money(row[amount[0]], amount[1])
-        back = money(row[recovered[0]], recovered[1]) if recovered else Decimal("0.00")
-        records.append(found.ReceivableRecord(row["household_id"], row["month"], due, due - back,
-                                              row.get("reason") or ""))
-    return found.open_receivables(records)

@@ -9,14 +9,15 @@ lists them:
                    month) or counting a member who died before it (facts.counts)
   duplicate_id     one id number paid in two households in a month, or paid twice in a month
   amount_differs   a stored amount that is not what the rules give for the stored registry and
-                   policies (the same computation as `aidledger explain`)
+                   policies (the same computation as `aidledger explain`), once what later cycles
+                   settled for that month (arrears paid, receivables claimed) is counted
   reserve_overdue  an emergency payment from a township reserve not documented by its deadline
                    (temporary.documentation_days), or documented late
   return_open      a bank return neither re-issued nor cancelled 30 days after it came back
   cap_override     refused or overridden purchased-services cap checks: the cap is checked on
                    every purchase and a refusal writes nothing, so none can exist
-  receivable       open receivables (追回): not built yet, so none recorded unless a
-                   receivables table exists
+  receivable       open receivables (追回): months paid and found overpaid, not yet
+                   recovered in full
   verify           every problem `ledger verify` reports
 """
 
@@ -41,7 +42,6 @@ RETURN_CLEARING_DAYS = 30
 NO_CAP_OVERRIDES = ("No cap overrides exist; refusals write nothing. The purchased-services cap is checked on "
                     "every purchase: a purchase over the cap is refused and leaves no record, and no command "
                     "can pass the cap. 不存在超限额放行；超限额的购买被拒绝，不留记录。")
-NO_RECEIVABLES = "None recorded: recovery (追回) is not built yet and the books hold no receivables table."
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,10 @@ class PaidLine:
     household_id: str
     program: str
     members: int  # the members the cycle counted
-    amount: Decimal  # as paid, re-issued returns included
-    reissued: Decimal  # of which re-issued bank returns (arrears of earlier months)
+    amount: Decimal  # as paid, additions included
+    added: Decimal  # of which additions beyond the month's rules: re-issued returns, instalments, arrears
     id_numbers: tuple[str, ...]  # the head's and every member named in a component
+    settled: Decimal = ZERO  # for this month by later cycles: arrears paid minus receivables claimed
 
 
 @dataclass(frozen=True)
@@ -191,8 +192,8 @@ def duplicate_ids(lines: Iterable[PaidLine], cases: Iterable[ReserveCaseRecord])
     return found
 
 
-def rules_amounts(record: RegistryRecord, months: Iterable[str],
-                  snapshot_on: Callable[[date], object]) -> dict[str, Benefit]:
+def rules_amounts(record: RegistryRecord, months: Iterable[str], snapshot_on: Callable[[date], object],
+                  price_on: Callable[[str], object] = lambda _m: None) -> dict[str, Benefit]:
     """What the rules give the household for each month, the 渐退 track rebuilt from approval (as explain)."""
     wanted = set(months)
     out: dict[str, Benefit] = {}
@@ -200,18 +201,19 @@ def rules_amounts(record: RegistryRecord, months: Iterable[str],
     current, last = month_of(record.household.approved_on), max(wanted)
     while current <= last:
         day = first_day(current)
-        benefit, track = compute_month(snapshot_on(day), record.on(day), track)
+        benefit, track = compute_month(snapshot_on(day), record.on(day), track, price_on(current))
         if current in wanted:
             out[current] = benefit
         current = next_month(current)
     for month in wanted - out.keys():  # before the month of approval
         day = first_day(month)
-        out[month] = compute_month(snapshot_on(day), record.on(day), DibaoTrack())[0]
+        out[month] = compute_month(snapshot_on(day), record.on(day), DibaoTrack(), price_on(month))[0]
     return out
 
 
 def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, RegistryRecord],
-                      snapshot_on: Callable[[date], object]) -> list[AuditException]:
+                      snapshot_on: Callable[[date], object],
+                      price_on: Callable[[str], object] = lambda _m: None) -> list[AuditException]:
     snapshot_on = lru_cache(maxsize=None)(snapshot_on)
     by_household: dict[str, list[PaidLine]] = defaultdict(list)
     for line in lines:
@@ -224,20 +226,21 @@ def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, Registry
                                      f"household {household_id} is no longer in the registry") for line in paid]
             continue
         try:
-            benefits = rules_amounts(record, (line.month for line in paid), snapshot_on)
+            benefits = rules_amounts(record, (line.month for line in paid), snapshot_on, price_on)
         except Refusal as refusal:
             found += [AuditException("amount_differs", household_id, line.month, line.amount,
                                      f"the rules cannot compute it: {refusal}") for line in paid]
             continue
         for line in sorted(paid, key=lambda ln: ln.month):
             benefit = benefits[line.month]
-            own = line.amount - line.reissued
-            if own != benefit.amount:
+            own = line.amount - line.added
+            if own + line.settled != benefit.amount:
                 why = f" ({benefit.reason})" if benefit.reason and not benefit.paid else ""
+                later = f", later cycles settled {line.settled:+.2f}" if line.settled else ""
                 found.append(AuditException(
                     "amount_differs", household_id, line.month, line.amount,
-                    f"cycle {line.cycle_id} paid {own:.2f}; the rules give {benefit.amount:.2f}{why} for the stored "
-                    f"registry and policies: difference {own - benefit.amount:+.2f}"))
+                    f"cycle {line.cycle_id} paid {own:.2f}{later}; the rules give {benefit.amount:.2f}{why} for the "
+                    f"stored registry and policies: difference {own + line.settled - benefit.amount:+.2f}"))
     return found
 
 

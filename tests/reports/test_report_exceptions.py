@@ -10,7 +10,7 @@ import pytest
 from aidledger.disbursement.registry_records import Event, Household, Member
 from aidledger.reports.audit_data import (SPENDING_HEADS, ExpenseMovement, FundFigure, exception_sections,
                                           fund_statements, monthly, spending_head)
-from aidledger.reports.exceptions_data import (KINDS, NO_CAP_OVERRIDES, NO_RECEIVABLES, BankReturnRecord, PaidLine,
+from aidledger.reports.exceptions_data import (KINDS, NO_CAP_OVERRIDES, BankReturnRecord, PaidLine,
                                                ReceivableRecord, RegistryRecord, ReserveCaseRecord, duplicate_ids,
                                                open_bank_returns, open_receivables, overdue_reserve_cases,
                                                payments_after_end, verify_failures)
@@ -98,13 +98,12 @@ def test_reserve_cases_overdue_or_documented_late(documented, kind):
 
 def test_receivables_verify_and_the_sections():
     failures = verify_failures(["entry 3: its content no longer matches"])
-    sections = exception_sections(failures, receivables_table=False)
+    sections = exception_sections(failures)
     assert [s.kind for s in sections] == [k.kind for k in KINDS]
     by_kind = {s.kind: s for s in sections}
     assert by_kind["verify"].items == tuple(failures)
     assert by_kind["cap_override"].note == NO_CAP_OVERRIDES and "refusals write nothing" in NO_CAP_OVERRIDES
-    assert by_kind["receivable"].note == NO_RECEIVABLES and "None recorded" in NO_RECEIVABLES
-    assert exception_sections([], receivables_table=True)[6].note.startswith("None found")
+    assert by_kind["receivable"].note.startswith("None found")
 
 
 def test_open_receivables_list_what_is_outstanding():

@@ -1,0 +1,194 @@
+"""追回: receivables for overpaid months, created when a cycle is approved; money returned against them.
+
+The books:
+  cycle approval   Dr Assets:Receivable:Recovery   Cr Expenses:<Program>:<Area>
+                   per fund, in funding order as far as the overpaid month's approval
+                   charged that fund for the program and area
+  recovery record  Dr Assets:Treasury              Cr Assets:Receivable:Recovery
+                   per fund, filling the receivable's parts in order
+Until it is recovered a receivable counts as committed money (budget/figures.py): the
+overpayment is not available to spend again before it is back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..budget.rules import charge_in_order
+from ..errors import Refusal
+from ..ledger.balances import balance
+from ..ledger.chart import FUND_CODES
+from ..ledger.entries import EntryDraft, Line
+from ..ledger.posting import load_entry, lock_books, post_entry
+from ..ledger.verify import EXTRA_CHECKS
+from ..users import require_role
+from .cycle_tables import Cycle, CycleAdjustment, CycleLine, CycleTransition
+from .expense_accounts import expense_account
+from .recovery_tables import Receivable, ReceivablePart, Recovery
+from .rules.retro import RECOVERY
+
+RECEIVABLE = "Assets:Receivable:Recovery"
+TREASURY = "Assets:Treasury"
+ZERO = Decimal("0.00")
+FAR_FUTURE = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class NewReceivable:
+    adjustment: CycleAdjustment
+    program: str
+    area: str
+    parts: tuple[tuple[str, Decimal], ...]  # (fund, amount) in funding order
+
+    def lines(self) -> list[Line]:
+        account = expense_account(self.program, self.area)
+        return ([Line(RECEIVABLE, fund, debit=part) for fund, part in self.parts]
+                + [Line(account, fund, credit=part) for fund, part in self.parts])
+
+
+def receivables_due(session: Session, cycle: Cycle, order: tuple[str, ...]) -> tuple[list[NewReceivable], list[str]]:
+    """The receivables a draft's approval creates, with their funds; or problems."""
+    found, problems = [], []
+    for adjustment in session.scalars(select(CycleAdjustment).where(
+            CycleAdjustment.cycle_id == cycle.id, CycleAdjustment.kind == RECOVERY).order_by(CycleAdjustment.id)):
+        paid = session.execute(
+            select(Cycle.id, CycleLine.program, CycleLine.area).join(CycleLine, CycleLine.cycle_id == Cycle.id)
+            .where(Cycle.jurisdiction_code == cycle.jurisdiction_code, Cycle.month == adjustment.month,
+                   Cycle.status.in_(("approved", "exported", "settled")),
+                   CycleLine.household_id == adjustment.household_id)).first()
+        if paid is None:
+            problems.append(f"cycle {cycle.id}: no approved cycle paid {adjustment.household_id} for "
+                            f"{adjustment.month}; run the cycle for {cycle.month} again")
+            continue
+        account = expense_account(paid.program, paid.area)
+        seq = session.scalar(select(CycleTransition.entry_seq).where(
+            CycleTransition.cycle_id == paid.id, CycleTransition.status == "approved"))
+        charged: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for line in load_entry(session, seq).lines:
+            if line.account == account:
+                charged[line.fund] += line.debit
+        parts, short = charge_in_order(adjustment.amount, charged, order + tuple(f for f in charged if f not in order),
+                                       f"receivable for {adjustment.household_id} {adjustment.month}")
+        problems += short
+        found.append(NewReceivable(adjustment, paid.program, paid.area, tuple(parts)))
+    return found, problems
+
+
+def create_receivables(session: Session, cycle: Cycle, found: list[NewReceivable], seq: int, on: date) -> None:
+    for new in found:
+        a = new.adjustment
+        row = Receivable(county_code=cycle.jurisdiction_code, household_id=a.household_id, month=a.month,
+                         program=new.program, area=new.area, amount=a.amount, reason=a.reason,
+                         detail=f"{a.month} 已发 {a.paid_before:.2f}, 按登记变更应发 {a.entitled:.2f}",
+                         cycle_id=cycle.id, entry_seq=seq, created_on=on)
+        session.add(row)
+        session.flush()
+        session.add_all([ReceivablePart(receivable_id=row.id, fund=fund, position=n, amount=part)
+                         for n, (fund, part) in enumerate(new.parts)])
+    session.flush()
+
+
+def _recovered(session: Session, receivable_ids) -> dict[int, Decimal]:
+    return dict(session.execute(select(Recovery.receivable_id, func.sum(Recovery.amount))
+                                .where(Recovery.receivable_id.in_(receivable_ids))
+                                .group_by(Recovery.receivable_id)).all())
+
+
+def _outstanding_parts(parts: list[ReceivablePart], recovered: Decimal) -> list[tuple[str, Decimal]]:
+    """Each fund's part still owed: what was recovered fills the parts in order."""
+    out = []
+    for part in sorted(parts, key=lambda p: p.position):
+        taken = min(part.amount, recovered)
+        recovered -= taken
+        out.append((part.fund, part.amount - taken))
+    return out
+
+
+def record_recovery(session: Session, receivable_id: int, amount: Decimal, on: date, *, user: str | None,
+                    now: datetime) -> int:
+    """Money returned against a receivable (preparer); returns the entry id."""
+    require_role(session, user, "preparer", action="record recoveries")
+    lock_books(session)
+    receivable = session.get(Receivable, receivable_id)
+    if receivable is None:
+        raise Refusal(f"receivable {receivable_id} does not exist")
+    status = session.scalar(select(Cycle.status).where(Cycle.id == receivable.cycle_id))
+    if status == "cancelled":
+        raise Refusal(f"receivable {receivable_id} is void: cycle {receivable.cycle_id}, whose approval created it, "
+                      "was cancelled")
+    recovered = _recovered(session, [receivable_id]).get(receivable_id, ZERO)
+    outstanding = receivable.amount - recovered
+    problems = []
+    if amount <= 0:
+        problems.append(f"a recovery must be more than 0.00, not {amount:.2f}")
+    elif amount > outstanding:
+        problems.append(f"receivable {receivable_id} ({receivable.household_id} {receivable.month}) has {outstanding:.2f} "
+                        f"outstanding of {receivable.amount:.2f}; {amount:.2f} is more than that")
+    if on < receivable.created_on:
+        problems.append(f"receivable {receivable_id} was created on {receivable.created_on}; money cannot be "
+                        f"returned against it on {on}")
+    if problems:
+        raise Refusal(problems)
+    parts = list(session.scalars(select(ReceivablePart).where(ReceivablePart.receivable_id == receivable_id)))
+    before = dict(_outstanding_parts(parts, recovered))
+    after = dict(_outstanding_parts(parts, recovered + amount))
+    shares = [(fund, before[fund] - after[fund]) for fund in before if before[fund] != after[fund]]
+    posted = post_entry(session, EntryDraft(
+        date=on, jurisdiction=receivable.county_code, kind="recovery", reference=f"receivable {receivable_id}",
+        description=f"追回 {receivable.household_id} {receivable.month} 多发救助金 {amount:.2f}",
+        lines=tuple([Line(TREASURY, fund, debit=part) for fund, part in shares]
+                    + [Line(RECEIVABLE, fund, credit=part) for fund, part in shares])), user=user, now=now)
+    session.add(Recovery(receivable_id=receivable_id, amount=amount, on=on, how="returned", cycle_id=None,
+                         entry_seq=posted.seq, recorded_by=user, recorded_at=now))
+    session.flush()
+    return posted.seq
+
+
+def receivable_list(session: Session, county: str) -> list[dict]:
+    """The county's receivables of approved cycles, oldest first, with what is recovered and outstanding."""
+    rows = list(session.scalars(select(Receivable).join(Cycle, Cycle.id == Receivable.cycle_id)
+                                .where(Receivable.county_code == county, Cycle.status != "cancelled")
+                                .order_by(Receivable.id)))
+    recovered = _recovered(session, [r.id for r in rows])
+    return [{"id": str(r.id), "household_id": r.household_id, "month": r.month, "program": r.program,
+             "amount": r.amount, "reason": r.reason, "detail": r.detail, "cycle": r.cycle_id,
+             "created_on": r.created_on, "recovered": recovered.get(r.id, ZERO),
+             "outstanding": r.amount - recovered.get(r.id, ZERO)} for r in rows]
+
+
+def recoveries_blocking_cancel(session: Session, cycle_id: int) -> list[Recovery]:
+    return list(session.scalars(select(Recovery).join(Receivable, Receivable.id == Recovery.receivable_id)
+                                .where(Receivable.cycle_id == cycle_id)))
+
+
+def check_receivables(session: Session) -> list[str]:
+    """`ledger verify`: each county's receivable account holds, per fund, what its live receivables have outstanding."""
+    problems = []
+    rows = session.execute(select(Receivable, Cycle.status).join(Cycle, Cycle.id == Receivable.cycle_id)).all()
+    recovered = _recovered(session, [r.id for r, _ in rows])
+    want: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for receivable, status in rows:
+        if status == "cancelled":
+            continue
+        parts = list(session.scalars(select(ReceivablePart).where(ReceivablePart.receivable_id == receivable.id)))
+        if sum((p.amount for p in parts), ZERO) != receivable.amount:
+            problems.append(f"receivable {receivable.id}: its fund parts do not add up to {receivable.amount:.2f}")
+        for fund, left in _outstanding_parts(parts, recovered.get(receivable.id, ZERO)):
+            want[receivable.county_code][fund] += left
+    counties = set(want) | set(session.scalars(select(Receivable.county_code).distinct()))
+    for county in sorted(counties):
+        for fund in sorted(FUND_CODES):
+            have = balance(session, county, RECEIVABLE, fund, FAR_FUTURE)
+            if have != want[county][fund]:
+                problems.append(f"{county} {RECEIVABLE} {fund} holds {have:.2f} but the receivables have "
+                                f"{want[county][fund]:.2f} outstanding")
+    return problems
+
+
+EXTRA_CHECKS.append(check_receivables)
