@@ -118,10 +118,7 @@ MEMBER_COLUMNS = ("id_number", "household_id", "name", "relation", "birth_date",
                   "disability_kind", "flags", "care_level", "single_person", "death_date", "import_id",
                   "source_line")
 EVENT_COLUMNS = ("household_id", "kind", "date", "value", "id_number", "import_id", "source_line")
-LINE_COLUMNS = ("cycle_id", "household_id", "program", "area", "township", "head_name", "head_id_number", "members",
-                "payee_name", "bank_account", "amount_fen", "components", "track_status", "exit_month",
-                "exit_base_fen", "dibao_amount_fen")
-TRACK_COLUMNS = ("cycle_id", "household_id", "track_status")
+from aidledger.disbursement.cycle_rows import LINE_COLUMNS, TRACK_COLUMNS  # noqa: E402  (the rows the run writes)
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"
 GIVEN = "建国秀英玉梅志强桂兰淑珍春华海明丽娟立新凤芝文军红霞永刚金凤德福晓东雪梅宝山丽华国庆振华淑华子涵浩然欣怡思远雨萱佳怡宇轩一诺梓萱俊杰"
@@ -797,11 +794,13 @@ def measure(backend: Backend, households: int, directory: str, workers: int | No
 
 def _workers_used(households: int, workers: int | None) -> int:
     """What the command chooses (cycle_workers.cycle_workers) for a file or server database."""
+    from aidledger.disbursement.cycle_workers import PARALLEL_FROM
+
     if workers is None:
         setting = os.environ.get("AIDLEDGER_CYCLE_WORKERS", "").strip()
         if setting:
             workers = int(setting)
-        elif households < cycle_run.PARALLEL_FROM:
+        elif households < PARALLEL_FROM:
             workers = 0
         else:
             workers = len(os.sched_getaffinity(0))

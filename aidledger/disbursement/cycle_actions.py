@@ -48,7 +48,8 @@ from .expense_accounts import ONE_OFF_ACCOUNTS, expense_account
 from .grant_tables import CycleInstalment
 from .grants import already_paid
 from .recompute import changed_since_run
-from .recovery import create_receivables, receivables_due, recoveries_blocking_cancel
+from .recovery import (create_receivables, receivables_due, record_set_offs, recoveries_blocking_cancel,
+                       set_off_lines)
 from .subsidy import declaration_for
 
 PAYABLE, CLEARING, RETURNED = ("Liabilities:Payable:Beneficiaries", "Liabilities:BankClearing",
@@ -189,6 +190,9 @@ def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now:
     problems += shortfall
     for receivable in receivables:
         lines += receivable.lines()
+    withheld, stale = set_off_lines(session, cycle)
+    problems += stale
+    lines += withheld
     if problems:
         raise Refusal(problems)
     if not lines:
@@ -200,6 +204,7 @@ def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now:
         description=f"{cycle.month} 救助金发放 (第{cycle_id}号发放批次, {cycle.count}户)", lines=tuple(lines)),
         user=approver.name, now=now)
     create_receivables(session, cycle, receivables, posted.seq, on)
+    record_set_offs(session, cycle, posted.seq, on, approver.name, now)
     for r in reissued:
         session.add(ReturnResolution(return_id=r.id, kind="reissued", cycle_id=cycle_id, entry_seq=posted.seq,
                                      on=on, reason=f"re-issued in cycle {cycle_id}", user_name=approver.name, at=now))

@@ -12,16 +12,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..ledger.money import to_fen
+from ..ledger.money import from_fen, to_fen
 from .cycle_compute import Computed, MonthComputer, head_of
 from .rules import Component
+from .rules.components import ZERO
 from .rules.facts import counted_members
 from .rules.gradual_exit import ENDED
+from .rules.set_off import SetOff
 
 LINE_COLUMNS = ("cycle_id", "household_id", "program", "area", "township", "head_name", "head_id_number",
                 "members", "payee_name", "bank_account", "amount_fen", "components", "track_status",
                 "exit_month", "exit_base_fen", "dibao_amount_fen", "price_subsidy_fen", "heating_fen",
-                "temporary_fen", "arrears_fen")
+                "temporary_fen", "arrears_fen", "set_off_fen")
 TRACK_COLUMNS = ("cycle_id", "household_id", "track_status")
 AMOUNT = LINE_COLUMNS.index("amount_fen")
 PROGRESS_STEP = 1_000  # households per chunk, and per progress report (a terminal's bar redraws on each)
@@ -67,17 +69,30 @@ def line_row(cycle_id: int, computed: Computed, additions: list[Addition], compu
     stored, state, benefit, track = computed.stored, computed.state, computed.benefit, computed.track
     household = stored.household
     amount = benefit.amount
-    parts = {"price_subsidy": 0, "heating": 0, "temporary": 0, "arrears": 0}
+    parts = {"price_subsidy": 0, "heating": 0, "temporary": 0, "arrears": 0, "set_off": 0}
     for c in benefit.components:
         if c.kind in _ONE_OFF:
             parts[c.kind] += to_fen(c.amount)
     if additions:
         components = [c.as_dict() for c in benefit.components]
+        reissued, set_off = ZERO, None
         for a in additions:
+            if isinstance(a, SetOff):
+                set_off = a
+                continue
             components.append(a.component.as_dict() | dict(a.extra))
             amount += a.component.amount
             if a.part is not None:
                 parts[a.part] += to_fen(a.component.amount)
+            else:
+                reissued += a.component.amount
+        if set_off is not None:  # from the month's own payment only
+            payable = amount - reissued - from_fen(parts["price_subsidy"] + parts["heating"] + parts["temporary"])
+            withheld = set_off.withheld(payable)
+            if withheld > 0:
+                components.append(set_off.component(withheld, payable).as_dict())
+                amount -= withheld
+                parts["set_off"] = to_fen(withheld)
         components_json = _JSON.encode(components)
     else:  # the same text, without building the dicts
         components_json = "[" + ", ".join([c.as_json() for c in benefit.components]) + "]"
@@ -87,6 +102,7 @@ def line_row(cycle_id: int, computed: Computed, additions: list[Addition], compu
         head.id_number, len(counted_members(state)), household.payee_name, state.household.bank_account,
         to_fen(amount), components_json, track.status, track.exit_month, to_fen(track.exit_base),
         to_fen(track.amount), parts["price_subsidy"], parts["heating"], parts["temporary"], parts["arrears"],
+        parts["set_off"],
     )
 
 
@@ -98,7 +114,7 @@ def computed_rows(cycle_id, households, computer: MonthComputer, additions) -> I
     for stored in households:
         computed = computer.compute(stored)
         extra = additions.get(stored.household.household_id, ()) if additions else ()
-        if computed.benefit.paid or extra:
+        if computed.benefit.paid or any(isinstance(a, Addition) for a in extra):  # a set-off alone pays nothing
             lines.append(line_row(cycle_id, computed, extra, computer))
         elif computed.track.status == ENDED:  # the next month must know it is not paid again
             tracks.append((cycle_id, stored.household.household_id, ENDED))

@@ -44,6 +44,7 @@ from .cycle_tables import (
 )
 from .cycle_workers import in_workers, parts_of
 from .grant_tables import CycleInstalment
+from .recovery_tables import CycleSetOff
 from .grants import instalments_due
 from .recompute import differences
 from .registry_store import load_household
@@ -52,6 +53,8 @@ from .rules.extras import PriceDeclaration
 from .rules.components import ZERO
 from .rules.facts import previous_month
 from .rules.retro import ARREARS, arrears_component
+from .recovery import owed_by_household, store_set_offs
+from .rules.set_off import SetOff
 from .subsidy import declaration_for
 
 _BATCH = 5_000
@@ -90,7 +93,7 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
         session.add(cycle)
         session.flush()
     else:
-        for table in (CycleLine, CycleTrack, CycleReissue, CycleInstalment, CycleAdjustment):
+        for table in (CycleSetOff, CycleLine, CycleTrack, CycleReissue, CycleInstalment, CycleAdjustment):
             session.execute(delete(table).where(table.cycle_id == cycle.id))
     previous = live_cycle(session, county, previous_month(month))
     inputs = _inputs(session, policy, previous)
@@ -108,6 +111,10 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
     for change in found:
         if change.kind == ARREARS:
             additions.setdefault(change.household_id, []).append(Addition(arrears_component(change), "arrears"))
+    recovery = policy.on(computer.day).recovery
+    if recovery.is_defined("set_off_ratio") and recovery.set_off_ratio > 0:
+        for household_id, owed in owed_by_household(session, county).items():
+            additions.setdefault(household_id, []).append(SetOff(owed, recovery.set_off_ratio))
     workers, parts = parts_of(session, county, workers)
     if parts:
         with in_workers(session, county, month, cycle.id, previous, additions, price, workers, parts) as chunks:
@@ -121,6 +128,7 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
         session.execute(insert(CycleInstalment), [
             {"cycle_id": cycle.id, "grant_id": d.grant_id, "number": d.number, "amount": d.component.amount}
             for d in instalments])
+    store_set_offs(session, cycle.id, county)
     if found:
         session.execute(insert(CycleAdjustment), [
             {"cycle_id": cycle.id, "household_id": c.household_id, "month": c.month, "kind": c.kind,

@@ -67,6 +67,9 @@ class CycleLine(Base):
     heating: Mapped[Decimal] = mapped_column("heating_fen", Money, server_default="0")
     temporary: Mapped[Decimal] = mapped_column("temporary_fen", Money, server_default="0")
     arrears: Mapped[Decimal] = mapped_column("arrears_fen", Money, server_default="0")
+    # Withheld against the household's receivables (追回 set off, recovery.set_off_ratio): `amount`
+    # is what the bank pays, the expense is amount + set_off.
+    set_off: Mapped[Decimal] = mapped_column("set_off_fen", Money, server_default="0")
 
 
 class CycleTrack(Base):

@@ -113,10 +113,10 @@ def _rules_amounts(session: Session, cycle_id: int) -> dict[str, Decimal]:
         select(BankReturn.household_id).outerjoin(ReturnResolution, ReturnResolution.return_id == BankReturn.id)
         .where(BankReturn.cycle_id == cycle_id, (ReturnResolution.kind.is_(None)) | (ReturnResolution.kind == "cancelled"))))
     out = {}
-    for household_id, amount, temporary, arrears in session.execute(
-            select(CycleLine.household_id, CycleLine.amount, CycleLine.temporary, CycleLine.arrears)
+    for household_id, amount, temporary, arrears, set_off in session.execute(
+            select(CycleLine.household_id, CycleLine.amount, CycleLine.temporary, CycleLine.arrears, CycleLine.set_off)
             .where(CycleLine.cycle_id == cycle_id)):
-        rules = amount - temporary - arrears - reissued.get(household_id, ZERO)
+        rules = amount - temporary - arrears - reissued.get(household_id, ZERO) + set_off
         if rules > 0 and household_id not in not_received:
             out[household_id] = rules
     return out

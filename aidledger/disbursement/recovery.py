@@ -6,6 +6,10 @@ The books:
                    charged that fund for the program and area
   recovery record  Dr Assets:Treasury              Cr Assets:Receivable:Recovery
                    per fund, filling the receivable's parts in order
+  set-off          when the policy allows it (recovery.set_off_ratio), a cycle withholds part of
+                   the household's payment: at approval Dr the program's expense, Cr the
+                   receivable, per fund as above, besides the net payment (cycle_set_offs →
+                   recoveries); a set-off of a cycle later cancelled is void
 Until it is recovered a receivable counts as committed money (budget/figures.py): the
 overpayment is not available to spend again before it is back.
 """
@@ -30,7 +34,7 @@ from ..ledger.verify import EXTRA_CHECKS
 from ..users import require_role
 from .cycle_tables import Cycle, CycleAdjustment, CycleLine, CycleTransition
 from .expense_accounts import expense_account
-from .recovery_tables import Receivable, ReceivablePart, Recovery
+from .recovery_tables import CycleSetOff, Receivable, ReceivablePart, Recovery
 from .rules.retro import RECOVERY
 
 RECEIVABLE = "Assets:Receivable:Recovery"
@@ -95,9 +99,75 @@ def create_receivables(session: Session, cycle: Cycle, found: list[NewReceivable
 
 
 def _recovered(session: Session, receivable_ids) -> dict[int, Decimal]:
+    """What has come back against each receivable: money returned, and set-offs of cycles not cancelled."""
+    void = select(Cycle.id).where(Cycle.status == "cancelled")
     return dict(session.execute(select(Recovery.receivable_id, func.sum(Recovery.amount))
-                                .where(Recovery.receivable_id.in_(receivable_ids))
+                                .where(Recovery.receivable_id.in_(receivable_ids),
+                                       Recovery.cycle_id.is_(None) | Recovery.cycle_id.not_in(void))
                                 .group_by(Recovery.receivable_id)).all())
+
+
+def _live_receivables(session: Session, county: str) -> list[Receivable]:
+    return list(session.scalars(select(Receivable).join(Cycle, Cycle.id == Receivable.cycle_id)
+                                .where(Receivable.county_code == county, Cycle.status != "cancelled")
+                                .order_by(Receivable.id)))
+
+
+def owed_by_household(session: Session, county: str) -> dict[str, Decimal]:
+    """household → what its live receivables have outstanding (households owing nothing left out)."""
+    rows = _live_receivables(session, county)
+    recovered = _recovered(session, [r.id for r in rows])
+    owed: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for r in rows:
+        owed[r.household_id] += r.amount - recovered.get(r.id, ZERO)
+    return {h: amount for h, amount in owed.items() if amount > 0}
+
+
+def store_set_offs(session: Session, cycle_id: int, county: str) -> None:
+    """Spread what each line of a run withheld over the household's receivables, oldest first."""
+    withheld = dict(session.execute(select(CycleLine.household_id, CycleLine.set_off)
+                                    .where(CycleLine.cycle_id == cycle_id, CycleLine.set_off > 0)).all())
+    if not withheld:
+        return
+    rows = [r for r in _live_receivables(session, county) if r.household_id in withheld]
+    recovered = _recovered(session, [r.id for r in rows])
+    for r in rows:
+        take = min(withheld[r.household_id], r.amount - recovered.get(r.id, ZERO))
+        if take > 0:
+            session.add(CycleSetOff(cycle_id=cycle_id, receivable_id=r.id, household_id=r.household_id, amount=take))
+            withheld[r.household_id] -= take
+    session.flush()
+
+
+def set_off_lines(session: Session, cycle: Cycle) -> tuple[list[Line], list[str]]:
+    """A draft's set-offs as approval lines (Dr the program's expense, Cr the receivable), or problems."""
+    lines, problems = [], []
+    for set_off in session.scalars(select(CycleSetOff).where(CycleSetOff.cycle_id == cycle.id)
+                                   .order_by(CycleSetOff.receivable_id)):
+        receivable = session.get(Receivable, set_off.receivable_id)
+        recovered = _recovered(session, [receivable.id]).get(receivable.id, ZERO)
+        if set_off.amount > receivable.amount - recovered:
+            problems.append(f"cycle {cycle.id} withholds {set_off.amount:.2f} against receivable {receivable.id}, "
+                            f"which has {receivable.amount - recovered:.2f} outstanding now; run the cycle for "
+                            f"{cycle.month} again")
+            continue
+        parts = list(session.scalars(select(ReceivablePart).where(ReceivablePart.receivable_id == receivable.id)))
+        before = dict(_outstanding_parts(parts, recovered))
+        after = dict(_outstanding_parts(parts, recovered + set_off.amount))
+        line = session.get(CycleLine, (cycle.id, set_off.household_id))
+        for fund in before:
+            share = before[fund] - after[fund]
+            if share:
+                lines += [Line(expense_account(line.program, line.area), fund, debit=share),
+                          Line(RECEIVABLE, fund, credit=share)]
+    return lines, problems
+
+
+def record_set_offs(session: Session, cycle: Cycle, seq: int, on: date, user: str, now: datetime) -> None:
+    for set_off in session.scalars(select(CycleSetOff).where(CycleSetOff.cycle_id == cycle.id)):
+        session.add(Recovery(receivable_id=set_off.receivable_id, amount=set_off.amount, on=on, how="set_off",
+                             cycle_id=cycle.id, entry_seq=seq, recorded_by=user, recorded_at=now))
+    session.flush()
 
 
 def _outstanding_parts(parts: list[ReceivablePart], recovered: Decimal) -> list[tuple[str, Decimal]]:
@@ -152,9 +222,7 @@ def record_recovery(session: Session, receivable_id: int, amount: Decimal, on: d
 
 def receivable_list(session: Session, county: str) -> list[dict]:
     """The county's receivables of approved cycles, oldest first, with what is recovered and outstanding."""
-    rows = list(session.scalars(select(Receivable).join(Cycle, Cycle.id == Receivable.cycle_id)
-                                .where(Receivable.county_code == county, Cycle.status != "cancelled")
-                                .order_by(Receivable.id)))
+    rows = _live_receivables(session, county)
     recovered = _recovered(session, [r.id for r in rows])
     return [{"id": str(r.id), "household_id": r.household_id, "month": r.month, "program": r.program,
              "amount": r.amount, "reason": r.reason, "detail": r.detail, "cycle": r.cycle_id,
@@ -163,8 +231,11 @@ def receivable_list(session: Session, county: str) -> list[dict]:
 
 
 def recoveries_blocking_cancel(session: Session, cycle_id: int) -> list[Recovery]:
+    """Recoveries recorded against the receivables a cycle created (its own set-offs aside)."""
+    void = select(Cycle.id).where(Cycle.status == "cancelled")
     return list(session.scalars(select(Recovery).join(Receivable, Receivable.id == Recovery.receivable_id)
-                                .where(Receivable.cycle_id == cycle_id)))
+                                .where(Receivable.cycle_id == cycle_id,
+                                       Recovery.cycle_id.is_(None) | Recovery.cycle_id.not_in(void))))
 
 
 def check_receivables(session: Session) -> list[str]:

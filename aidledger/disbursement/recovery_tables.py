@@ -60,3 +60,17 @@ class Recovery(Base):
     entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"))
     recorded_by: Mapped[str] = mapped_column(ForeignKey("users.name"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CycleSetOff(Base):
+    """Money a cycle withholds from a household's payment against one of its receivables (抵扣).
+
+    Changes only while its cycle is a draft; the approval turns each into a `recoveries` row.
+    """
+
+    __tablename__ = "cycle_set_offs"
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), primary_key=True)
+    receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column("amount_fen", Money)

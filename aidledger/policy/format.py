@@ -10,6 +10,8 @@ Ranges where the spec names none (chosen to catch typos, not to second-guess a p
 - Rates and shares (add-on rate, floor_ratio, tier ratios, exit step ratios,
   purchased_services_cap.rate): 0 to 1.
 - Percent thresholds (cpi_threshold, food_threshold): 0 to 100.
+- recovery.set_off_ratio (an addition to the spec's keys; see docs/beyond-the-base.md): 0 to
+  0.99, so that a set-off never leaves a household's month at nothing.
 - Months of gradual exit: 0 to 60; review cadence: 1 to 60 months; documentation_days 1 to
   366; ages 0 to 150; disability grade 1 to 4 (as in the registry); heating months 1 to 12.
 - Add-on `flag` and `disability_kinds` use the registry's words, so an add-on that could
@@ -213,6 +215,9 @@ FORMAT = Table(
             }
         ),
         "reserve": Table(keys={"amount": AMOUNT}),
+        # A household keeps part of its payment: at most 99 % may be withheld.
+        "recovery": Table(keys={"set_off_ratio": Number(low=Decimal(0), high=Decimal("0.99"),
+                                                        what="a share of the payment below 1")}),
         "review": Table(
             keys={
                 "tekun_months": REVIEW_MONTHS,

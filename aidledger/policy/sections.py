@@ -301,6 +301,13 @@ class Reserve(Section):
 
 
 @section
+class Recovery(Section):
+    """追回: at most set_off_ratio of a household's monthly payment may be withheld against what it owes."""
+
+    set_off_ratio: Decimal
+
+
+@section
 class Review(Section):
     """核查 cadence in months."""
 
@@ -332,6 +339,7 @@ class PolicySnapshot:
     heating: Heating
     budget: Budget
     reserve: Reserve
+    recovery: Recovery
     review: Review
     classification: ParameterMap
     townships: Mapping[str, str]

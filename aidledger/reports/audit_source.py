@@ -143,8 +143,8 @@ def _paid_lines(session: Session, cycles: Sequence[tuple[int, str]],
             .execution_options(yield_per=20_000))
         for household_id, program, members, amount, head_id, components in rows:
             parts = json.loads(components)
-            added = sum((Decimal(c["amount"]) for c in parts if c.get("kind") in ("arrears", "temporary")),
-                        Decimal("0.00"))
+            added = sum((Decimal(c["amount"]) for c in parts if c.get("kind") in ("arrears", "temporary", "recovery")),
+                        Decimal("0.00"))  # a set-off (recovery) is negative
             ids = (head_id,) + tuple(c["id_number"] for c in parts if c.get("id_number"))
             yield found.PaidLine(cycle_id, month, household_id, program, members, amount, added, ids,
                                  settled.get((household_id, month), Decimal("0.00")))

@@ -134,3 +134,50 @@ def test_the_audit_pack_lists_open_receivables_and_the_payments_after_death(late
     assert pack.verify.ok
     out = tmp_path / "audit.pdf"
     ok(county("report", "audit", "--jurisdiction", "230523", "--year", "2022", "--out", str(out), user=PREPARER))
+
+
+def allow_set_off(run, tmp_path, ratio: str = "0.5") -> None:
+    from support import ADMIN, EXAMPLE_POLICIES
+
+    county_file = next(p for p in EXAMPLE_POLICIES if p.name.startswith("230523"))
+    path = tmp_path / county_file.name
+    path.write_text(county_file.read_text(encoding="utf-8") + f"\n[recovery]\nset_off_ratio = {ratio}\n",
+                    encoding="utf-8")
+    return run("policy", "load", str(path), user=ADMIN)
+
+
+def test_when_the_policy_allows_it_later_payments_are_set_off(late_death, county, tmp_path, db_url):
+    approve(county, run_cycle(county, "2022-05"), "2022-05-05")
+    owed = sum((D(r["outstanding"]) for r in receivables(county)), D("0.00"))
+    ok(allow_set_off(county, tmp_path))
+    june_id = run_cycle(county, "2022-06")
+    june = show(county, june_id)
+    line = next(ln for ln in june["lines"] if ln["household_id"] == "H002")
+    withheld = [c for c in line["components"] if c["kind"] == "recovery"]
+    rules = explained(county, "H002", "2022-06")
+    # Half of the month's own payment, rounded down to the fen, at most what is owed.
+    assert [D(c["amount"]) for c in withheld] == [-min(owed, (rules / 2).quantize(D("0.01"), rounding="ROUND_DOWN"))]
+    assert D(line["amount"]) == rules + D(withheld[0]["amount"])
+    assert sum((D(c["amount"]) for c in line["components"]), D("0.00")) == D(line["amount"])
+    taken = -D(withheld[0]["amount"])
+    net = entry_net(entry(county, approve(county, june_id, "2022-06-05")))
+    assert net["Liabilities:Payable:Beneficiaries"] == -D(june["total"])  # the bank pays the net amounts
+    assert net["Assets:Receivable:Recovery"] == -taken
+    assert sum((D(r["recovered"]) for r in receivables(county)), D("0.00")) == taken
+    assert receivables(county)[0]["recovered"] == f"{taken:.2f}"  # the oldest receivable first
+    verify(county)
+    # Cancelling the cycle voids its set-off: the money is owed again.
+    ok(county("cycle", "cancel", str(june_id), "--reason", "重新核算", "--date", "2022-06-06", user=APPROVER))
+    assert all(r["recovered"] == "0.00" for r in receivables(county))
+    assert balances(county, "2022-06-30")["Assets:Receivable:Recovery"] == owed
+    verify(county)
+
+
+def test_a_set_off_ratio_of_1_is_refused(county, tmp_path):
+    assert_refused(allow_set_off(county, tmp_path, "1.0"), "recovery.set_off_ratio")
+
+
+def test_without_the_policy_nothing_is_withheld(late_death, county):
+    approve(county, run_cycle(county, "2022-05"), "2022-05-05")
+    june = show(county, run_cycle(county, "2022-06"))
+    assert all(c["kind"] != "recovery" for ln in june["lines"] for c in ln["components"])

@@ -141,6 +141,15 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['grant_id'], ['temporary_grants.id'], name=op.f('fk_temporary_grant_approvals_grant_id_temporary_grants')),
     sa.PrimaryKeyConstraint('grant_id', name=op.f('pk_temporary_grant_approvals'))
     )
+    op.create_table('cycle_set_offs',
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('receivable_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.String(length=64), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['cycle_id'], ['cycles.id'], name=op.f('fk_cycle_set_offs_cycle_id_cycles')),
+    sa.ForeignKeyConstraint(['receivable_id'], ['receivables.id'], name=op.f('fk_cycle_set_offs_receivable_id_receivables')),
+    sa.PrimaryKeyConstraint('cycle_id', 'receivable_id', name=op.f('pk_cycle_set_offs'))
+    )
     # Plain ALTER TABLE … ADD COLUMN (no batch copy on SQLite, which would drop the table's triggers).
     for name in LINE_PARTS:
         op.add_column('cycle_lines', sa.Column(name, sa.BigInteger(), server_default='0', nullable=False))
@@ -150,10 +159,10 @@ def upgrade() -> None:
         add_draft_only_trigger(table)
 
 
-LINE_PARTS = ('price_subsidy_fen', 'heating_fen', 'temporary_fen', 'arrears_fen')
+LINE_PARTS = ('price_subsidy_fen', 'heating_fen', 'temporary_fen', 'arrears_fen', 'set_off_fen')
 APPEND_ONLY = ('price_declarations', 'temporary_grants', 'temporary_grant_approvals', 'receivables',
                'receivable_parts', 'recoveries')
-DRAFT_ONLY = ('cycle_instalments', 'cycle_adjustments')
+DRAFT_ONLY = ('cycle_instalments', 'cycle_adjustments', 'cycle_set_offs')
 
 
 def downgrade() -> None:
@@ -164,6 +173,7 @@ def downgrade() -> None:
     for name in reversed(LINE_PARTS):
         op.drop_column('cycle_lines', name)
 
+    op.drop_table('cycle_set_offs')
     op.drop_table('temporary_grant_approvals')
     op.drop_table('cycle_instalments')
     with op.batch_alter_table('temporary_grants', schema=None) as batch_op:
