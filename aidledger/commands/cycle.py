@@ -14,6 +14,8 @@ from ..users import sees_personal_data
 from . import DATE, MONTH, pass_app, read_text
 from .explain import KIND_NAMES
 
+ADJUSTMENT_NAMES = {"arrears": "补发", "recovery": "应收追回", "note": "说明"}
+
 
 @click.group("cycle")
 def group() -> None:
@@ -74,6 +76,12 @@ def show(app, cycle_id, as_json) -> None:
                        ln["payee_name"], ln["bank_account"],
                        " + ".join(f"{KIND_NAMES.get(c['kind'], c['kind'])} {c['amount']}" for c in ln["components"]))
                       for ln in view["lines"]], right=(3, 4)))
+    if view["adjustments"]:
+        click.echo("已发月份重算 (补发 / 追回 / 说明):")
+        click.echo(table(["户编号", "月份", "类别", "金额", "已发", "现应发", "说明"],
+                         [(a["household_id"], a["month"], ADJUSTMENT_NAMES.get(a["kind"], a["kind"]),
+                           f"{a['amount']:.2f}", f"{a['paid_before']:.2f}", f"{a['entitled']:.2f}", a["reason"])
+                          for a in view["adjustments"]], right=(3, 4, 5)))
 
 
 @group.command("approve")

@@ -13,7 +13,7 @@ from . import MONTH, pass_app
 KIND_NAMES = {
     "base": "基本保障金", "addon": "分类施保加发", "basic": "基本生活费", "care": "照料护理费",
     "single_person": "单人户保障金", "exit": "渐退保障金", "price_subsidy": "价格临时补贴", "heating": "取暖救助",
-    "temporary": "临时救助", "arrears": "补发", "rounding": "取整",
+    "temporary": "临时救助", "arrears": "补发", "rounding": "取整", "recovery": "追回抵扣",
 }
 
 

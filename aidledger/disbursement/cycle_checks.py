@@ -2,7 +2,9 @@
 
 For every county with cycles:
   - each cycle's lines add up to its recorded count and total;
-  - each posted cycle's approval credited exactly its total to the payable;
+  - each posted cycle's approval credited exactly its total to the payable, debited the
+    price-subsidy, heating and temporary-assistance accounts with exactly its lines' parts,
+    and credited the receivable account with exactly what its lines set off;
   - the payable balance equals the totals of approved, not yet exported cycles; bank
     clearing those of exported, not yet settled ones; returned payments the unresolved
     bank returns.
@@ -20,15 +22,21 @@ from ..ledger.balances import balance
 from ..ledger.posting import load_entry
 from ..ledger.verify import EXTRA_CHECKS
 from .cycle_tables import BankReturn, Cycle, CycleLine, CycleTransition, ReturnResolution
+from .expense_accounts import ONE_OFF_ACCOUNTS
+from .recovery import RECEIVABLE
 
 ZERO = Decimal("0.00")
 FAR_FUTURE = date(9999, 12, 31)
+# A line's parts and the account (and side) the approval books each on.
+_PARTS = {part: (account, "debit") for part, account in ONE_OFF_ACCOUNTS.items()} | {"set_off": (RECEIVABLE, "credit")}
 
 
 def check_cycles(session: Session) -> list[str]:
     problems: list[str] = []
     sums = {cid: (n, t or ZERO) for cid, n, t in session.execute(
         select(CycleLine.cycle_id, func.count(), func.sum(CycleLine.amount)).group_by(CycleLine.cycle_id))}
+    parts = {cid: dict(zip(_PARTS, rest)) for cid, *rest in session.execute(
+        select(CycleLine.cycle_id, *[func.sum(getattr(CycleLine, p)) for p in _PARTS]).group_by(CycleLine.cycle_id))}
     for cycle in session.scalars(select(Cycle).order_by(Cycle.id)):
         count, total = sums.get(cycle.id, (0, ZERO))
         if (count, total) != (cycle.count, cycle.total):
@@ -37,11 +45,18 @@ def check_cycles(session: Session) -> list[str]:
         if cycle.status in ("approved", "exported", "settled"):
             seq = session.scalar(select(CycleTransition.entry_seq).where(
                 CycleTransition.cycle_id == cycle.id, CycleTransition.status == "approved"))
-            booked = sum((ln.credit for ln in load_entry(session, seq).lines
-                           if ln.account == "Liabilities:Payable:Beneficiaries"), ZERO)
+            lines = load_entry(session, seq).lines
+            booked = sum((ln.credit for ln in lines if ln.account == "Liabilities:Payable:Beneficiaries"), ZERO)
             if booked != cycle.total:
                 problems.append(f"cycle {cycle.id}: approval entry {seq} credited {booked:.2f} to the payable, "
                                 f"not the cycle's {cycle.total:.2f}")
+            for part, (account, side) in _PARTS.items():
+                want = parts.get(cycle.id, {}).get(part) or ZERO
+                have = sum(((ln.debit if side == "debit" else ln.credit) for ln in lines if ln.account == account),
+                           ZERO)
+                if have != want:
+                    problems.append(f"cycle {cycle.id}: approval entry {seq} {side}s {account} with {have:.2f}, "
+                                    f"but its lines' {part} parts add up to {want:.2f}")
     for county, in session.execute(select(Cycle.jurisdiction_code).distinct()):
         problems += _control_accounts(session, county)
     return problems
