@@ -18,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Refusal
+from ..ledger.accounts import require_jurisdiction
 from ..policy.store import effective_policy
 from ..users import require_role
 from .cycle_tables import Cycle
 from .grant_tables import CycleInstalment, GrantApproval, TemporaryGrant
 from .registry_store import load_household
 from .rules import Component
-from .rules.facts import first_day
+from .rules.facts import first_day, month_of
 from .rules.instalments import MAX_INSTALMENTS, instalment_amounts, instalment_component, instalment_months
 
 POSTED = ("approved", "exported", "settled")
@@ -50,6 +51,10 @@ def grant(session: Session, household_id: str, total: Decimal, instalments: int,
     if total > threshold and committee_ref is None:
         problems.append(f"temporary.case_by_case_threshold: a grant of {total:.2f} is above {threshold:.2f} for "
                         f"{county}; it needs the committee's decision (一事一议): give --committee-ref")
+    approved = month_of(stored.household.approved_on)
+    if first_month < approved:
+        problems.append(f"the first instalment's month {first_month} is before household {household_id} was approved "
+                        f"({stored.household.approved_on})")
     state = stored.on(first_day(first_month))
     if state.terminated_on is not None and state.terminated_on < first_day(first_month):
         problems.append(f"household {household_id} was terminated on {state.terminated_on}, before the first "
@@ -121,6 +126,7 @@ def already_paid(session: Session, cycle_id: int) -> list[tuple[int, int, int]]:
 
 def grant_views(session: Session, county: str) -> list[dict]:
     """Every grant of a county with its approval and what has been paid (for `temporary list`)."""
+    require_jurisdiction(session, county)
     rows = session.execute(
         select(TemporaryGrant, GrantApproval).outerjoin(GrantApproval, GrantApproval.grant_id == TemporaryGrant.id)
         .where(TemporaryGrant.county_code == county).order_by(TemporaryGrant.id)).all()

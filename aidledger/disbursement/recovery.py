@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..budget.rules import charge_in_order
 from ..errors import Refusal
+from ..ledger.accounts import require_jurisdiction
 from ..ledger.balances import balance
 from ..ledger.chart import FUND_CODES
 from ..ledger.entries import EntryDraft, Line
@@ -222,6 +223,7 @@ def record_recovery(session: Session, receivable_id: int, amount: Decimal, on: d
 
 def receivable_list(session: Session, county: str) -> list[dict]:
     """The county's receivables of approved cycles, oldest first, with what is recovered and outstanding."""
+    require_jurisdiction(session, county)
     rows = _live_receivables(session, county)
     recovered = _recovered(session, [r.id for r in rows])
     return [{"id": str(r.id), "household_id": r.household_id, "month": r.month, "program": r.program,
