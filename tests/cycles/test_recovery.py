@@ -181,3 +181,24 @@ def test_without_the_policy_nothing_is_withheld(late_death, county):
     approve(county, run_cycle(county, "2022-05"), "2022-05-05")
     june = show(county, run_cycle(county, "2022-06"))
     assert all(c["kind"] != "recovery" for ln in june["lines"] for c in ln["components"])
+
+
+@pytest.mark.parametrize("event, household, reason", [
+    ("H001,terminate,2022-02-20,,", "H001", "terminate"),  # not paid from March on
+    ("H004,income,2022-02-15,1500,", "H004", "income"),  # still below the line, a smaller gap
+])
+def test_a_late_termination_or_income_rise_makes_receivables_too(county, tmp_path, event, household, reason):
+    load_example_registry(county)
+    allocate(county, "200000.00")
+    paid = {month: pay_month(county, month, tmp_path) for month in PAID}
+    record_events(county, tmp_path, [event])
+    may_id = run_cycle(county, "2022-05")
+    found = [a for a in show(county, may_id)["adjustments"] if a["household_id"] == household]
+    assert [(a["month"], a["kind"], a["reason"]) for a in found] == [
+        ("2022-03", "recovery", reason), ("2022-04", "recovery", reason)]
+    for a in found:
+        assert D(a["amount"]) == paid_in(paid[a["month"]], household) - explained(county, household, a["month"])
+    approve(county, may_id, "2022-05-05")
+    assert [(r["household_id"], r["month"]) for r in receivables(county)] == [
+        (household, "2022-03"), (household, "2022-04")]
+    verify(county)
