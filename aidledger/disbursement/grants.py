@@ -70,6 +70,7 @@ def grant(session: Session, household_id: str, total: Decimal, instalments: int,
 
 
 def approve_grant(session: Session, grant_id: int, on: date, *, user: str | None, now: datetime) -> None:
+    """The approver's decision (maker-checker): from now on the cycles pay the grant's instalments."""
     approver = require_role(session, user, "approver", action="approve temporary assistance")
     row = session.get(TemporaryGrant, grant_id)
     if row is None:
