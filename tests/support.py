@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -40,3 +44,52 @@ def assert_refused(result, *fragments: str) -> None:
     joined = "\n".join(errors)
     for fragment in fragments:
         assert fragment in joined, (fragment, joined)
+
+
+ROOT = Path(__file__).resolve().parents[1]  # the project (tests/ is in it)
+CHILD = r'''
+import sys
+from aidledger.cli import main
+print("ready", flush=True)
+if sys.stdin.readline().strip() != "go":
+    sys.exit(99)
+sys.argv = ["aidledger"] + sys.argv[1:]
+main()
+'''
+TIMEOUT = 120
+
+
+def run_together(db_url: str, commands: list[list[str]], user: str = PREPARER) -> list[tuple[int, str, str]]:
+    """Start one `aidledger` process per command, release them at once, and return (exit code, stdout, stderr) each.
+
+    Each child is its own interpreter that imports the CLI, says "ready", waits for "go" and then runs
+    `aidledger.cli.main` (the console script's entry point): the serialization under test is the
+    database's. (`python -m aidledger.cli` cannot be used: run as __main__ the module imports itself a
+    second time and fails with a circular import.)
+    """
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("AIDLEDGER_DB", None)
+    env.pop("AIDLEDGER_USER", None)
+    procs = [
+        subprocess.Popen([sys.executable, "-c", CHILD, "--db", db_url, "--user", user, *command],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+        for command in commands
+    ]
+    try:
+        for proc in procs:
+            line = proc.stdout.readline()
+            assert line.strip() == b"ready", (line, proc.stderr.read() if proc.poll() is not None else b"")
+        for proc in procs:  # the go signal, as close together as the OS allows
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
+        for proc in procs:
+            proc.stdin.close()
+        deadline = time.monotonic() + TIMEOUT
+        for proc in procs:
+            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        return [(proc.returncode, proc.stdout.read().decode(), proc.stderr.read().decode()) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Refusal
 from ..ledger.accounts import require_jurisdiction
+from ..ledger.posting import lock_books
 from ..policy.store import effective_policy
 from ..users import require_role
 from .cycle_tables import Cycle
@@ -72,6 +73,7 @@ def grant(session: Session, household_id: str, total: Decimal, instalments: int,
 def approve_grant(session: Session, grant_id: int, on: date, *, user: str | None, now: datetime) -> None:
     """The approver's decision (maker-checker): from now on the cycles pay the grant's instalments."""
     approver = require_role(session, user, "approver", action="approve temporary assistance")
+    lock_books(session)  # two approvers at once: the second waits, then finds it approved
     row = session.get(TemporaryGrant, grant_id)
     if row is None:
         raise Refusal(f"temporary grant {grant_id} does not exist")

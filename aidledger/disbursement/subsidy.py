@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Refusal
 from ..ledger.accounts import require_jurisdiction
+from ..ledger.posting import lock_books
 from ..ledger.tables import Jurisdiction
 from ..policy.store import effective_policy
 from ..users import require_role
@@ -32,6 +33,7 @@ def declare(session: Session, code: str, month: str, cpi: Decimal, food: Decimal
             now: datetime) -> int:
     """Record the declaration (preparer); returns its id."""
     require_role(session, user, "preparer", action="declare price subsidies")
+    lock_books(session)  # one declaration per jurisdiction and month, even from two sessions at once
     place = require_jurisdiction(session, code)
     problems = [f"{name} growth {value}% is outside −100% … {_GROWTH_LIMIT}%"
                 for name, value in (("CPI", cpi), ("food-price", food)) if not -100 <= value <= _GROWTH_LIMIT]

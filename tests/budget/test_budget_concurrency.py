@@ -5,71 +5,22 @@ then runs `aidledger --db URL --user li.ming …` through `aidledger.cli.main` (
 point), so all of them hit the database at once and the serialization under test is the database's
 (BEGIN IMMEDIATE on SQLite, the ledger head's row lock on PostgreSQL), not anything inside one process.
 
-(`python -m aidledger.cli` cannot be used: run as __main__ the module imports itself a second time and
-fails with a circular import; see the report.)
+The processes are started by support.run_together.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from budget_helpers import (COUNTY, T1, allocate, budget_status, cap_of, funds_of, id_number, ok, reserve_status,
                             trial_balance, verify_ok)
-from support import PREPARER
+from support import PREPARER, run_together
 
 pytestmark = pytest.mark.slow
 
 D = Decimal
-ROOT = Path(__file__).resolve().parents[2]
-CHILD = r'''
-import sys
-from aidledger.cli import main
-print("ready", flush=True)
-if sys.stdin.readline().strip() != "go":
-    sys.exit(99)
-sys.argv = ["aidledger"] + sys.argv[1:]
-main()
-'''
-TIMEOUT = 120
-
-
-def run_together(db_url: str, commands: list[list[str]]) -> list[tuple[int, str, str]]:
-    """Start one process per command, release them at once, and return (exit code, stdout, stderr) each."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop("AIDLEDGER_DB", None)
-    env.pop("AIDLEDGER_USER", None)
-    procs = [
-        subprocess.Popen([sys.executable, "-c", CHILD, "--db", db_url, "--user", PREPARER, *command],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
-        for command in commands
-    ]
-    try:
-        for proc in procs:
-            line = proc.stdout.readline()
-            assert line.strip() == b"ready", (line, proc.stderr.read() if proc.poll() is not None else b"")
-        for proc in procs:  # the go signal, as close together as the OS allows
-            proc.stdin.write(b"go\n")
-            proc.stdin.flush()
-        for proc in procs:
-            proc.stdin.close()
-        deadline = time.monotonic() + TIMEOUT
-        for proc in procs:
-            proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-        return [(proc.returncode, proc.stdout.read().decode(), proc.stderr.read().decode()) for proc in procs]
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-
-
 def entries_in_journal(run) -> int:
     out = ok(run("ledger", "verify"))
     match = re.search(r"(\d+) entries", out)
