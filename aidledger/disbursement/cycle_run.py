@@ -30,31 +30,18 @@ from ..ledger.posting import lock_books
 from ..policy.store import effective_policy
 from ..policy.tables import PolicyFile
 from ..users import require_role
+from .cycle_additions import gather
 from .cycle_compute import MonthComputer, previous_tracks, stream_county
-from .cycle_rows import AMOUNT, LINE_COLUMNS, TRACK_COLUMNS, Addition, Reissue, computed_rows
-from .cycle_tables import (
-    BankReturn,
-    Cycle,
-    CycleAdjustment,
-    CycleLine,
-    CycleReissue,
-    CycleTrack,
-    CycleTransition,
-    ReturnResolution,
-)
+from .cycle_rows import AMOUNT, LINE_COLUMNS, TRACK_COLUMNS, computed_rows
+from .cycle_tables import Cycle, CycleAdjustment, CycleLine, CycleReissue, CycleTrack, CycleTransition
 from .cycle_workers import in_workers, parts_of
 from .grant_tables import CycleInstalment
+from .recovery import store_set_offs
 from .recovery_tables import CycleSetOff
-from .grants import instalments_due
-from .recompute import differences
-from .registry_store import load_household
 from .registry_tables import EventRow, RegistryImport
-from .rules.extras import PriceDeclaration
 from .rules.components import ZERO
+from .rules.extras import PriceDeclaration
 from .rules.facts import previous_month
-from .rules.retro import ARREARS, arrears_component
-from .recovery import owed_by_household, store_set_offs
-from .rules.set_off import SetOff
 from .subsidy import declaration_for
 
 _BATCH = 5_000
@@ -101,39 +88,27 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
     inputs["price_declaration"] = declared.id if declared is not None else None
     price = PriceDeclaration(declared.cpi, declared.food) if declared is not None else None
     computer = MonthComputer(policy, month, price=price, carried=None)
-    reissues = _reissues_due(session, county, computer)
-    additions: dict[str, list[Addition]] = {h: [r.addition() for r in due] for h, due in reissues.items()}
-    instalments = instalments_due(session, county, month)
-    for due in instalments:
-        additions.setdefault(due.household_id, []).append(Addition(
-            due.component, "temporary", (("grant_id", due.grant_id), ("instalment", due.number))))
-    found = differences(session, county, month, policy, inputs["policy_versions"])
-    for change in found:
-        if change.kind == ARREARS:
-            additions.setdefault(change.household_id, []).append(Addition(arrears_component(change), "arrears"))
-    recovery = policy.on(computer.day).recovery
-    if recovery.is_defined("set_off_ratio") and recovery.set_off_ratio > 0:
-        for household_id, owed in owed_by_household(session, county).items():
-            additions.setdefault(household_id, []).append(SetOff(owed, recovery.set_off_ratio))
+    extra = gather(session, county, computer, policy, inputs["policy_versions"])
     workers, parts = parts_of(session, county, workers)
     if parts:
-        with in_workers(session, county, month, cycle.id, previous, additions, price, workers, parts) as chunks:
-            count, total = _store_lines(session, cycle.id, chunks, reissues, progress)
+        with in_workers(session, county, month, cycle.id, previous, extra.by_household, price, workers,
+                        parts) as chunks:
+            count, total = _store_lines(session, cycle.id, chunks, extra.reissues, progress)
     else:
         carried = previous_tracks(session, previous.id) if previous is not None else None
         computer = MonthComputer(policy, month, price=price, carried=carried)
-        count, total = _store_lines(session, cycle.id, computed_rows(cycle.id, stream_county(session, county),
-                                                                     computer, additions), reissues, progress)
-    if instalments:
+        rows = computed_rows(cycle.id, stream_county(session, county), computer, extra.by_household)
+        count, total = _store_lines(session, cycle.id, rows, extra.reissues, progress)
+    if extra.instalments:
         session.execute(insert(CycleInstalment), [
             {"cycle_id": cycle.id, "grant_id": d.grant_id, "number": d.number, "amount": d.component.amount}
-            for d in instalments])
+            for d in extra.instalments])
     store_set_offs(session, cycle.id, county)
-    if found:
+    if extra.found:
         session.execute(insert(CycleAdjustment), [
             {"cycle_id": cycle.id, "household_id": c.household_id, "month": c.month, "kind": c.kind,
              "amount": c.amount, "paid_before": c.paid_before, "entitled": c.entitled, "reason": c.reason}
-            for c in found])
+            for c in extra.found])
     cycle.count, cycle.total, cycle.run_by, cycle.run_at = count, total, user, now
     cycle.inputs = json.dumps(inputs, ensure_ascii=False, sort_keys=True)
     session.add(CycleTransition(cycle_id=cycle.id, status="draft", on=now.date(), entry_seq=None,
@@ -185,24 +160,6 @@ def _insert(session: Session, target: tuple[str, tuple[str, ...]], rows: list[tu
     mark = _MARKS[connection.dialect.paramstyle]
     connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
                                rows)
-
-
-def _reissues_due(session: Session, county: str, computer: MonthComputer) -> dict[str, list[Reissue]]:
-    """Unresolved returns whose household's account has been corrected since: paid again this month."""
-    resolved = select(ReturnResolution.return_id)
-    rows = session.execute(
-        select(BankReturn, Cycle.month).join(Cycle, Cycle.id == BankReturn.cycle_id)
-        .where(Cycle.jurisdiction_code == county, BankReturn.id.not_in(resolved))
-        .order_by(BankReturn.id))
-    due: dict[str, list[Reissue]] = {}
-    for bank_return, cycle_month in rows:
-        if cycle_month >= computer.month:
-            continue
-        account = load_household(session, bank_return.household_id).on(computer.day).household.bank_account
-        if account != bank_return.bank_account:
-            due.setdefault(bank_return.household_id, []).append(
-                Reissue(bank_return.id, bank_return.amount, bank_return.returned_on, cycle_month))
-    return due
 
 
 def _inputs(session: Session, policy, previous: Cycle | None) -> dict:

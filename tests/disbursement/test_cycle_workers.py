@@ -9,6 +9,7 @@ before, which each worker reads for its own share only.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -82,3 +83,44 @@ def test_a_small_county_is_computed_in_process(registry, database, monkeypatch):
         assert cycle_workers.parts_of(session, "230523", None) == (0, [])
         assert cycle_workers.cycle_workers(session, cycle_workers.PARALLEL_FROM, 1) == 0
         assert cycle_workers.cycle_workers(session, 10, 3) == 3
+
+
+def test_workers_add_what_the_process_adds(registry, database, monkeypatch, tmp_path):
+    """Instalments, arrears, a price subsidy and a set-off reach the workers' lines as they reach the process's."""
+    from support import ADMIN, APPROVER, EXAMPLE_POLICIES
+
+    monkeypatch.setattr(cycle_workers, "_MIN_PART", 2)
+    run = registry
+    assert run("budget", "allocate", "--jurisdiction", "230523", "--fund", "central_subsidy", "--amount",
+               "200000", "--date", "2021-12-01", user=PREPARER).exit_code == 0
+    for month in ("2022-01", "2022-02"):
+        cycle_id = _run(database, month, workers=0).cycle_id
+        assert run("cycle", "approve", str(cycle_id), "--date", f"{month}-05", user=APPROVER).exit_code == 0
+    grant = run("temporary", "grant", "--household", "H003", "--total", "900", "--instalments", "3",
+                "--first-month", "2022-03", "--reason", "住院", user=PREPARER).stdout.strip()
+    assert run("temporary", "approve", grant, user=APPROVER).exit_code == 0
+    assert run("subsidy", "declare", "--jurisdiction", "230500", "--month", "2022-04", "--cpi", "4", "--food", "1",
+               user=PREPARER).exit_code == 0
+    events = tmp_path / "late.csv"
+    events.write_text("household_id,kind,date,value,id_number\nH002,death,2022-01-10,,230523195903050525\n",
+                      encoding="utf-8")
+    assert run("registry", "events", str(events), user=PREPARER).exit_code == 0
+    cycle_id = _run(database, "2022-03", workers=0).cycle_id  # finds H002's February receivable
+    assert run("cycle", "approve", str(cycle_id), "--date", "2022-03-05", user=APPROVER).exit_code == 0
+    files = []
+    for source in EXAMPLE_POLICIES:
+        text = source.read_text(encoding="utf-8")
+        if source.name.startswith("230500"):
+            text = text.replace("2022-01-01 = 680\n", "2022-01-01 = 680\n2022-02-01 = 700\n")
+        if source.name.startswith("230523"):
+            text += "\n[recovery]\nset_off_ratio = 0.5\n"
+        files.append(tmp_path / source.name)
+        files[-1].write_text(text, encoding="utf-8")
+    assert run("policy", "load", *map(str, files), user=ADMIN).exit_code == 0
+    alone = _run(database, "2022-04", workers=0)
+    expected = _stored(database, alone.cycle_id)
+    kinds = {part["kind"] for line in expected[0] for part in json.loads(line[10])}
+    assert {"temporary", "arrears", "recovery", "price_subsidy"} <= kinds, kinds
+    shared = _run(database, "2022-04", workers=2)
+    assert (shared.count, shared.total) == (alone.count, alone.total)
+    assert _stored(database, shared.cycle_id) == expected
