@@ -1,4 +1,4 @@
-"""A cycle after its run: approve (maker-checker), export to the bank, book the returns, cancel.
+"""A cycle after its run: approve (cycle_approval.py), export to the bank, book the returns, cancel.
 
 The books, per cycle (all in the county's journal, per fund):
   approve   Dr Expenses:<Program>:<Area>        Cr Liabilities:Payable:Beneficiaries
@@ -21,217 +21,45 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..budget.figures import spendable_from
 from ..budget.rules import charge_in_order
 from ..errors import Refusal
-from ..ledger.balances import movements
 from ..ledger.entries import EntryDraft, Line
-from ..ledger.posting import load_entry, lock_books, post_entry, reverse_entry
+from ..ledger.posting import lock_books, post_entry, reverse_entry
 from ..policy.store import effective_policy
 from ..users import require_role
-from ..ledger.accounts import ensure_accounts
-from ..ledger.chart import STANDARD_CHART
 from .bank_file import PaymentRow, ReturnRow, parse_returns, payment_file
-from .cycle_tables import (
-    BankReturn,
-    Cycle,
-    CycleAdjustment,
-    CycleLine,
-    CycleReissue,
-    CycleTransition,
-    ReturnResolution,
-)
+from .cycle_approval import approve  # noqa: F401  (a step of the cycle, as the commands call it)
+from .cycle_steps import (CLEARING, PAYABLE, RETURNED, ZERO, cycle_of, fund_split, not_before_last_posting,
+                          reissued_returns, returned_by_fund, transition, transition_entry)
+from .cycle_tables import BankReturn, Cycle, CycleAdjustment, CycleLine, CycleTransition, ReturnResolution
 from .expense_accounts import ONE_OFF_ACCOUNTS, expense_account
 from .grant_tables import CycleInstalment
-from .grants import already_paid
-from .recompute import changed_since_run
-from .recovery import (create_receivables, receivables_due, record_set_offs, recoveries_blocking_cancel,
-                       set_off_lines)
-from .subsidy import declaration_for
-
-PAYABLE, CLEARING, RETURNED = ("Liabilities:Payable:Beneficiaries", "Liabilities:BankClearing",
-                               "Liabilities:ReturnedPayments")
-ZERO = Decimal("0.00")
-
-
-def _cycle(session: Session, cycle_id: int, *expected: str) -> Cycle:
-    cycle = session.get(Cycle, cycle_id)
-    if cycle is None:
-        raise Refusal(f"cycle {cycle_id} does not exist")
-    if expected and cycle.status not in expected:
-        raise Refusal(f"cycle {cycle_id} ({cycle.jurisdiction_code} {cycle.month}) is {cycle.status}; "
-                      f"this needs it {' or '.join(expected)}")
-    return cycle
-
-
-def _transition(session, cycle: Cycle, status: str, on: date, entry_seq, reason: str, user, now) -> None:
-    cycle.status = status
-    session.add(CycleTransition(cycle_id=cycle.id, status=status, on=on, entry_seq=entry_seq, reason=reason,
-                                user_name=user, at=now))
-    session.flush()
-
-
-def _not_before_last_posting(session: Session, cycle: Cycle, on: date, step: str) -> None:
-    """A posted step of a cycle is dated on or after the posted step before it (approval, export,
-    settlement): otherwise the books would show the money leave before it was approved."""
-    last = session.execute(select(CycleTransition.status, CycleTransition.on).where(
-        CycleTransition.cycle_id == cycle.id, CycleTransition.entry_seq.is_not(None))
-        .order_by(CycleTransition.id.desc()).limit(1)).first()
-    if last is not None and on < last.on:
-        raise Refusal(f"cycle {cycle.id} ({cycle.jurisdiction_code} {cycle.month}): its {step} cannot be dated {on}, "
-                      f"before it was {last.status} on {last.on}")
-
-
-def _transition_entry(session: Session, cycle_id: int, status: str) -> int | None:
-    return session.scalar(select(CycleTransition.entry_seq).where(
-        CycleTransition.cycle_id == cycle_id, CycleTransition.status == status).order_by(CycleTransition.id.desc()))
-
-
-def _fund_split(session: Session, seq: int, account: str, side: str) -> list[tuple[str, Decimal]]:
-    parts: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for line in load_entry(session, seq).lines:
-        if line.account == account:
-            parts[line.fund] += line.credit if side == "credit" else line.debit
-    return sorted(parts.items())
-
-
-def _reissued(session: Session, cycle_id: int) -> list[BankReturn]:
-    return list(session.scalars(select(BankReturn).join(CycleReissue, CycleReissue.return_id == BankReturn.id)
-                                .where(CycleReissue.cycle_id == cycle_id).order_by(BankReturn.id)))
-
-
-def _returned_by_fund(session: Session, county: str, on: date) -> dict[str, Decimal]:
-    return {m.fund: m.credit - m.debit for m in movements(session, county, None, on) if m.account == RETURNED}
-
-
-def _expense_buckets(session: Session, cycle_id: int, reissued: list[BankReturn]) -> list[tuple[str, Decimal]]:
-    """The new money a cycle spends, per expense account (re-issued returns were spent before)."""
-    rows = session.execute(
-        select(CycleLine.program, CycleLine.area, func.sum(CycleLine.amount), func.sum(CycleLine.price_subsidy),
-               func.sum(CycleLine.heating), func.sum(CycleLine.temporary)).where(CycleLine.cycle_id == cycle_id)
-        .group_by(CycleLine.program, CycleLine.area).order_by(CycleLine.program, CycleLine.area)).all()
-    reissued_by_group: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    for r in reissued:
-        line = session.get(CycleLine, (cycle_id, r.household_id))
-        reissued_by_group[(line.program, line.area)] += r.amount
-    by_account: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for program, area, amount, price, heating, temporary in rows:
-        by_account[expense_account(program, area)] += amount - price - heating - temporary \
-            - reissued_by_group[(program, area)]
-        for kind, part in (("price_subsidy", price), ("heating", heating), ("temporary", temporary)):
-            by_account[ONE_OFF_ACCOUNTS[kind]] += part
-    return [(account, amount) for account, amount in by_account.items() if amount > 0]
-
-
-def _stale_problems(session: Session, cycle: Cycle) -> list[str]:
-    """What changed since a draft was run that it must be run again for: its instalments or
-    arrears paid by another cycle meanwhile, or the month's price-subsidy declaration."""
-    problems = [f"cycle {cycle.id} pays instalment {n} of temporary grant {g}, which cycle {other} has paid since; "
-                f"run the cycle for {cycle.month} again" for g, n, other in already_paid(session, cycle.id)]
-    problems += [f"cycle {cycle.id}: what {a.household_id} has received for {a.month} is no longer "
-                 f"{a.paid_before:.2f} (another cycle settled it since); run the cycle for {cycle.month} again"
-                 for a in changed_since_run(session, cycle.id, cycle.jurisdiction_code)]
-    declared = declaration_for(session, cycle.jurisdiction_code, cycle.month)
-    if (declared.id if declared else None) != json.loads(cycle.inputs).get("price_declaration"):
-        problems.append(f"cycle {cycle.id}: a price subsidy was declared for {cycle.month} after the cycle was run; "
-                        f"run the cycle for {cycle.month} again")
-    return problems
-
-
-def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> int:
-    """Approve a draft (by an approver who did not run it) and post it; returns the entry id."""
-    approver = require_role(session, user, "approver", action="approve payment cycles")
-    lock_books(session)
-    cycle = _cycle(session, cycle_id, "draft")
-    if cycle.run_by == approver.name:
-        raise Refusal(f"maker-checker: {approver.name} ran cycle {cycle_id}; another approver must approve it")
-    county = cycle.jurisdiction_code
-    order = effective_policy(session, county).on(on).budget.funding_order
-    reissued = _reissued(session, cycle_id)
-    # A return resolved since the draft was run (cancelled back to the fund, or re-issued by
-    # another cycle) must not be paid again: the draft is stale and must be re-run.
-    stale = [(r, done) for r in reissued if (done := session.get(ReturnResolution, r.id)) is not None]
-    if stale:
-        raise Refusal([f"cycle {cycle_id} re-issues bank return {r.id} ({r.household_id}, {r.amount:.2f}), which was "
-                       f"already {done.kind} on {done.on}" + (f" in cycle {done.cycle_id}" if done.cycle_id else "")
-                       + f"; run the cycle for {cycle.month} again" for r, done in stale])
-    problems = _stale_problems(session, cycle)
-    if problems:
-        raise Refusal(problems)
-    reissued_total = sum((r.amount for r in reissued), ZERO)
-    buckets = _expense_buckets(session, cycle_id, reissued)
-    available = spendable_from(session, county, on)
-    lines: list[Line] = []
-    new_total = sum((amount for _, amount in buckets), ZERO)
-    # The whole cycle against the funds first, so that a refusal names the real shortfall
-    # and what each fund holds (checked account by account, every failing one would see the
-    # same leftover money and the shortfalls would not add up).
-    what = f"cycle {cycle_id} ({cycle.month}" + (", besides its re-issued returns)" if reissued_total else ")")
-    _, problems = charge_in_order(new_total, available, order, what) if new_total > 0 else ([], [])
-    for account, amount in ([] if problems else buckets):
-        charges, shortfall = charge_in_order(amount, available, order, f"cycle {cycle_id} {account}")
-        problems += shortfall
-        for fund, part in charges:
-            available[fund] -= part
-            lines.append(Line(account, fund, debit=part))
-            lines.append(Line(PAYABLE, fund, credit=part))
-    if reissued_total > 0:
-        held = _returned_by_fund(session, county, on)
-        charges, shortfall = charge_in_order(reissued_total, held, order + tuple(f for f in held if f not in order),
-                                             f"cycle {cycle_id} re-issued returns")
-        problems += shortfall
-        for fund, part in charges:
-            lines.append(Line(RETURNED, fund, debit=part))
-            lines.append(Line(PAYABLE, fund, credit=part))
-    receivables, shortfall = receivables_due(session, cycle, order)
-    problems += shortfall
-    for receivable in receivables:
-        lines += receivable.lines()
-    withheld, stale = set_off_lines(session, cycle)
-    problems += stale
-    lines += withheld
-    if problems:
-        raise Refusal(problems)
-    if not lines:
-        raise Refusal(f"cycle {cycle_id} pays nothing; cancel it instead")
-    ensure_accounts(session, county, STANDARD_CHART)  # books opened before the one-off programs' accounts existed
-    posted = post_entry(session, EntryDraft(
-        date=on, jurisdiction=county, kind="cycle_approval", reference=f"cycle {cycle_id}",
-        idempotency_key=f"cycle-{cycle_id}-approval", fund_transfer=False,
-        description=f"{cycle.month} 救助金发放 (第{cycle_id}号发放批次, {cycle.count}户)", lines=tuple(lines)),
-        user=approver.name, now=now)
-    create_receivables(session, cycle, receivables, posted.seq, on)
-    record_set_offs(session, cycle, posted.seq, on, approver.name, now)
-    for r in reissued:
-        session.add(ReturnResolution(return_id=r.id, kind="reissued", cycle_id=cycle_id, entry_seq=posted.seq,
-                                     on=on, reason=f"re-issued in cycle {cycle_id}", user_name=approver.name, at=now))
-    _transition(session, cycle, "approved", on, posted.seq, "", approver.name, now)
-    return posted.seq
+from .recovery import recoveries_blocking_cancel
 
 
 def cancel(session: Session, cycle_id: int, reason: str, on: date, *, user: str | None, now: datetime) -> int | None:
     """Cancel a cycle before export (approver); an approved one's posting is reversed."""
     approver = require_role(session, user, "approver", action="cancel payment cycles")
     lock_books(session)
-    cycle = _cycle(session, cycle_id, "draft", "approved")
+    cycle = cycle_of(session, cycle_id, "draft", "approved")
     if not reason.strip():
         raise Refusal("a cancellation needs a reason")
     reversal = None
     if cycle.status == "approved":
-        if _reissued(session, cycle_id):
+        if reissued_returns(session, cycle_id):
             raise Refusal(f"cycle {cycle_id} re-issues bank returns; settle it and cancel those payments instead")
         recovered = recoveries_blocking_cancel(session, cycle_id)
         if recovered:
             raise Refusal(f"cycle {cycle_id} created receivables against which {len(recovered)} recoveries are "
                           "recorded; it cannot be cancelled")
-        _not_before_last_posting(session, cycle, on, "cancellation")
-        approval = _transition_entry(session, cycle_id, "approved")
+        not_before_last_posting(session, cycle, on, "cancellation")
+        approval = transition_entry(session, cycle_id, "approved")
         reversal = reverse_entry(session, approval, on=on, reason=f"撤销发放批次 {cycle_id}: {reason}",
                                  user=approver.name, now=now).seq
-    _transition(session, cycle, "cancelled", on, reversal, reason.strip(), approver.name, now)
+    transition(session, cycle, "cancelled", on, reversal, reason.strip(), approver.name, now)
     return reversal
 
 
@@ -239,8 +67,8 @@ def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, 
     """Move the payable to bank clearing and return the bank file's text, count and total."""
     require_role(session, user, "preparer", "approver", action="export bank files")
     lock_books(session)
-    cycle = _cycle(session, cycle_id, "approved")
-    _not_before_last_posting(session, cycle, on, "export")
+    cycle = cycle_of(session, cycle_id, "approved")
+    not_before_last_posting(session, cycle, on, "export")
     rows = session.execute(
         select(CycleLine.household_id, CycleLine.payee_name, CycleLine.bank_account, CycleLine.amount,
                CycleLine.program).where(CycleLine.cycle_id == cycle_id)
@@ -249,14 +77,14 @@ def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, 
     if (count, total) != (cycle.count, cycle.total):
         raise Refusal(f"cycle {cycle_id}: the bank file's control totals {count} / {total:.2f} differ from the "
                       f"cycle's {cycle.count} / {cycle.total:.2f}")
-    split = _fund_split(session, _transition_entry(session, cycle_id, "approved"), PAYABLE, "credit")
+    split = fund_split(session, transition_entry(session, cycle_id, "approved"), PAYABLE, "credit")
     lines = [Line(PAYABLE, fund, debit=part) for fund, part in split]
     lines += [Line(CLEARING, fund, credit=part) for fund, part in split]
     posted = post_entry(session, EntryDraft(
         date=on, jurisdiction=cycle.jurisdiction_code, kind="cycle_export", reference=f"cycle {cycle_id}",
         idempotency_key=f"cycle-{cycle_id}-export",
         description=f"{cycle.month} 救助金提交银行代发 ({count}户)", lines=tuple(lines)), user=user, now=now)
-    _transition(session, cycle, "exported", on, posted.seq, "", user, now)
+    transition(session, cycle, "exported", on, posted.seq, "", user, now)
     return text, count, total
 
 
@@ -265,14 +93,14 @@ def book_returns(session: Session, cycle_id: int, text: str, source: str, on: da
     """Book the bank's returns file and settle the cycle; returns (returned count, returned total)."""
     require_role(session, user, "preparer", action="book bank returns")
     lock_books(session)
-    cycle = _cycle(session, cycle_id, "exported")
-    _not_before_last_posting(session, cycle, on, "settlement")
+    cycle = cycle_of(session, cycle_id, "exported")
+    not_before_last_posting(session, cycle, on, "settlement")
     rows, problems = parse_returns(text, source)
     matched = _match_returns(session, cycle_id, rows, source, problems)
     if problems:
         raise Refusal(problems)
     returned = sum((r.amount for _, r in matched), ZERO)
-    split = _fund_split(session, _transition_entry(session, cycle_id, "exported"), CLEARING, "credit")
+    split = fund_split(session, transition_entry(session, cycle_id, "exported"), CLEARING, "credit")
     order = effective_policy(session, cycle.jurisdiction_code).on(on).budget.funding_order
     returned_split, _ = charge_in_order(returned, dict(split), order + tuple(f for f, _ in split if f not in order),
                                         "returns") if returned else ([], [])
@@ -290,7 +118,7 @@ def book_returns(session: Session, cycle_id: int, text: str, source: str, on: da
         session.add(BankReturn(cycle_id=cycle_id, household_id=household_id, bank_account=row.account,
                                amount=row.amount, reason=row.reason, returned_on=on, recorded_by=user,
                                recorded_at=now))
-    _transition(session, cycle, "settled", on, posted.seq, f"{len(matched)} returned", user, now)
+    transition(session, cycle, "settled", on, posted.seq, f"{len(matched)} returned", user, now)
     return len(matched), returned
 
 
@@ -338,7 +166,7 @@ def cancel_return(session: Session, return_id: int, reason: str, on: date, *, us
                       f"it cannot be cancelled on {on}, before that")
     cycle = session.get(Cycle, bank_return.cycle_id)
     line = session.get(CycleLine, (cycle.id, bank_return.household_id))
-    held = _returned_by_fund(session, cycle.jurisdiction_code, on)
+    held = returned_by_fund(session, cycle.jurisdiction_code, on)
     order = effective_policy(session, cycle.jurisdiction_code).on(on).budget.funding_order
     charges, problems = charge_in_order(bank_return.amount, held, order + tuple(f for f in held if f not in order),
                                         f"bank return {return_id}")
@@ -378,7 +206,7 @@ def _pair(accounts: list[tuple[str, Decimal]], funds: list[tuple[str, Decimal]])
 
 def cycle_view(session: Session, cycle_id: int) -> dict:
     """Everything `cycle show` prints: the cycle, its control totals and its lines."""
-    cycle = _cycle(session, cycle_id)
+    cycle = cycle_of(session, cycle_id)
     lines = session.scalars(select(CycleLine).where(CycleLine.cycle_id == cycle_id)
                             .order_by(CycleLine.township, CycleLine.household_id))
     by_program: dict[str, list] = defaultdict(lambda: [0, ZERO])
