@@ -39,7 +39,8 @@ class Additions:
 
 
 def gather(session: Session, county: str, computer: MonthComputer, policy: EffectivePolicy,
-           versions: dict[str, int]) -> Additions:
+           versions: dict[str, int], pool: tuple[int, list] = (0, [])) -> Additions:
+    """Everything the month adds; `pool` (workers, shares) lets the months already paid be recomputed in parallel."""
     out = Additions(reissues=_reissues_due(session, county, computer))
     for household_id, due in out.reissues.items():
         for r in due:
@@ -48,7 +49,7 @@ def gather(session: Session, county: str, computer: MonthComputer, policy: Effec
     for due in out.instalments:
         out.add(due.household_id, Addition(due.component, "temporary",
                                            (("grant_id", due.grant_id), ("instalment", due.number))))
-    out.found = differences(session, county, computer.month, policy, versions)
+    out.found = differences(session, county, computer.month, policy, versions, pool)
     for change in out.found:
         if change.kind == ARREARS:
             out.add(change.household_id, Addition(arrears_component(change), "arrears"))

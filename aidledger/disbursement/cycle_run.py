@@ -88,8 +88,8 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
     inputs["price_declaration"] = declared.id if declared is not None else None
     price = PriceDeclaration(declared.cpi, declared.food) if declared is not None else None
     computer = MonthComputer(policy, month, price=price, carried=None)
-    extra = gather(session, county, computer, policy, inputs["policy_versions"])
     workers, parts = parts_of(session, county, workers)
+    extra = gather(session, county, computer, policy, inputs["policy_versions"], (workers, parts))
     if parts:
         with in_workers(session, county, month, cycle.id, previous, extra.by_household, price, workers,
                         parts) as chunks:

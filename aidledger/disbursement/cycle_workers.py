@@ -28,6 +28,7 @@ from ..policy.store import effective_policy
 from .cycle_compute import MonthComputer, previous_tracks, stream_county
 from .cycle_rows import computed_rows
 from .cycle_tables import Cycle
+from ..ledger.money import to_fen
 from .registry_store import count_households
 from .registry_tables import HouseholdRow
 
@@ -84,16 +85,34 @@ def in_workers(session: Session, county: str, month: str, cycle_id: int, previou
     standard input (the run's parameters, then one share at a time, then None) and answering
     each share on its standard output. They are ended, whatever happens, when this exits.
     """
+    with _pool(session, county, month, previous.id if previous is not None else None, additions, price, workers,
+               [("rows", cycle_id, part) for part in parts]) as shares:
+        yield shares
+
+
+@contextmanager
+def entitled_in_workers(session: Session, county: str, month: str, price, workers: int,
+                        parts: list) -> Iterator[Iterator[list[tuple[str, int]]]]:
+    """What the rules now give every household of the county for a month already paid, in shares:
+    lists of (household id, amount in fen), computed by the workers (recompute.py)."""
+    with _pool(session, county, month, None, {}, price, workers,
+               [("entitled", month, price, part) for part in parts]) as shares:
+        yield shares
+
+
+@contextmanager
+def _pool(session: Session, county: str, month: str, previous_id: int | None, additions: dict, price, workers: int,
+          tasks: list) -> Iterator[Iterator]:
     connection = session.connection()
     snapshot = None
     if connection.dialect.name == "postgresql":
         snapshot = session.scalar(text("SELECT pg_export_snapshot()"))
     start = ("start", connection.engine.url.render_as_string(hide_password=False), county, month,
-             previous.id if previous is not None else None, additions, price, snapshot)
+             previous_id, additions, price, snapshot)
     processes = [subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-                 for _ in range(min(workers, len(parts)))]
+                 for _ in range(min(workers, len(tasks)))]
     try:
-        yield _shares(processes, start, [(cycle_id, part) for part in parts])
+        yield _shares(processes, start, tasks)
     finally:
         for process in processes:
             if process.poll() is None:
@@ -189,9 +208,14 @@ def _stop_worker() -> None:
             database.dispose()
 
 
-def _compute_part(task: tuple[int, tuple[str | None, str | None]]) -> tuple[list, list, int]:
-    """In a worker: the rows of one share of the households."""
-    cycle_id, part = task
+def _compute_part(task: tuple):
+    """In a worker: the rows of one share of the households, or what the rules give them for a paid month."""
+    if task[0] == "entitled":
+        _, month, price, part = task
+        computer = MonthComputer(_WORKER["policy"], month, price=price, carried=None)
+        return [(s.household.household_id, to_fen(computer.compute(s).benefit.amount))
+                for s in stream_county(_WORKER["session"], _WORKER["county"], part)]
+    _, cycle_id, part = task
     session, previous_id = _WORKER["session"], _WORKER["previous_id"]
     carried = previous_tracks(session, previous_id, part) if previous_id is not None else None
     computer = MonthComputer(_WORKER["policy"], _WORKER["month"], price=_WORKER["price"], carried=carried)

@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from ..policy import EffectivePolicy, PolicySnapshot
 from ..policy.store import policy_as_loaded
+from ..ledger.money import from_fen
 from .cycle_compute import MonthComputer, stream_county
+from .cycle_workers import entitled_in_workers
 from .cycle_tables import BankReturn, Cycle, CycleAdjustment, CycleLine, CycleReissue, ReturnResolution
 from .registry_store import StoredHousehold, load_household
 from .registry_tables import EventRow, HouseholdRow
@@ -44,9 +46,13 @@ def _rules_part(snap: PolicySnapshot) -> tuple:
     return snap.dibao, snap.tekun, snap.wages, snap.low_income, snap.price_subsidy, snap.heating
 
 
-def differences(session: Session, county: str, month: str, policy: EffectivePolicy,
-                versions: dict[str, int]) -> list[Difference]:
-    """Every difference cycle `month` finds in the county's months already paid, in month and household order."""
+def differences(session: Session, county: str, month: str, policy: EffectivePolicy, versions: dict[str, int],
+                pool: tuple[int, list] = (0, [])) -> list[Difference]:
+    """Every difference cycle `month` finds in the county's months already paid, in month and household order.
+
+    `pool`: the run's (workers, shares of households); with shares, a month the policy changed
+    is recomputed by the worker processes (cycle_workers.py), else in this process.
+    """
     posted = list(session.scalars(select(Cycle).where(Cycle.jurisdiction_code == county, Cycle.status.in_(POSTED))
                                   .order_by(Cycle.month, Cycle.id)))
     found: list[Difference] = []
@@ -63,6 +69,10 @@ def differences(session: Session, county: str, month: str, policy: EffectivePoli
         lines = _rules_amounts(session, paid.id)
         before = _adjusted(session, county, paid.month)
         price = price_for(session, county, paid.month)
+        if policy_changed and pool[1]:
+            found += _compared(paid.month, month, lines, before, late,
+                               _entitled_in_workers(session, county, paid.month, price, pool, lines))
+            continue
         if policy_changed:
             computer = MonthComputer(policy, paid.month, price=price, carried=None)
             entitled = ((s.household.household_id, computer.compute(s).benefit.amount)
@@ -74,12 +84,30 @@ def differences(session: Session, county: str, month: str, policy: EffectivePoli
 
             entitled = ((h, walk_to(paid.month, s.household.approved_on, policy.on, s.on, price_on).amount)
                         for h, s in _households(session, sorted(h for h in late if h in lines)))
-        for household_id, amount in entitled:
-            got = lines[household_id] + before.get(household_id, ZERO)
-            change = difference(household_id, paid.month, month, amount, got, tuple(late.get(household_id, ())))
-            if change is not None:
-                found.append(change)
+        found += _compared(paid.month, month, lines, before, late, entitled)
     return found
+
+
+def _compared(paid_month: str, month: str, lines: dict[str, Decimal], before: dict[str, Decimal],
+              late: dict[str, set[str]], entitled) -> list[Difference]:
+    found = []
+    for household_id, amount in entitled:
+        got = lines[household_id] + before.get(household_id, ZERO)
+        change = difference(household_id, paid_month, month, amount, got, tuple(late.get(household_id, ())))
+        if change is not None:
+            found.append(change)
+    return found
+
+
+def _entitled_in_workers(session: Session, county: str, month: str, price, pool: tuple[int, list],
+                         lines: dict[str, Decimal]) -> list[tuple[str, Decimal]]:
+    """(household, amount) for the households paid in `month`, in household order, from the worker processes."""
+    workers, parts = pool
+    out = []
+    with entitled_in_workers(session, county, month, price, workers, parts) as shares:
+        for share in shares:
+            out += [(h, from_fen(fen)) for h, fen in share if h in lines]
+    return sorted(out)
 
 
 def _households(session: Session, ids: list[str]) -> Iterator[tuple[str, StoredHousehold]]:
@@ -111,7 +139,8 @@ def _rules_amounts(session: Session, cycle_id: int) -> dict[str, Decimal]:
         .where(CycleReissue.cycle_id == cycle_id).group_by(BankReturn.household_id)).all())
     not_received = set(session.scalars(
         select(BankReturn.household_id).outerjoin(ReturnResolution, ReturnResolution.return_id == BankReturn.id)
-        .where(BankReturn.cycle_id == cycle_id, (ReturnResolution.kind.is_(None)) | (ReturnResolution.kind == "cancelled"))))
+        .where(BankReturn.cycle_id == cycle_id,
+               ReturnResolution.kind.is_(None) | (ReturnResolution.kind == "cancelled"))))
     out = {}
     for household_id, amount, temporary, arrears, set_off in session.execute(
             select(CycleLine.household_id, CycleLine.amount, CycleLine.temporary, CycleLine.arrears, CycleLine.set_off)

@@ -199,8 +199,8 @@ def record_recovery(session: Session, receivable_id: int, amount: Decimal, on: d
     if amount <= 0:
         problems.append(f"a recovery must be more than 0.00, not {amount:.2f}")
     elif amount > outstanding:
-        problems.append(f"receivable {receivable_id} ({receivable.household_id} {receivable.month}) has {outstanding:.2f} "
-                        f"outstanding of {receivable.amount:.2f}; {amount:.2f} is more than that")
+        problems.append(f"receivable {receivable_id} ({receivable.household_id} {receivable.month}) has "
+                        f"{outstanding:.2f} outstanding of {receivable.amount:.2f}; {amount:.2f} is more than that")
     if on < receivable.created_on:
         problems.append(f"receivable {receivable_id} was created on {receivable.created_on}; money cannot be "
                         f"returned against it on {on}")

@@ -13,7 +13,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from aidledger.disbursement import cycle_run, cycle_workers
 from aidledger.disbursement.cycle_tables import Cycle, CycleLine, CycleTrack
@@ -109,18 +109,36 @@ def test_workers_add_what_the_process_adds(registry, database, monkeypatch, tmp_
     assert run("cycle", "approve", str(cycle_id), "--date", "2022-03-05", user=APPROVER).exit_code == 0
     files = []
     for source in EXAMPLE_POLICIES:
-        text = source.read_text(encoding="utf-8")
+        body = source.read_text(encoding="utf-8")
         if source.name.startswith("230500"):
-            text = text.replace("2022-01-01 = 680\n", "2022-01-01 = 680\n2022-02-01 = 700\n")
+            body = body.replace("2022-01-01 = 680\n", "2022-01-01 = 680\n2022-02-01 = 700\n")
         if source.name.startswith("230523"):
-            text += "\n[recovery]\nset_off_ratio = 0.5\n"
+            body += "\n[recovery]\nset_off_ratio = 0.5\n"
         files.append(tmp_path / source.name)
-        files[-1].write_text(text, encoding="utf-8")
+        files[-1].write_text(body, encoding="utf-8")
     assert run("policy", "load", *map(str, files), user=ADMIN).exit_code == 0
     alone = _run(database, "2022-04", workers=0)
     expected = _stored(database, alone.cycle_id)
+    with database.read() as session:
+        found_alone = [tuple(r) for r in session.execute(text(
+            "SELECT cycle_id, household_id, month, kind, amount_fen, paid_before_fen, entitled_fen, reason "
+            "FROM cycle_adjustments WHERE cycle_id = :c ORDER BY month, household_id, kind"),
+            {"c": alone.cycle_id})]
     kinds = {part["kind"] for line in expected[0] for part in json.loads(line[10])}
     assert {"temporary", "arrears", "recovery", "price_subsidy"} <= kinds, kinds
+    from aidledger.disbursement import recompute
+
+    recomputed = []
+    in_workers = recompute._entitled_in_workers
+    monkeypatch.setattr(recompute, "_entitled_in_workers",
+                        lambda *a: recomputed.append(a[2]) or in_workers(*a))
     shared = _run(database, "2022-04", workers=2)
+    assert recomputed == ["2022-02", "2022-03"]  # the months the raise changed, by the workers
     assert (shared.count, shared.total) == (alone.count, alone.total)
     assert _stored(database, shared.cycle_id) == expected
+    with database.read() as session:
+        found = [tuple(r) for r in session.execute(text(
+            "SELECT cycle_id, household_id, month, kind, amount_fen, paid_before_fen, entitled_fen, reason "
+            "FROM cycle_adjustments WHERE cycle_id = :c ORDER BY month, household_id, kind"),
+            {"c": alone.cycle_id})]
+    assert found == found_alone and {r[3] for r in found} >= {"arrears"}
