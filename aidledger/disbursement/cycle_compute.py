@@ -10,6 +10,7 @@ ever have reached the standard; for every other one the track is plainly "normal
 from __future__ import annotations
 
 import heapq
+import json
 from collections.abc import Iterator
 from dataclasses import fields
 from datetime import date
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..policy import EffectivePolicy
-from .cycle_tables import CycleLine, CycleTrack
+from .cycle_tables import Cycle, CycleLine, CycleTrack
 from .registry_store import StoredHousehold, event_record
 from .registry_tables import EventRow, HouseholdRow, MemberRow
 from .registry_records import Household, Member
@@ -154,7 +155,12 @@ def _in_part(statement, column, part: tuple[str | None, str | None]):
 
 def previous_tracks(session: Session, cycle_id: int, part: tuple[str | None, str | None] | None = None
                     ) -> Iterator[tuple[str, DibaoTrack]]:
-    """(household, track) of a cycle, paid and unpaid, in household-id order (within `part`, as stream_county)."""
+    """(household, track) of a cycle, paid and unpaid, in household-id order (within `part`, as stream_county).
+
+    Leaves out the households with registry events recorded after that cycle was run and dated
+    on or before its month's first day: their track may have changed (a death or an income
+    recorded late), so the next month walks them from approval instead.
+    """
     lines = select(CycleLine.household_id, CycleLine.track_status, CycleLine.exit_month, CycleLine.exit_base,
                    CycleLine.dibao_amount).where(CycleLine.cycle_id == cycle_id)
     tracks = select(CycleTrack.household_id, CycleTrack.track_status).where(CycleTrack.cycle_id == cycle_id)
@@ -166,7 +172,18 @@ def previous_tracks(session: Session, cycle_id: int, part: tuple[str | None, str
     paid = ((hid, DibaoTrack(status, exit_month, exit_base, amount))
             for hid, status, exit_month, exit_base, amount in lines)
     unpaid = ((hid, DibaoTrack(status)) for hid, status in tracks)
-    return heapq.merge(paid, unpaid, key=lambda pair: pair[0])
+    merged = heapq.merge(paid, unpaid, key=lambda pair: pair[0])
+    changed = _changed_since(session, cycle_id)
+    return (pair for pair in merged if pair[0] not in changed) if changed else merged
+
+
+def _changed_since(session: Session, cycle_id: int) -> set[str]:
+    cycle = session.get(Cycle, cycle_id)
+    watermark = json.loads(cycle.inputs).get("registry_event_max") or 0
+    return set(session.scalars(
+        select(EventRow.household_id).join(HouseholdRow, HouseholdRow.household_id == EventRow.household_id)
+        .where(HouseholdRow.county_code == cycle.jurisdiction_code, EventRow.id > watermark,
+               EventRow.date <= first_day(cycle.month)).distinct()))
 
 
 class MonthComputer:

@@ -88,14 +88,18 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
     inputs["price_declaration"] = declared.id if declared is not None else None
     price = PriceDeclaration(declared.cpi, declared.food) if declared is not None else None
     computer = MonthComputer(policy, month, price=price, carried=None)
+    # The 渐退 tracks the previous cycle carried hold only while the policy it ran under still
+    # stands; after a new version (perhaps changing past months) they are walked again.
+    carry = previous if previous is not None and json.loads(previous.inputs).get("policy_versions") == \
+        inputs["policy_versions"] else None
     workers, parts = parts_of(session, county, workers)
     extra = gather(session, county, computer, policy, inputs["policy_versions"], (workers, parts))
     if parts:
-        with in_workers(session, county, month, cycle.id, previous, extra.by_household, price, workers,
+        with in_workers(session, county, month, cycle.id, carry, extra.by_household, price, workers,
                         parts) as chunks:
             count, total = _store_lines(session, cycle.id, chunks, extra.reissues, progress)
     else:
-        carried = previous_tracks(session, previous.id) if previous is not None else None
+        carried = previous_tracks(session, carry.id) if carry is not None else None
         computer = MonthComputer(policy, month, price=price, carried=carried)
         rows = computed_rows(cycle.id, stream_county(session, county), computer, extra.by_household)
         count, total = _store_lines(session, cycle.id, rows, extra.reissues, progress)

@@ -9,6 +9,8 @@ Sections, in the order the PDF prints them:
   reserves          per township: advanced, paid, replenished, balance, undocumented, overdue
   trial balance     every account and fund at the as-of date, with the totals
   exceptions        exceptions_data.py's kinds, each with its items or a note that there are none
+  beyond the base   the year's temporary grants, arrears paid, receivables and price-subsidy
+                    declarations
 
 The storage module reads the books into these records; nothing here reads a database.
 """
@@ -145,6 +147,66 @@ class ExceptionSection:
 
 
 @dataclass(frozen=True)
+class GrantRow:
+    """A temporary grant (支出型临时救助) paid, or due, in the year."""
+
+    grant_id: int
+    household_id: str
+    total: Decimal
+    instalments: int
+    first_month: str
+    paid: Decimal  # by posted cycles, all years
+    committee_ref: str | None
+    granted_by: str
+    approved_by: str | None
+
+
+@dataclass(frozen=True)
+class ArrearsRow:
+    """Arrears (补发) a posted cycle of the year paid for an earlier month."""
+
+    paid_in: str  # the cycle's month
+    month: str  # the month they make up for
+    households: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ReceivableRow:
+    """A receivable (追回) created in the year, with what has come back."""
+
+    receivable_id: str
+    household_id: str
+    month: str
+    reason: str
+    amount: Decimal
+    recovered: Decimal
+    created_on: date
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.recovered
+
+
+@dataclass(frozen=True)
+class DeclarationRow:
+    """The price-subsidy declaration a month of the year used (价格临时补贴)."""
+
+    month: str
+    jurisdiction: str
+    cpi: Decimal
+    food: Decimal
+
+
+@dataclass(frozen=True)
+class BeyondTheBase:
+    grants: tuple[GrantRow, ...] = ()
+    arrears: tuple[ArrearsRow, ...] = ()
+    receivables: tuple[ReceivableRow, ...] = ()
+    declarations: tuple[DeclarationRow, ...] = ()
+
+
+@dataclass(frozen=True)
 class AuditPack:
     jurisdiction: str
     name: str
@@ -158,6 +220,7 @@ class AuditPack:
     reserves: tuple[ReserveRow, ...]
     trial: tuple[TrialRow, ...]
     exceptions: tuple[ExceptionSection, ...]
+    beyond: BeyondTheBase = BeyondTheBase()
 
     @property
     def title(self) -> str:

@@ -2,8 +2,9 @@
 
 A cover with `ledger verify`'s result and the chain's head hash, then the fund statement,
 budget execution with the purchased-services cap and a chart, monthly payments by program
-with a chart, the township reserves, the trial balance and the exceptions, each kind with
-its rule and its items (or the note that there are none). Every page carries
+with a chart, the township reserves, the trial balance, the exceptions, each kind with
+its rule and its items (or the note that there are none), and what the year paid and
+claimed beyond the monthly base (grants, arrears, receivables, price-subsidy declarations). Every page carries
 "第 x 页 共 y 页": the pages are kept until the end, when their number is known.
 """
 
@@ -104,7 +105,8 @@ def write_audit(pack: AuditPack, target) -> int:
     story += _funds(pack) + _budget(pack) + [PageBreak()]
     story += _monthly(pack) + _reserves(pack) + [PageBreak()]
     story += _trial(pack) + [PageBreak()]
-    story += _exceptions(pack)
+    story += _exceptions(pack) + [PageBreak()]
+    story += _beyond(pack)
     doc.build(story, canvasmaker=_canvas_maker(pack.title, pack.created))
     return doc.page
 
@@ -213,6 +215,40 @@ def _exceptions(pack: AuditPack) -> list:
                 "the month, the amount and the rule with its figures.", SMALL)]
     for number, section in enumerate(pack.exceptions, start=1):
         story += _exception_section(number, section)
+    return story
+
+
+def _beyond(pack: AuditPack) -> list:
+    """七: what the year paid and claimed beyond the monthly base, each part with its rule."""
+    b = pack.beyond
+    story = [_p("七、补发、追回与临时救助 Beyond the monthly base", HEADING),
+             _p("补发：已发月份因政策调整或登记变更重算后的差额，同一年度内补发一次；追回：多发月份形成的应收款；"
+                "临时救助：一次审批、分阶段发放；价格临时补贴：按月申报的物价涨幅。Arrears, receivables, temporary "
+                "grants in instalments and price-subsidy declarations (docs/beyond-the-base.md).", SMALL)]
+
+    def part(title: str, header: list[str], rows: list[list], widths: list[float], right_from: int, empty: str):
+        story.append(_p(title, SUBHEADING))
+        story.append(_grid([header] + rows, widths, right_from=right_from) if rows else _p(empty, SMALL))
+
+    part("1. 支出型临时救助 Temporary grants", ["编号 id", "户 household", "总额 total", "期数 instalments",
+                                            "首期 first month", "已发 paid", "一事一议 committee", "经办 / 审批"],
+         [[str(g.grant_id), g.household_id, money(g.total), str(g.instalments), g.first_month, money(g.paid),
+           g.committee_ref or "—", f"{g.granted_by} / {g.approved_by or '待审批'}"] for g in b.grants],
+         [50, 90, 80, 70, 80, 80, 140, 180], 2, "本年无。None in the year.")
+    part("2. 补发 Arrears paid", ["发放月份 paid in", "补发月份 for month", "户数 households", "金额 amount"],
+         [[a.paid_in, a.month, str(a.households), money(a.amount)] for a in b.arrears]
+         + ([["合计 total", "", str(sum(a.households for a in b.arrears)),
+              money(sum((a.amount for a in b.arrears), Decimal("0.00")))]] if b.arrears else []),
+         [120, 120, 100, 120], 2, "本年无。None in the year.")
+    part("3. 追回 Receivables", ["编号 id", "户 household", "月份 month", "原因 reason", "应收 amount",
+                                "已追回 recovered", "未追回 outstanding", "形成日期 created"],
+         [[r.receivable_id, r.household_id, r.month, r.reason, money(r.amount), money(r.recovered),
+           money(r.outstanding), r.created_on.isoformat()] for r in b.receivables],
+         [50, 90, 70, 100, 90, 90, 90, 90], 4, "本年无。None in the year.")
+    part("4. 价格临时补贴申报 Price-subsidy declarations", ["月份 month", "申报地区 declared by", "CPI 涨幅 %",
+                                                         "食品价格涨幅 food %"],
+         [[d.month, d.jurisdiction, f"{d.cpi}", f"{d.food}"] for d in b.declarations],
+         [100, 120, 100, 120], 2, "本年无。None in the year.")
     return story
 
 

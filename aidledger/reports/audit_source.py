@@ -23,10 +23,12 @@ from ..budget.rules import CAP_BASES
 from ..budget.tables import ReserveCase, ReserveDocumentation
 from ..disbursement import cycle_checks as _cycle_checks  # noqa: F401  (registers its verify checks)
 from ..disbursement.cycle_tables import BankReturn, Cycle, CycleAdjustment, CycleLine, ReturnResolution
+from ..disbursement.grants import grant_views
 from ..disbursement.recovery import receivable_list
-from ..disbursement.subsidy import price_for
 from ..disbursement.registry_store import event_record, household_record, member_record
 from ..disbursement.registry_tables import EventRow, HouseholdRow, MemberRow
+from ..disbursement.rules.instalments import instalment_months
+from ..disbursement.subsidy import declaration_for, price_for
 from ..errors import Refusal
 from ..ledger.accounts import require_jurisdiction
 from ..ledger.balances import movements, trial_balance
@@ -35,8 +37,9 @@ from ..ledger.verify import verify
 from ..policy.store import effective_policy
 from ..policy.tables import Township
 from . import exceptions_data as found
-from .audit_data import (AuditPack, CapStatus, ExpenseMovement, FundFigure, ReserveRow, TrialRow, VerifyResult,
-                         exception_sections, fund_statements, monthly)
+from .audit_data import (ArrearsRow, AuditPack, BeyondTheBase, CapStatus, DeclarationRow, ExpenseMovement,
+                         FundFigure, GrantRow, ReceivableRow, ReserveRow, TrialRow, VerifyResult, exception_sections,
+                         fund_statements, monthly)
 
 POSTED = ("approved", "exported", "settled")
 _CHUNK = 500
@@ -88,7 +91,30 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
         if has_policy else (),
         trial=tuple(TrialRow(r.account, r.title, r.fund, r.debit, r.credit) for r in tb.rows),
         exceptions=exception_sections(exceptions),
+        beyond=_beyond(session, jurisdiction, year, as_of) if has_policy else BeyondTheBase(),
     )
+
+
+def _beyond(session: Session, county: str, year: int, as_of: date) -> BeyondTheBase:
+    """The year's grants, arrears, receivables and price-subsidy declarations (docs/beyond-the-base.md)."""
+    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    grants = tuple(
+        GrantRow(g["id"], g["household_id"], g["total"], g["instalments"], g["first_month"], g["paid"],
+                 g["committee_ref"], g["granted_by"], g["approved_by"])
+        for g in grant_views(session, county)
+        if g["first_month"] <= months[-1] and instalment_months(g["first_month"], g["instalments"])[-1] >= months[0])
+    arrears = tuple(ArrearsRow(*row) for row in session.execute(
+        select(Cycle.month, CycleAdjustment.month, func.count(), func.sum(CycleAdjustment.amount))
+        .join(Cycle, Cycle.id == CycleAdjustment.cycle_id)
+        .where(Cycle.jurisdiction_code == county, Cycle.status.in_(POSTED), Cycle.month.in_(months),
+               CycleAdjustment.kind == "arrears")
+        .group_by(Cycle.month, CycleAdjustment.month).order_by(Cycle.month, CycleAdjustment.month)))
+    receivables = tuple(
+        ReceivableRow(r["id"], r["household_id"], r["month"], r["reason"], r["amount"], r["recovered"], r["created_on"])
+        for r in receivable_list(session, county) if date(year, 1, 1) <= r["created_on"] <= as_of)
+    declarations = tuple(DeclarationRow(month, row.jurisdiction_code, row.cpi, row.food) for month in months
+                         if (row := declaration_for(session, county, month)) is not None)
+    return BeyondTheBase(grants, arrears, receivables, declarations)
 
 
 def _has_policy(session: Session, jurisdiction: str) -> bool:

@@ -45,6 +45,25 @@ def test_a_raise_three_months_back_pays_exactly_three_months_once(four_months, c
     assert all(c["kind"] != "arrears" for ln in june["lines"] for c in ln["components"])
     assert june["adjustments"] == []
     verify(county)
+    # The audit pack lists what May paid for each month.
+    from aidledger import db as dbmod
+    from aidledger.reports.audit_source import audit_pack
+
+    database = dbmod.Database(county.url)
+    try:
+        with database.read() as session:
+            pack = audit_pack(session, "230523", 2022)
+    finally:
+        database.dispose()
+    paid = {}
+    for ln in may["lines"]:
+        for c in ln["components"]:
+            if c["kind"] == "arrears":
+                households, amount = paid.get(c["month"], (0, D("0.00")))
+                paid[c["month"]] = (households + 1, amount + D(c["amount"]))
+    assert [(a.paid_in, a.month, a.households, a.amount) for a in pack.beyond.arrears] == [
+        ("2022-05", month, *paid[month]) for month in ("2022-02", "2022-03", "2022-04")]
+    assert pack.exceptions[2].kind == "amount_differs" and pack.exceptions[2].items == ()
 
 
 def test_no_arrears_for_months_before_the_household_was_paid(four_months, county, tmp_path):

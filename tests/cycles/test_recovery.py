@@ -8,6 +8,8 @@ Cr the program's expense), listed by `recovery list` until recovered, and recove
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 
 import pytest
 from beyond_helpers import explained, paid_in, pay_month, record_events
@@ -132,8 +134,15 @@ def test_the_audit_pack_lists_open_receivables_and_the_payments_after_death(late
     assert [(h, m) for h, m, _ in items["after_end"]] == [("H002", "2022-03"), ("H002", "2022-04")]
     assert items["amount_differs"] == []
     assert pack.verify.ok
+    assert [(r.household_id, r.month, r.reason, r.amount, r.recovered) for r in pack.beyond.receivables] == [
+        ("H002", m, "death", owed[m] + (D("100.00") if m == "2022-03" else D("0.00")),
+         D("100.00") if m == "2022-03" else D("0.00")) for m in ("2022-03", "2022-04")]
     out = tmp_path / "audit.pdf"
     ok(county("report", "audit", "--jurisdiction", "230523", "--year", "2022", "--out", str(out), user=PREPARER))
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    section = text[text.index("七、补发、追回与临时救助"):]
+    due = f"{owed['2022-03'] + 100:,.2f}"
+    assert re.search(r"H002\s+2022-03\s+death\s+" + re.escape(due) + r"\s+100\.00", section), section
 
 
 def allow_set_off(run, tmp_path, ratio: str = "0.5") -> None:
