@@ -99,13 +99,17 @@ def create_receivables(session: Session, cycle: Cycle, found: list[NewReceivable
     session.flush()
 
 
-def _recovered(session: Session, receivable_ids) -> dict[int, Decimal]:
-    """What has come back against each receivable: money returned, and set-offs of cycles not cancelled."""
+def _recovered(session: Session, receivable_ids, as_of: date | None = None) -> dict[int, Decimal]:
+    """What has come back against each receivable (by `as_of`): money returned, and set-offs of cycles
+    not cancelled."""
     void = select(Cycle.id).where(Cycle.status == "cancelled")
-    return dict(session.execute(select(Recovery.receivable_id, func.sum(Recovery.amount))
-                                .where(Recovery.receivable_id.in_(receivable_ids),
-                                       Recovery.cycle_id.is_(None) | Recovery.cycle_id.not_in(void))
-                                .group_by(Recovery.receivable_id)).all())
+    stmt = (select(Recovery.receivable_id, func.sum(Recovery.amount))
+            .where(Recovery.receivable_id.in_(receivable_ids),
+                   Recovery.cycle_id.is_(None) | Recovery.cycle_id.not_in(void))
+            .group_by(Recovery.receivable_id))
+    if as_of is not None:
+        stmt = stmt.where(Recovery.on <= as_of)
+    return dict(session.execute(stmt).all())
 
 
 def _live_receivables(session: Session, county: str) -> list[Receivable]:
@@ -221,11 +225,12 @@ def record_recovery(session: Session, receivable_id: int, amount: Decimal, on: d
     return posted.seq
 
 
-def receivable_list(session: Session, county: str) -> list[dict]:
-    """The county's receivables of approved cycles, oldest first, with what is recovered and outstanding."""
+def receivable_list(session: Session, county: str, as_of: date | None = None) -> list[dict]:
+    """The county's receivables of approved cycles, oldest first, with what is recovered and outstanding
+    (by `as_of`, for a report of a past day: receivables created later are left out)."""
     require_jurisdiction(session, county)
-    rows = _live_receivables(session, county)
-    recovered = _recovered(session, [r.id for r in rows])
+    rows = [r for r in _live_receivables(session, county) if as_of is None or r.created_on <= as_of]
+    recovered = _recovered(session, [r.id for r in rows], as_of)
     return [{"id": str(r.id), "household_id": r.household_id, "month": r.month, "program": r.program,
              "amount": r.amount, "reason": r.reason, "detail": r.detail, "cycle": r.cycle_id,
              "created_on": r.created_on, "recovered": recovered.get(r.id, ZERO),

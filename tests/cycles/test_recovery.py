@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from datetime import date
 
 import pytest
 from beyond_helpers import explained, paid_in, pay_month, record_events
@@ -211,3 +212,26 @@ def test_a_late_termination_or_income_rise_makes_receivables_too(county, tmp_pat
     assert [(r["household_id"], r["month"]) for r in receivables(county)] == [
         (household, "2022-03"), (household, "2022-04")]
     verify(county)
+
+
+def test_the_audit_pack_counts_recoveries_up_to_its_day(late_death, county, db_url):
+    from aidledger import db as dbmod
+    from aidledger.reports.audit_source import audit_pack
+
+    approve(county, run_cycle(county, "2022-05"), "2022-05-05")
+    first = receivables(county)[0]
+    ok(county("recovery", "record", first["id"], "--amount", "100.00", "--date", "2022-06-20", user=PREPARER))
+    database = dbmod.Database(db_url)
+    try:
+        with database.read() as session:
+            before, after, early = (audit_pack(session, "230523", 2022, as_of=day)
+                                    for day in (date(2022, 6, 1), date(2022, 6, 30), date(2022, 5, 1)))
+    finally:
+        database.dispose()
+
+    def owed(pack) -> list:
+        return [(e.month, e.amount) for s in pack.exceptions if s.kind == "receivable" for e in s.items]
+
+    amount = D(first["amount"])
+    assert owed(before)[0] == ("2022-03", amount) and owed(after)[0] == ("2022-03", amount - D("100.00"))
+    assert owed(early) == [] and early.beyond.receivables == ()  # created on 2022-05-05
