@@ -41,7 +41,7 @@ first on the path and run from outside the checkout (sys.path[0] is then bench/,
 subprocess inherits PYTHONPATH):
 
     git archive HEAD aidledger | tar -x -C /tmp/snap
-    cd /tmp && PYTHONPATH=/tmp/snap /work/main/.venv/bin/python /work/main/bench/registry.py
+    cd /tmp && PYTHONPATH=/tmp/snap "$CHECKOUT/.venv/bin/python" "$CHECKOUT/bench/registry.py"
 
 PostgreSQL databases are created fresh (named with the pid and a random suffix) through
 the given URL's server and dropped at the end (DROP DATABASE … WITH (FORCE)).
@@ -88,7 +88,7 @@ from aidledger.users import add_user
 ADMIN, PREPARER = "bench", "bench.preparer"
 COUNTY = "230523"
 TOWNSHIPS = ("230523100", "230523101", "230523102")  # 宝清镇, 七星泡镇, 青原镇
-POLICY_DIR = Path(os.environ.get("AIDLEDGER_SPEC_DIR", "/work/shared/spec")) / "examples" / "policies"
+POLICY_DIR = Path(__file__).resolve().parents[1] / "aidledger" / "demo_data"  # the spec's example policies, copied
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 TODAY = date.today()
 LATEST_APPROVAL = min(TODAY - timedelta(days=1), date(2026, 10, 31))

@@ -15,10 +15,11 @@ from aidledger.models import metadata
 
 ADMIN, PREPARER, APPROVER, AUDITOR = "admin", "li.ming", "wang.fang", "zhao.audit"
 
-# The spec's worked county. CI clones the project with shared/ beside it; the demo ships a
-# copy of its policy files (tests/policy/test_policy_examples.py checks they are the same).
-SPEC = Path(__file__).resolve().parent.parent.parent / "shared" / "spec"
-EXAMPLES = SPEC / "examples"
+# The spec's worked county (its examples folder), copied into the project's own test data so
+# that a clone tests itself with nothing beside it. The demo ships another copy of its policy
+# and registry files (tests/policy/test_policy_examples.py checks that the copies agree).
+TEST_DATA = Path(__file__).resolve().parent / "data"
+EXAMPLES = TEST_DATA / "examples"
 EXAMPLE_POLICIES = sorted((Path(__file__).resolve().parent.parent / "aidledger" / "demo_data").glob("*.toml"))
 
 

@@ -10,9 +10,7 @@ from pathlib import Path
 from aidledger.disbursement.registry_context import InMemoryRegistryContext
 from aidledger.disbursement.row_problems import RowProblem
 
-EXAMPLES = Path("/work/shared/spec/examples/registry")
-if not EXAMPLES.exists():  # a checkout with the spec next to it
-    EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples" / "registry"
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples" / "registry"  # the spec's, copied
 
 TODAY = date(2022, 6, 30)
 

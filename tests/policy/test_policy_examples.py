@@ -8,12 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from support import SPEC
+from support import EXAMPLES as SPEC_COPY
 from policy_samples import CHAIN_FILES, EXAMPLES, example_county, example_documents
 
 from aidledger.policy import AddonRule, ExitStep, MissingParameter
 
-SPEC_EXAMPLES = SPEC / "examples" / "policies"
+SPEC_EXAMPLES = SPEC_COPY / "policies"
 DEC_2021, JAN_2022 = date(2021, 12, 1), date(2022, 1, 1)
 
 
