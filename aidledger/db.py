@@ -97,9 +97,33 @@ def alembic_config(url: str) -> Config:
 def upgrade(db: Database, revision: str = "head") -> None:
     """Create or migrate the schema: the only way it changes."""
     config = alembic_config(db.url)
-    with db.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A revision that changes a column on SQLite copies the table (alembic's batch mode);
+            # dropping the old copy would trip the foreign keys pointing at it. SQLite's own
+            # advice: foreign keys off (outside the transaction), then check them before commit.
+            _raw_pragma(connection, "foreign_keys = OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                _raw_pragma(connection, "foreign_keys = ON")
+
+
+def _raw_pragma(connection, pragma: str) -> None:
+    """A PRAGMA on the driver's connection, outside any transaction (where foreign_keys takes effect)."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
 
 
 def current_revision(db: Database) -> str | None:

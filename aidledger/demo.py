@@ -2,7 +2,8 @@
 
 The demo goes through the same services the commands use, as the people of a county would:
 an admin sets up users and loads the province, city and county policies; a preparer imports
-the registry, books the year's allocations down the levels, buys services within the cap
+the registry, records the county's first month (启用月 2021-12) with the fund balances and an
+open receivable its old books hand over, books the year's allocations down the levels, buys services within the cap
 (one purchase over it is refused) and runs the township reserves; every month a cycle is
 run, approved by another person, sent to the bank and settled (one payment comes back in
 March and is paid again in April to the corrected account, another in July goes back to the
@@ -44,6 +45,7 @@ from .ledger.balances import trial_balance
 from .ledger.beancount_export import write_beancount
 from .ledger.entries import EntryDraft, Line
 from .disbursement import cycle_checks  # noqa: F401  (registers the cycles' verify checks)
+from .disbursement.opening import load_opening  # (also registers its verify check)
 from .ledger.verify import verify
 from .policy.store import load_policies
 from .users import add_user
@@ -109,7 +111,7 @@ def run_demo(out_dir: Path, now: datetime | None = None) -> DemoResult:
     demo = Demo(out_dir, now or datetime.now(timezone.utc))
     try:
         dbmod.upgrade(demo.database)
-        for step in (set_up, load_registry, allocate_funds, buy_services, run_reserves, run_cycles,
+        for step in (set_up, load_registry, open_books, allocate_funds, buy_services, run_reserves, run_cycles,
                      correct_an_entry):
             step(demo)
         write_outputs(demo)
@@ -142,6 +144,17 @@ def load_registry(demo: Demo) -> None:
                                dry_run=False)
     demo.log(f"registry imported: {outcome.households} households, {outcome.members} members, "
              f"{events.events} event(s)")
+
+
+def open_books(demo: Demo) -> None:
+    """启用月: the county starts with aidledger in December 2021; its old books hand over two fund
+    balances and a receivable still open (opening load)."""
+    with demo.write() as s, resources.as_file(DATA) as folder:
+        outcome = load_opening(s, COUNTY, "2021-12", {"funds": str(folder / "opening-funds.csv"),
+                                                      "receivables": str(folder / "opening-receivables.csv")},
+                               user=PREPARER, now=demo.now)
+    demo.log(f"opening {outcome.opening_id}: first month {outcome.month}, fund balances {outcome.funds:.2f}, "
+             f"open receivables {outcome.receivables:.2f} handed over")
 
 
 def allocate_funds(demo: Demo) -> None:
@@ -269,7 +282,7 @@ def record_late_death(demo: Demo) -> None:
 def recover_part(demo: Demo) -> None:
     """July: the family returns part of what was overpaid."""
     with demo.write() as s:
-        first = receivable_list(s, COUNTY)[0]
+        first = next(r for r in receivable_list(s, COUNTY) if r["household_id"] == "H002")
         seq = record_recovery(s, int(first["id"]), Decimal("200.00"), date(YEAR, 7, 10), user=PREPARER,
                               now=demo.now)
     demo.log(f"entry {seq}: 200.00 returned against receivable {first['id']} (H002 {first['month']})")
@@ -343,7 +356,7 @@ def write_outputs(demo: Demo) -> None:
         status = budget_status(s, COUNTY, YEAR)
         townships = reserves.status(s, COUNTY, year_end)
         receivables = receivable_list(s, COUNTY)
-        explained = {month: {h: explain(s, h, month) for h in (f"H{n:03d}" for n in range(1, 12))}
+        explained = {month: {h: explain(s, h, month).benefit for h in (f"H{n:03d}" for n in range(1, 12))}
                      for month in ("2021-12", "2022-01", "2022-02", "2022-03")}
     if not report.ok:
         raise RuntimeError("demo books failed verification: " + "; ".join(report.problems))
@@ -362,7 +375,8 @@ def write_outputs(demo: Demo) -> None:
                                "used": cap.used, "headroom": cap.headroom}}))
     files.append(_dump(out / "reserve-status.json", {
         "jurisdiction": COUNTY, "as_of": year_end,
-        "townships": [{"township": t.township, "advanced": t.advanced, "paid": t.paid, "replenished": t.replenished,
+        "townships": [{"township": t.township, "opening": t.carried,
+                       "advanced": t.advanced, "paid": t.paid, "replenished": t.replenished,
                        "balance": t.balance, "undocumented": t.undocumented, "overdue": t.overdue}
                       for t in townships]}))
     files.append(_dump(out / "receivables.json", {"jurisdiction": COUNTY, "receivables": receivables}))

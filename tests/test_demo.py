@@ -26,6 +26,10 @@ def test_demo_runs_and_its_outputs_check(tmp_path):
     assert check.returncode == 0, check.stdout + check.stderr
     tb = json.loads((out / "trial-balance.json").read_text(encoding="utf-8"))
     assert tb["total_debit"] == tb["total_credit"]
+    # 启用月 2021-12: the old books' balances are the 2022 opening (期初) of the budget status.
+    status = json.loads((out / "budget-status.json").read_text(encoding="utf-8"))
+    opening = {f["fund"]: f["opening"] for f in status["funds"]}
+    assert (opening["county_subsidy"], opening["working_funds"]) == ("120000.00", "5000.00")
     # The sample county is the spec's worked example: its explained amounts are expected.json's.
     expected = json.loads((EXAMPLES / "expected.json").read_text(encoding="utf-8"))
     explained = json.loads((out / "explained-amounts.json").read_text(encoding="utf-8"))
@@ -65,5 +69,6 @@ def beyond_the_base(out: Path) -> None:
     assert paid(cycle("2022-11"), "price_subsidy") and not paid(cycle("2022-12"), "price_subsidy")
     receivables = json.loads((out / "receivables.json").read_text(encoding="utf-8"))["receivables"]
     assert [(r["household_id"], r["month"], r["reason"]) for r in receivables] == [
-        ("H002", "2022-04", "death"), ("H002", "2022-05", "death")]
-    assert receivables[0]["recovered"] == "200.00"
+        ("H004", "2021-10", "收入未如实申报"), ("H002", "2022-04", "death"), ("H002", "2022-05", "death")]
+    assert receivables[0]["opening"] == 1 and receivables[0]["outstanding"] == "150.00"  # from the old books
+    assert receivables[1]["recovered"] == "200.00"

@@ -9,7 +9,9 @@ side table can disagree with the books.
              balances and receivables for recovery (追回) not yet recovered — a
              receivable makes no money available until it comes back
   available  what remains to spend: opening + received − spent − committed,
-             where opening carries every earlier year's received − spent forward
+             where opening carries every earlier year's received − spent forward, plus
+             the opening balances (期初余额) of a county's first month, posted to
+             Equity:NetPosition by `opening load` (on a day inside the period or before it)
 """
 
 from __future__ import annotations
@@ -45,9 +47,12 @@ class FundFigures:
 
 def _net(rows, start: date | None = None) -> dict[str, dict[str, Decimal]]:
     """fund → {received, spent, committed} over the movements given."""
-    sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: {"received": ZERO, "spent": ZERO, "committed": ZERO})
+    sums: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: {"received": ZERO, "spent": ZERO, "committed": ZERO, "handed_over": ZERO})
     for m in rows:
-        if m.type == "revenue":
+        if m.type == "net_position":  # opening balances handed over by the old books
+            sums[m.fund]["handed_over"] += m.credit - m.debit
+        elif m.type == "revenue":
             sums[m.fund]["received"] += m.credit - m.debit
         elif m.type == "expense":
             sums[m.fund]["spent"] += m.debit - m.credit
@@ -64,7 +69,8 @@ def fund_figures(session: Session, jurisdiction: str, start: date, end: date) ->
     return [
         FundFigures(
             fund.code,
-            opening=before[fund.code]["received"] - before[fund.code]["spent"],
+            opening=(before[fund.code]["received"] - before[fund.code]["spent"]
+                     + before[fund.code]["handed_over"] + during[fund.code]["handed_over"]),
             received=during[fund.code]["received"],
             spent=during[fund.code]["spent"],
             committed=to_date[fund.code]["committed"],
@@ -76,12 +82,13 @@ def fund_figures(session: Session, jurisdiction: str, start: date, end: date) ->
 def available_on(session: Session, jurisdiction: str, day: date) -> dict[str, Decimal]:
     """What each fund of a jurisdiction can still spend at the end of `day`."""
     sums = _net(movements(session, jurisdiction, None, day))
-    return {f.code: sums[f.code]["received"] - sums[f.code]["spent"] - sums[f.code]["committed"] for f in FUNDS}
+    return {f.code: sums[f.code]["handed_over"] + sums[f.code]["received"] - sums[f.code]["spent"]
+            - sums[f.code]["committed"] for f in FUNDS}
 
 
 def _available_effect(m: Movement) -> Decimal:
     """How one movement changes a fund's availability."""
-    if m.type in ("revenue", "expense") or m.account.startswith(COMMITTED):
+    if m.type in ("revenue", "expense", "net_position") or m.account.startswith(COMMITTED):
         return m.credit - m.debit
     return ZERO
 

@@ -169,6 +169,7 @@ def replenish(session: Session, township_code: str, on: date, *, user, now: date
 class TownshipReserve:
     township: str
     name: str
+    carried: Decimal  # the balance carried over from the old books at the county's first month
     advanced: Decimal
     paid: Decimal
     replenished: Decimal
@@ -177,7 +178,7 @@ class TownshipReserve:
 
     @property
     def balance(self) -> Decimal:
-        return self.advanced - self.paid + self.replenished
+        return self.carried + self.advanced - self.paid + self.replenished
 
 
 def status(session: Session, county: str, as_of: date) -> list[TownshipReserve]:
@@ -210,7 +211,9 @@ def status(session: Session, county: str, as_of: date) -> list[TownshipReserve]:
         def side(kind: str, index: int, account: str = reserve_account_name(code)) -> Decimal:
             return by_kind.get((account, kind), (ZERO, ZERO))[index] or ZERO
         result.append(TownshipReserve(
-            code, name, advanced=side("reserve_advance", 0), paid=side("reserve_payment", 1),
+            # an opening's reserve entry is only ever reversed by `opening reverse`
+            code, name, carried=side("opening", 0) - side("reversal", 1),
+            advanced=side("reserve_advance", 0), paid=side("reserve_payment", 1),
             replenished=side("reserve_replenish", 0), undocumented=open_cases.get(code, 0),
             overdue=overdue.get(code, 0),
         ))

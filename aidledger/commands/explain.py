@@ -33,8 +33,9 @@ def command(app, household_id: str, month: str, as_json: bool) -> None:
       aidledger explain H001 --month 2022-01
     """
     with app.database().read() as session:
-        benefit = explain(session, household_id, month)
+        explained = explain(session, household_id, month)
         full = as_json and sees_personal_data(session, app.user)
+    benefit = explained.benefit
     components = [c.as_dict() for c in benefit.components]
     if not full:
         for c in components:
@@ -42,7 +43,8 @@ def command(app, household_id: str, month: str, as_json: bool) -> None:
                 c["id_number"] = mask(c["id_number"])
     if as_json:
         emit_json({"household_id": benefit.household_id, "program": benefit.program, "month": benefit.month,
-                   "amount": benefit.amount, "components": components, "note": benefit.reason or None})
+                   "amount": benefit.amount, "components": components, "note": benefit.reason or None,
+                   "track_origin": explained.track_origin})
         return
     click.echo(f"户 {benefit.household_id}  {benefit.month}  {benefit.program}  金额 {benefit.amount:.2f}"
                + (f"  ({benefit.reason})" if benefit.reason else ""))
@@ -50,3 +52,5 @@ def command(app, household_id: str, month: str, as_json: bool) -> None:
         click.echo(table(["项目", "对象", "金额", "依据 rule"],
                          [(KIND_NAMES.get(c["kind"], c["kind"]), c.get("id_number", ""), c["amount"], c["rule"])
                           for c in components], right=(2,)))
+    if explained.track_origin:
+        click.echo(explained.track_origin)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from ..budget import reserves as _reserve_checks  # noqa: F401  (registers its verify check)
 from ..disbursement import cycle_checks as _cycle_checks  # noqa: F401  (registers its verify checks)
+from ..disbursement import opening as _opening  # noqa: F401  (registers its verify check)
 from ..disbursement import recovery as _recovery  # noqa: F401  (registers its verify check)
 from ..errors import Refusal
 from ..ledger import service

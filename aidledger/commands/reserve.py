@@ -103,10 +103,11 @@ def status(app, jurisdiction, as_of, as_json) -> None:
         rows = reserves.status(session, jurisdiction, as_of)
     if as_json:
         emit_json({"jurisdiction": jurisdiction, "as_of": as_of, "townships": [
-            {"township": r.township, "name": r.name, "advanced": r.advanced, "paid": r.paid,
+            {"township": r.township, "name": r.name, "opening": r.carried, "advanced": r.advanced, "paid": r.paid,
              "replenished": r.replenished, "balance": r.balance, "undocumented": r.undocumented,
              "overdue": r.overdue} for r in rows]})
         return
-    click.echo(table(["乡镇", "名称", "拨付", "支出", "补充", "余额", "未补充说明", "逾期"],
-                     [(r.township, r.name, f"{r.advanced:.2f}", f"{r.paid:.2f}", f"{r.replenished:.2f}",
-                       f"{r.balance:.2f}", r.undocumented, r.overdue) for r in rows], right=(2, 3, 4, 5, 6, 7)))
+    click.echo(table(["乡镇", "名称", "期初", "拨付", "支出", "补充", "余额", "未补充说明", "逾期"],
+                     [(r.township, r.name, f"{r.carried:.2f}", f"{r.advanced:.2f}", f"{r.paid:.2f}",
+                       f"{r.replenished:.2f}", f"{r.balance:.2f}", r.undocumented, r.overdue) for r in rows],
+                     right=(2, 3, 4, 5, 6, 7, 8)))

@@ -3,8 +3,9 @@
 The registry is read as three streams ordered by household id (households, members,
 events) and merged, so memory stays flat for a million households. Each household's
 previous 低保 track comes from the previous month's cycle when there is one; otherwise it
-is rebuilt by walking from approval — but only for the few households whose income could
-ever have reached the standard; for every other one the track is plainly "normal".
+is rebuilt by walking from approval, or from the county's first month with the standing
+handed over for it (rules/first_month.py) — but only for the few households whose income
+could ever have reached the standard; for every other one the track is plainly "normal".
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .registry_state import HouseholdState
 from .rules import Benefit, DibaoTrack, compute_month, first_paid_month, walk
 from .rules.dibao import below_standard
 from .rules.extras import PriceDeclaration
+from .rules.first_month import CountyStart
 from .rules.facts import counted_members, first_day, next_month, previous_month
 from .rules.gradual_exit import NORMAL, START
 
@@ -190,8 +192,10 @@ class MonthComputer:
     """Computes one county month, household after household, with policy lookups done once."""
 
     def __init__(self, policy: EffectivePolicy, month: str, price: PriceDeclaration | None,
-                 carried: Iterator[tuple[str, DibaoTrack]] | None):
+                 carried: Iterator[tuple[str, DibaoTrack]] | None, *, start: CountyStart):
+        start.refuse_before(month, "a payment cycle")
         self.policy = policy
+        self.start = start
         self.month = month
         self.day = first_day(month)
         self.snap = policy.on(self.day)
@@ -223,15 +227,18 @@ class MonthComputer:
         start = first_paid_month(household.approved_on, self.snap.dibao.start)
         if start >= self.month:
             return START
+        begin = self.start.begin(household.household_id, household.approved_on)
+        if begin.month >= self.month:  # the county's first month: the standing handed over, or normal
+            return begin.track
         if self._carried is not None:
             carried = self._carried_track(household.household_id)
             if carried is not None:
                 return carried
             if household.approved_on >= first_day(previous_month(self.month)):
                 return START
-        if self._always_below_standard(stored, start):
+        if begin.track is START and self._always_below_standard(stored, max(start, begin.month)):
             return DibaoTrack(NORMAL)
-        _, track = walk(previous_month(self.month), household.approved_on, self.policy.on, stored.on)
+        _, track = walk(previous_month(self.month), household.approved_on, self.policy.on, stored.on, begin=begin)
         return track
 
     def _always_below_standard(self, stored: StoredHousehold, start: str) -> bool:

@@ -32,6 +32,7 @@ from ..policy.tables import PolicyFile
 from ..users import require_role
 from .cycle_additions import gather
 from .cycle_compute import MonthComputer, previous_tracks, stream_county
+from .opening import start_of
 from .cycle_rows import AMOUNT, LINE_COLUMNS, TRACK_COLUMNS, computed_rows
 from .cycle_tables import Cycle, CycleAdjustment, CycleLine, CycleReissue, CycleTrack, CycleTransition
 from .cycle_workers import in_workers, parts_of
@@ -87,7 +88,8 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
     declared = declaration_for(session, county, month)
     inputs["price_declaration"] = declared.id if declared is not None else None
     price = PriceDeclaration(declared.cpi, declared.food) if declared is not None else None
-    computer = MonthComputer(policy, month, price=price, carried=None)
+    start = start_of(session, county, policy)
+    computer = MonthComputer(policy, month, price=price, carried=None, start=start)
     # The 渐退 tracks the previous cycle carried hold only while the policy it ran under still
     # stands; after a new version (perhaps changing past months) they are walked again.
     carry = previous if previous is not None and json.loads(previous.inputs).get("policy_versions") == \
@@ -100,7 +102,7 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
             count, total = _store_lines(session, cycle.id, chunks, extra.reissues, progress)
     else:
         carried = previous_tracks(session, carry.id) if carry is not None else None
-        computer = MonthComputer(policy, month, price=price, carried=carried)
+        computer = MonthComputer(policy, month, price=price, carried=carried, start=start)
         rows = computed_rows(cycle.id, stream_county(session, county), computer, extra.by_household)
         count, total = _store_lines(session, cycle.id, rows, extra.reissues, progress)
     if extra.instalments:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from ..errors import Refusal
 from ..policy.store import effective_policy
 from .cycle_compute import MonthComputer, previous_tracks, stream_county
+from .opening import start_of
 from .cycle_rows import computed_rows
 from .cycle_tables import Cycle
 from ..ledger.money import to_fen
@@ -194,8 +195,9 @@ def _start_worker(url: str, county: str, month: str, previous_id: int | None, ad
         if not all(c.isalnum() or c == "-" for c in snapshot):
             raise ValueError(f"unexpected snapshot id {snapshot!r}")
         session.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+    policy = effective_policy(session, county)
     _WORKER.update(session=session, county=county, month=month, previous_id=previous_id, additions=additions,
-                   price=price, policy=effective_policy(session, county))
+                   price=price, policy=policy, start=start_of(session, county, policy))
 
 
 def _stop_worker() -> None:
@@ -212,13 +214,14 @@ def _compute_part(task: tuple):
     """In a worker: the rows of one share of the households, or what the rules give them for a paid month."""
     if task[0] == "entitled":
         _, month, price, part = task
-        computer = MonthComputer(_WORKER["policy"], month, price=price, carried=None)
+        computer = MonthComputer(_WORKER["policy"], month, price=price, carried=None, start=_WORKER["start"])
         return [(s.household.household_id, to_fen(computer.compute(s).benefit.amount))
                 for s in stream_county(_WORKER["session"], _WORKER["county"], part)]
     _, cycle_id, part = task
     session, previous_id = _WORKER["session"], _WORKER["previous_id"]
     carried = previous_tracks(session, previous_id, part) if previous_id is not None else None
-    computer = MonthComputer(_WORKER["policy"], _WORKER["month"], price=_WORKER["price"], carried=carried)
+    computer = MonthComputer(_WORKER["policy"], _WORKER["month"], price=_WORKER["price"], carried=carried,
+                             start=_WORKER["start"])
     lines: list[tuple] = []
     tracks: list[tuple] = []
     done = 0

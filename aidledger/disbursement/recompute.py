@@ -27,6 +27,7 @@ from ..policy import EffectivePolicy, PolicySnapshot
 from ..policy.store import policy_as_loaded
 from ..ledger.money import from_fen
 from .cycle_compute import MonthComputer, stream_county
+from .opening import start_of
 from .cycle_workers import entitled_in_workers
 from .cycle_tables import BankReturn, Cycle, CycleAdjustment, CycleLine, CycleReissue, ReturnResolution
 from .registry_store import StoredHousehold, load_household
@@ -56,6 +57,7 @@ def differences(session: Session, county: str, month: str, policy: EffectivePoli
     posted = list(session.scalars(select(Cycle).where(Cycle.jurisdiction_code == county, Cycle.status.in_(POSTED))
                                   .order_by(Cycle.month, Cycle.id)))
     found: list[Difference] = []
+    start = start_of(session, county, policy)
     for paid in posted:
         if paid.month >= month:
             continue
@@ -74,7 +76,7 @@ def differences(session: Session, county: str, month: str, policy: EffectivePoli
                                _entitled_in_workers(session, county, paid.month, price, pool, lines))
             continue
         if policy_changed:
-            computer = MonthComputer(policy, paid.month, price=price, carried=None)
+            computer = MonthComputer(policy, paid.month, price=price, carried=None, start=start)
             entitled = ((s.household.household_id, computer.compute(s).benefit.amount)
                         for s in stream_county(session, county) if s.household.household_id in lines)
         else:
@@ -82,7 +84,8 @@ def differences(session: Session, county: str, month: str, policy: EffectivePoli
             def price_on(m: str, p=price, pm=paid.month):
                 return p if m == pm else None
 
-            entitled = ((h, walk_to(paid.month, s.household.approved_on, policy.on, s.on, price_on).amount)
+            entitled = ((h, walk_to(paid.month, s.household.approved_on, policy.on, s.on, price_on,
+                                    start.begin(h, s.household.approved_on)).amount)
                         for h, s in _households(session, sorted(h for h in late if h in lines)))
         found += _compared(paid.month, month, lines, before, late, entitled)
     return found

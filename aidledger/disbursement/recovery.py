@@ -4,6 +4,8 @@ The books:
   cycle approval   Dr Assets:Receivable:Recovery   Cr Expenses:<Program>:<Area>
                    per fund, in funding order as far as the overpaid month's approval
                    charged that fund for the program and area
+  opening load     Dr Assets:Receivable:Recovery   Cr Equity:NetPosition
+                   a receivable still open in the old books (opening.py), first fund of the order
   recovery record  Dr Assets:Treasury              Cr Assets:Receivable:Recovery
                    per fund, filling the receivable's parts in order
   set-off          when the policy allows it (recovery.set_off_ratio), a cycle withholds part of
@@ -35,6 +37,7 @@ from ..ledger.verify import EXTRA_CHECKS
 from ..users import require_role
 from .cycle_tables import Cycle, CycleAdjustment, CycleLine, CycleTransition
 from .expense_accounts import expense_account
+from .opening_tables import OpeningReversal
 from .recovery_tables import CycleSetOff, Receivable, ReceivablePart, Recovery
 from .rules.retro import RECOVERY
 
@@ -112,10 +115,26 @@ def _recovered(session: Session, receivable_ids, as_of: date | None = None) -> d
     return dict(session.execute(stmt).all())
 
 
+def _live():
+    """Receivables in force: created by a cycle not cancelled, or by an opening load not reversed."""
+    cancelled = select(Cycle.id).where(Cycle.status == "cancelled")
+    reversed_ = select(OpeningReversal.opening_id)
+    return ((Receivable.cycle_id.is_not(None) & Receivable.cycle_id.not_in(cancelled))
+            | (Receivable.opening_id.is_not(None) & Receivable.opening_id.not_in(reversed_)))
+
+
 def _live_receivables(session: Session, county: str) -> list[Receivable]:
-    return list(session.scalars(select(Receivable).join(Cycle, Cycle.id == Receivable.cycle_id)
-                                .where(Receivable.county_code == county, Cycle.status != "cancelled")
+    return list(session.scalars(select(Receivable).where(Receivable.county_code == county, _live())
                                 .order_by(Receivable.id)))
+
+
+def _void_reason(session: Session, receivable: Receivable) -> str | None:
+    if receivable.cycle_id is not None:
+        if session.scalar(select(Cycle.status).where(Cycle.id == receivable.cycle_id)) == "cancelled":
+            return f"cycle {receivable.cycle_id}, whose approval created it, was cancelled"
+    elif session.get(OpeningReversal, receivable.opening_id) is not None:
+        return f"opening {receivable.opening_id}, which took it over from the old books, was reversed"
+    return None
 
 
 def owed_by_household(session: Session, county: str) -> dict[str, Decimal]:
@@ -193,10 +212,9 @@ def record_recovery(session: Session, receivable_id: int, amount: Decimal, on: d
     receivable = session.get(Receivable, receivable_id)
     if receivable is None:
         raise Refusal(f"receivable {receivable_id} does not exist")
-    status = session.scalar(select(Cycle.status).where(Cycle.id == receivable.cycle_id))
-    if status == "cancelled":
-        raise Refusal(f"receivable {receivable_id} is void: cycle {receivable.cycle_id}, whose approval created it, "
-                      "was cancelled")
+    void = _void_reason(session, receivable)
+    if void is not None:
+        raise Refusal(f"receivable {receivable_id} is void: {void}")
     recovered = _recovered(session, [receivable_id]).get(receivable_id, ZERO)
     outstanding = receivable.amount - recovered
     problems = []
@@ -233,6 +251,7 @@ def receivable_list(session: Session, county: str, as_of: date | None = None) ->
     recovered = _recovered(session, [r.id for r in rows], as_of)
     return [{"id": str(r.id), "household_id": r.household_id, "month": r.month, "program": r.program,
              "amount": r.amount, "reason": r.reason, "detail": r.detail, "cycle": r.cycle_id,
+             "opening": r.opening_id,
              "created_on": r.created_on, "recovered": recovered.get(r.id, ZERO),
              "outstanding": r.amount - recovered.get(r.id, ZERO)} for r in rows]
 
@@ -248,12 +267,10 @@ def recoveries_blocking_cancel(session: Session, cycle_id: int) -> list[Recovery
 def check_receivables(session: Session) -> list[str]:
     """`ledger verify`: each county's receivable account holds, per fund, what its live receivables have outstanding."""
     problems = []
-    rows = session.execute(select(Receivable, Cycle.status).join(Cycle, Cycle.id == Receivable.cycle_id)).all()
-    recovered = _recovered(session, [r.id for r, _ in rows])
+    rows = list(session.scalars(select(Receivable).where(_live())))
+    recovered = _recovered(session, [r.id for r in rows])
     want: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for receivable, status in rows:
-        if status == "cancelled":
-            continue
+    for receivable in rows:
         parts = list(session.scalars(select(ReceivablePart).where(ReceivablePart.receivable_id == receivable.id)))
         if sum((p.amount for p in parts), ZERO) != receivable.amount:
             problems.append(f"receivable {receivable.id}: its fund parts do not add up to {receivable.amount:.2f}")

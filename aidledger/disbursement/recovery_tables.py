@@ -1,7 +1,7 @@
 """追回: receivables for months paid and later found overpaid, their funds, and money returned.
 
 A receivable is created by the approval of the cycle that found the overpayment (a late
-death, termination or income change): it posts Dr Assets:Receivable:Recovery, Cr the
+death, termination or income change), or taken over from the old books by `opening load`: it posts Dr Assets:Receivable:Recovery, Cr the
 program's expense, split over the funds that paid the month. Money returned is a
 recovery row (Dr Assets:Treasury, Cr Assets:Receivable:Recovery). All three tables are
 append-only; a receivable of a cycle later cancelled is void (the cancellation reverses
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..orm import Base, Money
 from . import cycle_tables as _cycle_tables  # noqa: F401  (referred to by foreign keys)
+from . import opening_tables as _opening_tables  # noqa: F401
 
 
 class Receivable(Base):
@@ -32,7 +33,10 @@ class Receivable(Base):
     amount: Mapped[Decimal] = mapped_column("amount_fen", Money)
     reason: Mapped[str] = mapped_column(String(64))  # the late events' kinds: death, terminate, income, …
     detail: Mapped[str] = mapped_column(Text)
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))  # the cycle whose approval created it
+    # What created it: the approval of a cycle that found the overpayment, or the opening load
+    # that took it over from the old books (exactly one of the two).
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
+    opening_id: Mapped[int | None] = mapped_column(ForeignKey("openings.id"))
     entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"))
     created_on: Mapped[date] = mapped_column(Date)
 

@@ -49,7 +49,8 @@ def reverse(session: Session, seq: int, *, on: date, reason: str, user: str | No
     entry = session.get(JournalEntry, seq)
     if entry is not None and entry.kind not in MANUALLY_REVERSIBLE:
         raise Refusal(f"entry {seq} is a {entry.kind} entry kept by its own records (cycles, returns, reserve "
-                      "cases); correct it with their commands (e.g. cycle cancel), not ledger reverse")
+                      "cases, the opening load); correct it with their commands (e.g. cycle cancel, opening "
+                      "reverse), not ledger reverse")
     return posting.reverse_entry(session, seq, on=on, reason=reason, user=user, now=now)
 
 

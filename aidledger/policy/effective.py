@@ -157,6 +157,12 @@ class EffectivePolicy:
             self._snapshots[day] = snapshot
         return snapshot
 
+    def defined_from(self, path: str) -> date | None:
+        """The first day on which the scalar at `path` has a value: its first dated start, or
+        None when it is a plain value (defined on every day) or not set at all."""
+        value = self._raw(path)
+        return value.first_start if isinstance(value, Dated) else None
+
     def set_by(self, path: str) -> PolicyDocument | None:
         """The document in the chain that supplied the value at `path` (None: no file sets it).
 

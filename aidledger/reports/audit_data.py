@@ -120,6 +120,7 @@ class MonthDisbursement:
 class ReserveRow:
     township: str
     name: str
+    carried: Decimal  # carried over from the old books at the county's first month
     advanced: Decimal
     paid: Decimal
     replenished: Decimal

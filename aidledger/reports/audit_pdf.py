@@ -187,14 +187,14 @@ def _monthly(pack: AuditPack) -> list:
 
 
 def _reserves(pack: AuditPack) -> list:
-    rows = [["乡镇 township", "名称 name", "拨付 advanced", "支出 paid", "补充 replenished", "余额 balance",
-             "未补充说明 undocumented", "逾期 overdue"]]
+    rows = [["乡镇 township", "名称 name", "期初 opening", "拨付 advanced", "支出 paid", "补充 replenished",
+             "余额 balance", "未补充说明 undocumented", "逾期 overdue"]]
     for r in pack.reserves:
-        rows.append([r.township, r.name, money(r.advanced), money(r.paid), money(r.replenished), money(r.balance),
-                     str(r.undocumented), str(r.overdue)])
+        rows.append([r.township, r.name, money(r.carried), money(r.advanced), money(r.paid), money(r.replenished),
+                     money(r.balance), str(r.undocumented), str(r.overdue)])
     story = [Spacer(1, 10), _p("四、乡镇临时救助备用金 Township reserves", HEADING),
              _p(f"截至 as of {pack.as_of.isoformat()}", SMALL)]
-    story.append(_grid(rows, [80, 100, 85, 85, 85, 85, 100, 70], right_from=2) if pack.reserves
+    story.append(_grid(rows, [72, 88, 74, 74, 74, 74, 74, 92, 62], right_from=2) if pack.reserves
                  else _p("无乡镇备用金。No township reserves."))
     return [KeepTogether(story)]
 

@@ -22,6 +22,7 @@ from ..budget.purchases import cap_check
 from ..budget.rules import CAP_BASES
 from ..budget.tables import ReserveCase, ReserveDocumentation
 from ..disbursement import cycle_checks as _cycle_checks  # noqa: F401  (registers its verify checks)
+from ..disbursement.opening import start_of  # (also registers its verify check)
 from ..disbursement.cycle_tables import BankReturn, Cycle, CycleAdjustment, CycleLine, ReturnResolution
 from ..disbursement.grants import grant_views
 from ..disbursement.recovery import receivable_list
@@ -71,8 +72,10 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
     exceptions += found.payments_after_end(lines, registry)
     exceptions += found.duplicate_ids(lines, cases)
     if lines:
-        exceptions += found.amounts_differing(lines, registry, effective_policy(session, jurisdiction).on,
-                                              lambda month: price_for(session, jurisdiction, month))
+        policy = effective_policy(session, jurisdiction)
+        exceptions += found.amounts_differing(lines, registry, policy.on,
+                                              lambda month: price_for(session, jurisdiction, month),
+                                              start_of(session, jurisdiction, policy))
     exceptions += found.overdue_reserve_cases(cases, as_of)
     exceptions += found.open_bank_returns(returns, as_of)
     exceptions += found.open_receivables(
@@ -86,8 +89,8 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
         funds=fund_statements(figures, expenses),
         cap=_cap(session, jurisdiction, as_of) if has_policy else None,
         months=monthly(year, _monthly_rows(session, cycles)),
-        reserves=tuple(ReserveRow(r.township, r.name, r.advanced, r.paid, r.replenished, r.balance, r.undocumented,
-                                  r.overdue) for r in reserves.status(session, jurisdiction, as_of))
+        reserves=tuple(ReserveRow(r.township, r.name, r.carried, r.advanced, r.paid, r.replenished, r.balance,
+                                  r.undocumented, r.overdue) for r in reserves.status(session, jurisdiction, as_of))
         if has_policy else (),
         trial=tuple(TrialRow(r.account, r.title, r.fund, r.debit, r.credit) for r in tb.rows),
         exceptions=exception_sections(exceptions),

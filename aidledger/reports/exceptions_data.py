@@ -34,6 +34,7 @@ from ..disbursement.registry_records import Event, Household, Member
 from ..disbursement.registry_state import HouseholdState, state_as_of
 from ..disbursement.rules import Benefit, DibaoTrack, compute_month
 from ..disbursement.rules.facts import first_day, month_of, next_month
+from ..disbursement.rules.first_month import Begin, CountyStart
 from ..errors import Refusal
 from ..masking import mask
 
@@ -193,12 +194,14 @@ def duplicate_ids(lines: Iterable[PaidLine], cases: Iterable[ReserveCaseRecord])
 
 
 def rules_amounts(record: RegistryRecord, months: Iterable[str], snapshot_on: Callable[[date], object],
-                  price_on: Callable[[str], object] = lambda _m: None) -> dict[str, Benefit]:
-    """What the rules give the household for each month, the 渐退 track rebuilt from approval (as explain)."""
+                  price_on: Callable[[str], object] = lambda _m: None,
+                  begin: Begin | None = None) -> dict[str, Benefit]:
+    """What the rules give the household for each month, the 渐退 track rebuilt from `begin`
+    (default: approval) as explain rebuilds it."""
     wanted = set(months)
     out: dict[str, Benefit] = {}
-    track = DibaoTrack()
-    current, last = month_of(record.household.approved_on), max(wanted)
+    track, current = (begin.track, begin.month) if begin else (DibaoTrack(), month_of(record.household.approved_on))
+    last = max(wanted)
     while current <= last:
         day = first_day(current)
         benefit, track = compute_month(snapshot_on(day), record.on(day), track, price_on(current))
@@ -213,7 +216,8 @@ def rules_amounts(record: RegistryRecord, months: Iterable[str], snapshot_on: Ca
 
 def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, RegistryRecord],
                       snapshot_on: Callable[[date], object],
-                      price_on: Callable[[str], object] = lambda _m: None) -> list[AuditException]:
+                      price_on: Callable[[str], object] = lambda _m: None,
+                      start: CountyStart | None = None) -> list[AuditException]:
     snapshot_on = lru_cache(maxsize=None)(snapshot_on)
     by_household: dict[str, list[PaidLine]] = defaultdict(list)
     for line in lines:
@@ -226,7 +230,8 @@ def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, Registry
                                      f"household {household_id} is no longer in the registry") for line in paid]
             continue
         try:
-            benefits = rules_amounts(record, (line.month for line in paid), snapshot_on, price_on)
+            begin = start.begin(household_id, record.household.approved_on) if start is not None else None
+            benefits = rules_amounts(record, (line.month for line in paid), snapshot_on, price_on, begin)
         except Refusal as refusal:
             found += [AuditException("amount_differs", household_id, line.month, line.amount,
                                      f"the rules cannot compute it: {refusal}") for line in paid]

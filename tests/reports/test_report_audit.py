@@ -169,7 +169,8 @@ def test_monthly_payments_reserves_and_the_trial_balance_equal_the_books(year):
     page = year.page_with("四、乡镇临时救助备用金")
     for township in reserves["townships"]:
         line = _line(page, township["township"])
-        assert amounts_in(line) == [D(township[k]) for k in ("advanced", "paid", "replenished", "balance")]
+        assert amounts_in(line) == [D(township[k])
+                                    for k in ("opening", "advanced", "paid", "replenished", "balance")]
         assert line.split()[-2:] == [str(township["undocumented"]), str(township["overdue"])]
     t1 = next(t for t in reserves["townships"] if t["township"] == T1)
     assert (D(t1["paid"]), D(t1["replenished"]), t1["undocumented"], t1["overdue"]) == (D("1100.00"), D("500.00"), 1, 1)

@@ -2,8 +2,9 @@
 
 `compute_month` is the pure core the cycles and `explain` share. It reads the policy
 snapshot of the first day d of the month and the household as of d; the only history it
-needs is the previous month's `DibaoTrack`, which `walk_to` rebuilds from the first
-paid month when no cycle has carried it.
+needs is the previous month's `DibaoTrack`, which `walk_to` rebuilds month by month when no
+cycle has carried it: from the month of approval, or from the county's first month with the
+standing handed over for it (`first_month.Begin`), never from earlier.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .components import ZERO, Benefit, Component, settle
 from .dibao import addon_components, base_component, below_standard
 from .extras import PriceDeclaration, heating_component, price_subsidy_component
 from .facts import counted_members, first_day, month_of, next_month
+from .first_month import Begin
 from .gradual_exit import ENDED, EXIT, NONE, NORMAL, DibaoTrack, exit_component, exit_transition
 from .low_income import is_low_income, single_person_components
 from .tekun import tekun_components
@@ -104,13 +106,15 @@ def walk(
     snapshot_on: Callable[[date], PolicySnapshot],
     state_on: Callable[[date], HouseholdState],
     price_on: Callable[[str], PriceDeclaration | None] = lambda _m: None,
+    begin: Begin | None = None,
 ) -> tuple[Benefit | None, DibaoTrack]:
-    """The benefit for `month` and the track after it, rebuilt month by month from approval.
+    """The benefit for `month` and the track after it, rebuilt month by month from `begin`
+    (default: the month of approval, in normal standing).
 
-    Returns (None, the starting track) when `month` is before the month of approval.
+    Returns (None, the starting track) when `month` is before the walk begins.
     """
-    track, benefit = DibaoTrack(), None
-    current = month_of(approved_on)
+    benefit = None
+    track, current = (begin.track, begin.month) if begin is not None else (DibaoTrack(), month_of(approved_on))
     while current <= month:
         day = first_day(current)
         benefit, track = compute_month(snapshot_on(day), state_on(day), track, price_on(current))
@@ -124,9 +128,10 @@ def walk_to(
     snapshot_on: Callable[[date], PolicySnapshot],
     state_on: Callable[[date], HouseholdState],
     price_on: Callable[[str], PriceDeclaration | None] = lambda _m: None,
+    begin: Begin | None = None,
 ) -> Benefit:
-    """The benefit for `month` (at or after the month of approval), with the 渐退 track rebuilt."""
-    benefit, _ = walk(month, approved_on, snapshot_on, state_on, price_on)
+    """The benefit for `month` (at or after the county's first month), with the 渐退 track rebuilt."""
+    benefit, _ = walk(month, approved_on, snapshot_on, state_on, price_on, begin)
     if benefit is None:
         day = first_day(month)
         benefit, _ = compute_month(snapshot_on(day), state_on(day), DibaoTrack(), price_on(month))
