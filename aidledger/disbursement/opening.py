@@ -42,7 +42,7 @@ from .opening_files import read_funds, read_receivables, read_reserves, read_sta
 from .opening_tables import Opening, OpeningFund, OpeningReserve, OpeningReversal, OpeningState
 from .recovery_tables import Receivable, ReceivablePart, Recovery
 from .registry_tables import HouseholdRow
-from .registry_store import load_household
+from .registry_store import StoredHousehold, load_household
 from .rules import first_paid_month
 from .rules.facts import counted_members, first_day
 from .rules.first_month import STANDARDS, CountyStart, HandedOver, county_start
@@ -99,7 +99,8 @@ def load_opening(session: Session, county: str, month: str, paths: dict[str, str
     reserves = _read(paths.get("reserves"), read_reserves, log)
     receivables = _read(paths.get("receivables"), read_receivables, log)
     states = _read(paths.get("states"), read_states, log)
-    facts = _facts(session, policy, day, {r.household_id for r in receivables + states})
+    stored = _stored(session, {r.household_id for r in receivables + states})
+    facts = _facts(policy, day, stored)
     for name, rows in (("reserves", reserves), ("receivables", receivables), ("states", states)):
         source = _source(paths.get(name))
         for row in rows:
@@ -147,7 +148,7 @@ def load_opening(session: Session, county: str, month: str, paths: dict[str, str
             session.add(OpeningReserve(opening_id=opening.id, township=row.township, fund=fund0, amount=row.amount,
                                        entry_seq=seq))
         else:
-            _add_receivables(session, opening, receivables, fund=fund0, seq=seq, on=day)
+            _add_receivables(session, opening, receivables, stored, fund=fund0, seq=seq, on=day)
     session.add_all([OpeningState(opening_id=opening.id, household_id=s.household_id, status=s.status,
                                   exit_started=s.exit_started, exit_base=s.exit_base) for s in states])
     session.flush()
@@ -199,13 +200,17 @@ def _digests(paths: dict[str, str | None]) -> dict[str, dict[str, str]]:
     return out
 
 
-def _facts(session: Session, policy: EffectivePolicy, day: date, ids: set[str]) -> dict[str, HouseholdFacts]:
+def _stored(session: Session, ids: set[str]) -> dict[str, StoredHousehold]:
+    """The households the files name that are in the registry, each read once."""
+    known = session.scalars(select(HouseholdRow.household_id).where(HouseholdRow.household_id.in_(sorted(ids))))
+    return {household_id: load_household(session, household_id) for household_id in sorted(known)}
+
+
+def _facts(policy: EffectivePolicy, day: date, households: dict[str, StoredHousehold]) -> dict[str, HouseholdFacts]:
     """What the checks need of each household the files name (those in the registry)."""
     snap = policy.on(day)
-    known = set(session.scalars(select(HouseholdRow.household_id).where(HouseholdRow.household_id.in_(sorted(ids)))))
     out = {}
-    for household_id in sorted(known):
-        stored = load_household(session, household_id)
+    for household_id, stored in households.items():
         state = stored.on(day)
         disabled = any(m.disability_grade is not None for m in counted_members(state))
         out[household_id] = HouseholdFacts(
@@ -215,15 +220,11 @@ def _facts(session: Session, policy: EffectivePolicy, day: date, ids: set[str]) 
     return out
 
 
-def _program_area(session: Session, household_id: str, month: str) -> tuple[str, str]:
-    state = load_household(session, household_id).on(first_day(month))
-    return state.household.program, state.household.area
-
-
-def _add_receivables(session: Session, opening: Opening, receivables, *, fund: str, seq: int | None,
-                     on: date) -> None:
+def _add_receivables(session: Session, opening: Opening, receivables, stored: dict[str, StoredHousehold], *,
+                     fund: str, seq: int | None, on: date) -> None:
     for r in receivables:
-        program, area = _program_area(session, r.household_id, r.month)
+        state = stored[r.household_id].on(first_day(r.month))
+        program, area = state.household.program, state.household.area
         row = Receivable(county_code=opening.county_code, household_id=r.household_id, month=r.month,
                          program=program, area=area, amount=r.amount, reason=r.reason,
                          detail=f"旧账移交 (启用月 {opening.month}): {r.reason}", cycle_id=None,
