@@ -85,7 +85,7 @@ class OpeningOutcome:
 def load_opening(session: Session, county: str, month: str, paths: dict[str, str | None], *, user: str | None,
                  now: datetime) -> OpeningOutcome:
     """Record the county's first month and post what the old books hand over (preparer)."""
-    require_role(session, user, "preparer", action="load a county's opening")
+    acting = require_role(session, user, "preparer", action="load a county's opening").name
     lock_books(session)
     place = require_jurisdiction(session, county)
     if place.level != "county":
@@ -115,7 +115,7 @@ def load_opening(session: Session, county: str, month: str, paths: dict[str, str
 
     opening = Opening(county_code=county, month=month, files=json.dumps(_digests(paths), ensure_ascii=False,
                                                                          sort_keys=True),
-                      loaded_by=user, loaded_at=now)
+                      loaded_by=acting, loaded_at=now)
     session.add(opening)
     session.flush()
     fund0 = snap.budget.funding_order[0]
@@ -126,29 +126,27 @@ def load_opening(session: Session, county: str, month: str, paths: dict[str, str
                           description=description, lines=(Line(debit_account, fund, debit=amount),
                                                           Line(NET_POSITION, fund, credit=amount)))
 
-    # (what, row, its entry or None for a zero balance), posted in one batch, in this order.
-    planned: list[tuple[str, object, EntryDraft | None]] = []
-    for f in funds:
-        planned.append(("fund", f, entry(TREASURY, f.fund, f.amount, f"期初余额: {FUND_NAMES[f.fund]} (启用月 {month})")
-                        if f.amount > 0 else None))
-    for r in reserves:
-        planned.append(("reserve", r, entry(reserve_account_name(r.township), fund0, r.amount,
-                                            f"期初临时救助备用金: {policy.townships[r.township]} (启用月 {month})")
-                        if r.amount > 0 else None))
+    # Each row with its entry (None for a zero balance), all posted in one batch in this order.
+    fund_entries = [(f, entry(TREASURY, f.fund, f.amount, f"期初余额: {FUND_NAMES[f.fund]} (启用月 {month})")
+                     if f.amount > 0 else None) for f in funds]
+    reserve_entries = [(r, entry(reserve_account_name(r.township), fund0, r.amount,
+                                 f"期初临时救助备用金: {policy.townships[r.township]} (启用月 {month})")
+                        if r.amount > 0 else None) for r in reserves]
     owed = sum((r.amount for r in receivables), ZERO)
-    if receivables:
-        planned.append(("receivables", None, entry(RECEIVABLE, fund0, owed,
-                                                   f"期初应收追回款 {len(receivables)} 笔 (启用月 {month})")))
-    posted = iter(post_entries(session, [d for _, _, d in planned if d is not None], user=user, now=now))
-    for kind, row, draft in planned:
-        seq = next(posted).seq if draft is not None else None
-        if kind == "fund":
-            session.add(OpeningFund(opening_id=opening.id, fund=row.fund, amount=row.amount, entry_seq=seq))
-        elif kind == "reserve":
-            session.add(OpeningReserve(opening_id=opening.id, township=row.township, fund=fund0, amount=row.amount,
-                                       entry_seq=seq))
-        else:
-            _add_receivables(session, opening, receivables, stored, fund=fund0, seq=seq, on=day)
+    receivable_entry = entry(RECEIVABLE, fund0, owed, f"期初应收追回款 {len(receivables)} 笔 (启用月 {month})") \
+        if receivables else None
+    drafts = [d for _, d in fund_entries] + [d for _, d in reserve_entries] + [receivable_entry]
+    posted = iter(post_entries(session, [d for d in drafts if d is not None], user=acting, now=now))
+
+    def seq_of(draft: EntryDraft | None) -> int | None:
+        return next(posted).seq if draft is not None else None
+
+    session.add_all([OpeningFund(opening_id=opening.id, fund=f.fund, amount=f.amount, entry_seq=seq_of(d))
+                     for f, d in fund_entries])
+    session.add_all([OpeningReserve(opening_id=opening.id, township=r.township, fund=fund0, amount=r.amount,
+                                    entry_seq=seq_of(d)) for r, d in reserve_entries])
+    if receivable_entry is not None:
+        _add_receivables(session, opening, receivables, stored, fund=fund0, seq=seq_of(receivable_entry), on=day)
     session.add_all([OpeningState(opening_id=opening.id, household_id=s.household_id, status=s.status,
                                   exit_started=s.exit_started, exit_base=s.exit_base) for s in states])
     session.flush()
@@ -237,7 +235,7 @@ def _add_receivables(session: Session, opening: Opening, receivables, stored: di
 def reverse_opening(session: Session, county: str, reason: str, *, user: str | None,
                     now: datetime) -> tuple[int, list[int]]:
     """Reverse the county's opening load (preparer): (the opening's id, the reversing entries)."""
-    require_role(session, user, "preparer", action="reverse a county's opening")
+    acting = require_role(session, user, "preparer", action="reverse a county's opening").name
     lock_books(session)
     require_jurisdiction(session, county)
     if not reason.strip():
@@ -273,8 +271,8 @@ def reverse_opening(session: Session, county: str, reason: str, *, user: str | N
         raise Refusal(problems)
     seqs = sorted({s for s in _entry_seqs(session, opening.id)})
     reversals = [reverse_entry(session, seq, on=day, reason=f"冲销期初 (opening {opening.id}): {reason.strip()}",
-                               user=user, now=now).seq for seq in seqs]
-    session.add(OpeningReversal(opening_id=opening.id, reason=reason.strip(), reversed_by=user, reversed_at=now))
+                               user=acting, now=now).seq for seq in seqs]
+    session.add(OpeningReversal(opening_id=opening.id, reason=reason.strip(), reversed_by=acting, reversed_at=now))
     session.flush()
     return opening.id, reversals
 
@@ -295,11 +293,10 @@ def opening_view(session: Session, county: str) -> dict:
     view: dict = {"jurisdiction": county, "first_month": start.first_month,
                   "source": "opening" if opening is not None else "standards",
                   "opening": None, "funds": [], "reserves": [], "receivables": [], "states": []}
-    reversed_ = [{"opening": r.opening_id, "reason": r.reason, "reversed_by": r.reversed_by,
-                  "reversed_at": r.reversed_at.isoformat()}
-                 for r in session.scalars(select(OpeningReversal).join(Opening, Opening.id == OpeningReversal.opening_id)
-                                          .where(Opening.county_code == county).order_by(OpeningReversal.opening_id))]
-    view["reversed"] = reversed_
+    reversals = select(OpeningReversal).join(Opening, Opening.id == OpeningReversal.opening_id).where(
+        Opening.county_code == county).order_by(OpeningReversal.opening_id)
+    view["reversed"] = [{"opening": r.opening_id, "reason": r.reason, "reversed_by": r.reversed_by,
+                         "reversed_at": r.reversed_at.isoformat()} for r in session.scalars(reversals)]
     if opening is None:
         return view
     view["opening"] = {"id": str(opening.id), "month": opening.month, "loaded_by": opening.loaded_by,
@@ -320,15 +317,18 @@ def opening_view(session: Session, county: str) -> dict:
 
 def check_openings(session: Session) -> list[str]:
     """`ledger verify`: each opening's fund and reserve rows are what their entries posted."""
+    rows = [(f.opening_id, "opening_funds", TREASURY, f.fund, f.amount, f.entry_seq)
+            for f in session.scalars(select(OpeningFund).where(OpeningFund.entry_seq.is_not(None)))]
+    rows += [(r.opening_id, "opening_reserves", reserve_account_name(r.township), r.fund, r.amount, r.entry_seq)
+             for r in session.scalars(select(OpeningReserve).where(OpeningReserve.entry_seq.is_not(None)))]
     problems = []
-    for table, account_of in ((OpeningFund, lambda row: TREASURY),
-                              (OpeningReserve, lambda row: reserve_account_name(row.township))):
-        for row in session.scalars(select(table).where(table.entry_seq.is_not(None))):
-            lines = load_entry(session, row.entry_seq).lines
-            booked = sum((ln.debit for ln in lines if ln.account == account_of(row) and ln.fund == row.fund), ZERO)
-            if booked != row.amount:
-                problems.append(f"opening {row.opening_id}: {table.__tablename__} records {row.amount:.2f} but entry "
-                                f"{row.entry_seq} posted {booked:.2f}")
+    for opening_id, table, account, fund, amount, seq in rows:
+        if seq is None:  # (selected away above; for the type checker)
+            continue
+        lines = load_entry(session, seq).lines
+        booked = sum((ln.debit for ln in lines if ln.account == account and ln.fund == fund), ZERO)
+        if booked != amount:
+            problems.append(f"opening {opening_id}: {table} records {amount:.2f} but entry {seq} posted {booked:.2f}")
     return problems
 
 

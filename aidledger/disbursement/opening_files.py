@@ -139,8 +139,9 @@ def read_receivables(lines: Iterable[str], source: str = "receivables.csv"
         if reason is not None and len(reason) > MAX_REASON:
             cells.refuse("reason", f"{shown(reason)} is longer than {MAX_REASON} characters")
             reason = None
-        ok = household and month and amount is not None and reason
-        return (OpenReceivable(cells.line, household, month, amount, reason) if ok else None), None
+        if household and month and amount is not None and reason:
+            return OpenReceivable(cells.line, household, month, amount, reason), None
+        return None, None
     return _rows(lines, source, RECEIVABLES, build)
 
 
@@ -159,6 +160,7 @@ def read_states(lines: Iterable[str], source: str = "states.csv") -> Iterator[St
             for column in ("exit_started", "exit_base"):
                 if cells.raw(column):
                     cells.refuse(column, "must be empty for status ended")
-        ok = household and status and (status == "ended" or (started and base is not None))
-        return (StateRow(cells.line, household, status, started, base) if ok else None), "household_id"
+        if household and status and (status == "ended" or (started and base is not None)):
+            return StateRow(cells.line, household, status, started, base), "household_id"
+        return None, "household_id"
     return _rows(lines, source, STATES, build)

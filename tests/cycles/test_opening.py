@@ -141,7 +141,8 @@ def test_households_handed_over_in_exit_continue_and_step_down(handed_over):
     h002 = {m: _explain(handed_over, "H002", m)["amount"] for m in ("2022-01", "2022-03", "2022-04")}
     assert h002 == {"2022-01": "1032.00", "2022-03": "1032.00", "2022-04": "516.00"}  # months 1, 3, 4
     assert _explain(handed_over, "H008", "2022-01")["amount"] == "0.00"  # ended: never paid again
-    assert _explain(handed_over, "H011", "2022-01")["track_origin"] == "启用月 2022-01 移交: 渐退始于 2021-10, 渐退基数 1000.00"
+    assert _explain(handed_over, "H011", "2022-01")["track_origin"] == \
+        "启用月 2022-01 移交: 渐退始于 2021-10, 渐退基数 1000.00"
     exit_part = _explain(handed_over, "H011", "2022-01")["components"]
     assert [(c["kind"], c["amount"]) for c in exit_part] == [("exit", "500.00")]
     # Real cycles carry the same tracks month after month.
@@ -256,7 +257,8 @@ BAD_FILES = [
     ("funds", "fund,amount\ncentral_subsidy,-5\n", "funds.csv line 2, column amount: -5 is negative"),
     ("funds", "fund,amount\ncentral_subsidy,10.005\n", "column amount: '10.005' has more than two decimal places"),
     ("funds", "fund,amount\ncentral_subsidy,1\ncentral_subsidy,2\n", "line 3, column fund: central_subsidy is already"),
-    ("reserves", "township,amount\n230523999,100\n", "reserves.csv line 2, column township: 230523999 is not a township"),
+    ("reserves", "township,amount\n230523999,100\n",
+     "reserves.csv line 2, column township: 230523999 is not a township"),
     ("reserves", "township,amount\n230523100,30000.01\n", "reserve.amount"),
     ("receivables", "household_id,month,amount,reason\nH999,2021-11,10,x\n",
      "receivables.csv line 2, column household_id: household H999 is not in the registry"),
@@ -266,7 +268,8 @@ BAD_FILES = [
      "states.csv line 2, column status: household H005 is tekun"),
     ("states", "household_id,status,exit_started,exit_base\nH001,exit,2022-02,900\n",
      "column exit_started: 2022-02 is after the first month 2022-01"),
-    ("states", "household_id,status,exit_started,exit_base\nH001,exit,2021-01,900\n", "hand the household over as ended"),
+    ("states", "household_id,status,exit_started,exit_base\nH001,exit,2021-01,900\n",
+     "hand the household over as ended"),
     ("states", "household_id,status,exit_started,exit_base\nH009,ended,,\n", "first paid in 2022-02"),
     ("states", "household_id,status,exit_started,exit_base\nH001,paused,,\n", "'paused' is not one of exit, ended"),
     ("states", "household_id,status,exit_started,exit_base\nH001,exit,2021-12,\n", "required for status exit"),

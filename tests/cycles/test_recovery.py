@@ -12,6 +12,8 @@ import re
 import subprocess
 from datetime import date
 
+from sqlalchemy import text
+
 import pytest
 from beyond_helpers import explained, paid_in, pay_month, record_events
 from cycle_helpers import D, allocate, approve, balances, entry, entry_net, load_example_registry, ok, run_cycle, \
@@ -235,3 +237,27 @@ def test_the_audit_pack_counts_recoveries_up_to_its_day(late_death, county, db_u
     amount = D(first["amount"])
     assert owed(before)[0] == ("2022-03", amount) and owed(after)[0] == ("2022-03", amount - D("100.00"))
     assert owed(early) == [] and early.beyond.receivables == ()  # created on 2022-05-05
+
+
+def test_migration_0007_keeps_receivables_and_their_triggers(late_death, county, db_url):
+    """Making receivables.cycle_id nullable copies the table on SQLite: rows, links and triggers must survive."""
+    from sqlalchemy.exc import DBAPIError
+
+    from aidledger import db as dbmod
+
+    approve(county, run_cycle(county, "2022-05"), "2022-05-05")
+    ok(county("recovery", "record", receivables(county)[0]["id"], "--amount", "10", "--date", "2022-05-20",
+              user=PREPARER))
+    before = receivables(county)
+    database = dbmod.Database(db_url)
+    try:
+        dbmod.upgrade(database, "0006")
+        dbmod.upgrade(database)
+        assert dbmod.current_revision(database) == dbmod.head_revision()
+        with pytest.raises(DBAPIError, match="append-only"):
+            with database.write() as session:
+                session.execute(text("UPDATE receivables SET amount_fen = 1"))
+    finally:
+        database.dispose()
+    assert receivables(county) == before and before[0]["recovered"] == "10.00"
+    verify(county)
