@@ -41,8 +41,7 @@ from .opening_checks import HouseholdFacts, receivable_problems, reserve_problem
 from .opening_files import read_funds, read_receivables, read_reserves, read_states
 from .opening_tables import Opening, OpeningFund, OpeningReserve, OpeningReversal, OpeningState
 from .recovery_tables import Receivable, ReceivablePart, Recovery
-from .registry_tables import HouseholdRow
-from .registry_store import StoredHousehold, load_household
+from .registry_store import StoredHousehold, load_households
 from .rules import first_paid_month
 from .rules.facts import counted_members, first_day
 from .rules.first_month import STANDARDS, CountyStart, HandedOver, county_start
@@ -99,7 +98,7 @@ def load_opening(session: Session, county: str, month: str, paths: dict[str, str
     reserves = _read(paths.get("reserves"), read_reserves, log)
     receivables = _read(paths.get("receivables"), read_receivables, log)
     states = _read(paths.get("states"), read_states, log)
-    stored = _stored(session, {r.household_id for r in receivables + states})
+    stored = load_households(session, {r.household_id for r in receivables + states})
     facts = _facts(policy, day, stored)
     for name, rows in (("reserves", reserves), ("receivables", receivables), ("states", states)):
         source = _source(paths.get(name))
@@ -196,12 +195,6 @@ def _digests(paths: dict[str, str | None]) -> dict[str, dict[str, str]]:
         if path:
             out[kind] = {"name": _source(path), "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
     return out
-
-
-def _stored(session: Session, ids: set[str]) -> dict[str, StoredHousehold]:
-    """The households the files name that are in the registry, each read once."""
-    known = session.scalars(select(HouseholdRow.household_id).where(HouseholdRow.household_id.in_(sorted(ids))))
-    return {household_id: load_household(session, household_id) for household_id in sorted(known)}
 
 
 def _facts(policy: EffectivePolicy, day: date, households: dict[str, StoredHousehold]) -> dict[str, HouseholdFacts]:

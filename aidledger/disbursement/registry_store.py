@@ -252,6 +252,27 @@ def load_household(session: Session, household_id: str) -> StoredHousehold:
     )
 
 
+def load_households(session: Session, ids: Iterable[str], chunk: int = 500) -> dict[str, StoredHousehold]:
+    """The stored households among `ids` (unknown ones left out), read `chunk` at a time: three
+    queries per chunk instead of three per household."""
+    wanted = sorted(set(ids))
+    out: dict[str, StoredHousehold] = {}
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start:start + chunk]
+        members: dict[str, list[Member]] = {h: [] for h in part}
+        events: dict[str, list[Event]] = {h: [] for h in part}
+        for m in session.scalars(select(MemberRow).where(MemberRow.household_id.in_(part))
+                                 .order_by(MemberRow.household_id, MemberRow.source_line)):
+            members[m.household_id].append(member_record(m))
+        for e in session.scalars(select(EventRow).where(EventRow.household_id.in_(part))
+                                 .order_by(EventRow.household_id, EventRow.date, EventRow.id)):
+            events[e.household_id].append(event_record(e))
+        for row in session.scalars(select(HouseholdRow).where(HouseholdRow.household_id.in_(part))):
+            out[row.household_id] = StoredHousehold(household_record(row), tuple(members[row.household_id]),
+                                                    tuple(events[row.household_id]))
+    return out
+
+
 def count_households(session: Session, county: str | None = None) -> int:
     stmt = select(func.count()).select_from(HouseholdRow)
     if county:

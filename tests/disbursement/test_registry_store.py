@@ -196,3 +196,20 @@ def test_random_malformed_rows_are_refused_never_crash(county, tmp_path_factory,
     assert result.exit_code in (0, 3), result.output
     if result.exit_code == 3:
         assert result.stderr.startswith("error: ")
+
+
+def test_households_read_in_chunks_equal_households_read_one_by_one(registry):
+    from aidledger import db as dbmod
+    from aidledger.disbursement.registry_store import load_household, load_households
+
+    assert registry("registry", "events", EVENTS, user=PREPARER).exit_code == 0
+    database = dbmod.Database(registry.url)
+    try:
+        with database.read() as session:
+            ids = [f"H{n:03d}" for n in range(1, 12)]
+            together = load_households(session, ids + ["H999"], chunk=4)  # chunks of 4, one unknown id
+            assert sorted(together) == ids
+            assert together == {h: load_household(session, h) for h in ids}
+            assert together["H010"].events  # the example's income event came along
+    finally:
+        database.dispose()
