@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..budget.figures import reserve_range_from, spendable_from
@@ -146,8 +146,10 @@ def load_opening(session: Session, county: str, month: str, paths: dict[str, str
                                     entry_seq=seq_of(d)) for r, d in reserve_entries])
     if receivable_entry is not None:
         _add_receivables(session, opening, receivables, stored, fund=fund0, seq=seq_of(receivable_entry), on=day)
-    session.add_all([OpeningState(opening_id=opening.id, household_id=s.household_id, status=s.status,
-                                  exit_started=s.exit_started, exit_base=s.exit_base) for s in states])
+    if states:
+        session.execute(insert(OpeningState), [
+            {"opening_id": opening.id, "household_id": s.household_id, "status": s.status,
+             "exit_started": s.exit_started, "exit_base": s.exit_base} for s in states])
     session.flush()
     return OpeningOutcome(opening.id, month, sum((f.amount for f in funds), ZERO),
                           sum((r.amount for r in reserves), ZERO), owed, len(states))
@@ -213,16 +215,17 @@ def _facts(policy: EffectivePolicy, day: date, households: dict[str, StoredHouse
 
 def _add_receivables(session: Session, opening: Opening, receivables, stored: dict[str, StoredHousehold], *,
                      fund: str, seq: int | None, on: date) -> None:
+    """The receivables handed over, each owed to `fund`: two bulk inserts, however many there are."""
+    rows = []
     for r in receivables:
-        state = stored[r.household_id].on(first_day(r.month))
-        program, area = state.household.program, state.household.area
-        row = Receivable(county_code=opening.county_code, household_id=r.household_id, month=r.month,
-                         program=program, area=area, amount=r.amount, reason=r.reason,
-                         detail=f"旧账移交 (启用月 {opening.month}): {r.reason}", cycle_id=None,
-                         opening_id=opening.id, entry_seq=seq, created_on=on)
-        session.add(row)
-        session.flush()
-        session.add(ReceivablePart(receivable_id=row.id, fund=fund, position=0, amount=r.amount))
+        household = stored[r.household_id].on(first_day(r.month)).household  # as in the month overpaid
+        rows.append({"county_code": opening.county_code, "household_id": r.household_id, "month": r.month,
+                     "program": household.program, "area": household.area, "amount": r.amount,
+                     "reason": r.reason, "detail": f"旧账移交 (启用月 {opening.month}): {r.reason}",
+                     "cycle_id": None, "opening_id": opening.id, "entry_seq": seq, "created_on": on})
+    ids = session.scalars(insert(Receivable).returning(Receivable.id, sort_by_parameter_order=True), rows).all()
+    session.execute(insert(ReceivablePart), [{"receivable_id": i, "fund": fund, "position": 0, "amount": r.amount}
+                                             for i, r in zip(ids, receivables)])
 
 
 def reverse_opening(session: Session, county: str, reason: str, *, user: str | None,
