@@ -92,7 +92,8 @@ def load_opening(session: Session, county: str, month: str, paths: dict[str, str
     policy = effective_policy(session, county)
     _refuse_if_built_on(session, county, month)
     day = first_day(month)
-    snap = policy.on(day)  # the first month's parameters must be defined (a MissingParameter refuses)
+    snap = policy.on(day)
+    snap.dibao.standard("urban"), snap.dibao.standard("rural")  # defined on the first day, or a MissingParameter
     log = ProblemLog()
     funds = _read(paths.get("funds"), read_funds, log)
     reserves = _read(paths.get("reserves"), read_reserves, log)

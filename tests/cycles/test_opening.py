@@ -306,6 +306,24 @@ def test_an_opening_after_a_month_already_paid_is_refused(newcomer, tmp_path):
     assert snapshot(newcomer.url) == before
 
 
+def test_a_first_month_before_the_standards_is_refused(newcomer):
+    before = snapshot(newcomer.url)
+    assert_refused(newcomer("opening", "load", "--jurisdiction", COUNTY, "--month", "2021-06", user=PREPARER),
+                   "parameter dibao.standard_urban is not defined for 230523 on 2021-06-01")
+    assert snapshot(newcomer.url) == before
+
+
+def test_a_county_code_that_is_not_a_county_is_refused(newcomer):
+    assert_refused(newcomer("opening", "load", "--jurisdiction", "230500", "--month", "2022-01", user=PREPARER),
+                   "230500 双鸭山市 is a city")
+    assert_refused(newcomer("opening", "load", "--jurisdiction", "999999", "--month", "2022-01", user=PREPARER))
+    assert_refused(newcomer("opening", "reverse", "--jurisdiction", COUNTY, "--reason", "x", user=PREPARER),
+                   "230523 has no opening load to reverse")
+    missing = newcomer("opening", "load", "--jurisdiction", COUNTY, "--month", "2022-01", "--funds", "/nonexistent.csv",
+                       user=PREPARER)
+    assert_refused(missing, "nonexistent.csv: cannot be read")
+
+
 def test_only_a_preparer_loads_an_opening(newcomer, tmp_path):
     funds = _write(tmp_path / "funds.csv", "fund,amount\ncentral_subsidy,1\n")
     for user in (APPROVER, AUDITOR, None):
