@@ -24,7 +24,8 @@ PURE_PACKAGES = {
     "disbursement": {"registry_tables", "registry_store", "registry_service", "explain", "cycle_tables",
                      "cycle_compute", "cycle_run", "cycle_actions", "cycle_checks", "cycle_rows", "cycle_workers",
                      "grant_tables", "grants", "recovery_tables", "recovery", "subsidy_tables", "subsidy",
-                     "recompute", "cycle_additions", "cycle_steps", "cycle_approval", "opening_tables", "opening"},
+                     "recompute", "cycle_additions", "cycle_steps", "cycle_approval", "opening_tables", "opening",
+                     "verify_checks"},
     "disbursement/rules": set(),
     # Report data (register_data, audit_data, exceptions_data, capitals) is pure; these read the books or draw PDF.
     "reports": {"register_source", "audit_source", "pdf_base", "register_pdf", "audit_pdf", "audit_charts"},

@@ -6,8 +6,7 @@ import click
 from sqlalchemy import func, select
 
 from ..budget import reserves as _reserve_checks  # noqa: F401  (registers its verify check)
-from ..disbursement import cycle_checks as _cycle_checks  # noqa: F401  (registers its verify checks)
-from ..disbursement import opening as _opening  # noqa: F401  (registers its verify check)
+from ..disbursement.verify_checks import verify_books
 from ..disbursement import recovery as _recovery  # noqa: F401  (registers its verify check)
 from ..errors import Refusal
 from ..ledger import service
@@ -18,7 +17,6 @@ from ..ledger.entry_file import parse_entry_text
 from ..ledger.money import format_amount
 from ..ledger.posting import load_entry
 from ..ledger.tables import JournalEntry, JournalLine
-from ..ledger.verify import verify
 from ..render import emit_json, progress, table
 from . import DATE, pass_app, read_text
 
@@ -140,7 +138,7 @@ def verify_(app) -> None:
     with app.database().read() as session:
         lines = session.scalar(select(func.count()).select_from(JournalLine)) or 0
         with progress(lines, "verifying") as step:
-            report = verify(session, progress=step)
+            report = verify_books(session, progress=step)
     if not report.ok:
         first = f" (first failing entry: {report.first_failing_entry})" if report.first_failing_entry else ""
         raise Refusal([f"ledger verify failed{first}"] + report.problems)

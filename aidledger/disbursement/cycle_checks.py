@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from ..ledger.balances import balance
 from ..ledger.posting import load_entry
-from ..ledger.verify import EXTRA_CHECKS
 from .cycle_tables import BankReturn, Cycle, CycleLine, CycleTransition, ReturnResolution
 from .expense_accounts import ONE_OFF_ACCOUNTS
 from .recovery import RECEIVABLE
@@ -82,6 +81,3 @@ def _control_accounts(session: Session, county: str) -> list[str]:
         if have != want:
             problems.append(f"{county} {account} holds {have:.2f} but the cycles and returns account for {want:.2f}")
     return problems
-
-
-EXTRA_CHECKS.append(check_cycles)

@@ -31,7 +31,6 @@ from ..ledger.accounts import require_jurisdiction
 from ..ledger.chart import FUNDS, reserve_account_name
 from ..ledger.entries import EntryDraft, Line
 from ..ledger.posting import load_entry, lock_books, post_entries, reverse_entry
-from ..ledger.verify import EXTRA_CHECKS
 from ..policy import EffectivePolicy
 from ..policy.store import effective_policy
 from ..users import require_role
@@ -327,6 +326,3 @@ def check_openings(session: Session) -> list[str]:
         if booked != amount:
             problems.append(f"opening {opening_id}: {table} records {amount:.2f} but entry {seq} posted {booked:.2f}")
     return problems
-
-
-EXTRA_CHECKS.append(check_openings)

@@ -33,7 +33,6 @@ from ..ledger.balances import balance
 from ..ledger.chart import FUND_CODES
 from ..ledger.entries import EntryDraft, Line
 from ..ledger.posting import load_entry, lock_books, post_entry
-from ..ledger.verify import EXTRA_CHECKS
 from ..users import require_role
 from .cycle_tables import Cycle, CycleAdjustment, CycleLine, CycleTransition
 from .expense_accounts import expense_account
@@ -284,6 +283,3 @@ def check_receivables(session: Session) -> list[str]:
                 problems.append(f"{county} {RECEIVABLE} {fund} holds {have:.2f} but the receivables have "
                                 f"{want[county][fund]:.2f} outstanding")
     return problems
-
-
-EXTRA_CHECKS.append(check_receivables)

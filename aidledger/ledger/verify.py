@@ -10,7 +10,7 @@ entry that fails, so an auditor knows where the books stop being trustworthy.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,9 +23,9 @@ from .money import to_fen
 from .posting import draft_from_row
 from .tables import Account, AccountBalance, JournalEntry, JournalLine, LedgerHead
 
-# Further checks (cycles against control accounts, …) register here: each takes the
-# session and returns its problems. Later packages append without this module knowing them.
-EXTRA_CHECKS: list[Callable[[Session], list[str]]] = []
+# A further check (a sub-ledger against its control account, …) takes the session and returns
+# its problems. The ledger knows none of them: `disbursement/verify_checks.py` lists them all.
+Check = Callable[[Session], list[str]]
 
 
 @dataclass
@@ -41,7 +41,9 @@ class VerifyReport:
         return not self.problems
 
 
-def verify(session: Session, progress: Callable[[int], None] | None = None) -> VerifyReport:
+def verify(session: Session, progress: Callable[[int], None] | None = None,
+           checks: Sequence[Check] = ()) -> VerifyReport:
+    """The journal's own checks, then each of `checks` (the books' full list: verify_checks.verify_books)."""
     report = VerifyReport()
     totals: dict[tuple[int, str, date], list[int]] = defaultdict(lambda: [0, 0])
     expected_seq, prev = 1, GENESIS_HASH
@@ -72,7 +74,7 @@ def verify(session: Session, progress: Callable[[int], None] | None = None) -> V
     report.head_hash = prev
     _check_head(session, report, expected_seq - 1, prev)
     _check_balances(session, report, totals)
-    for check in EXTRA_CHECKS:
+    for check in checks:
         report.problems += check(session)
     return report
 

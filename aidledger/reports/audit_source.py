@@ -21,8 +21,8 @@ from ..budget.figures import fund_figures
 from ..budget.purchases import cap_check
 from ..budget.rules import CAP_BASES
 from ..budget.tables import ReserveCase, ReserveDocumentation
-from ..disbursement import cycle_checks as _cycle_checks  # noqa: F401  (registers its verify checks)
-from ..disbursement.opening import start_of  # (also registers its verify check)
+from ..disbursement.opening import start_of
+from ..disbursement.verify_checks import verify_books
 from ..disbursement.cycle_tables import BankReturn, Cycle, CycleAdjustment, CycleLine, ReturnResolution
 from ..disbursement.grants import grant_views
 from ..disbursement.recovery import receivable_list
@@ -34,7 +34,6 @@ from ..errors import Refusal
 from ..ledger.accounts import require_jurisdiction
 from ..ledger.balances import movements, trial_balance
 from ..ledger.chart import FUNDS
-from ..ledger.verify import verify
 from ..policy.store import effective_policy
 from ..policy.tables import Township
 from . import exceptions_data as found
@@ -54,7 +53,7 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
     as_of = as_of or date(year, 12, 31)
     if not start <= as_of <= date(year, 12, 31):
         raise Refusal(f"--as-of {as_of} is not in {year}")
-    report = verify(session, progress=progress)
+    report = verify_books(session, progress=progress)
     checked = VerifyResult(report.ok, report.entries, report.lines, report.head_hash, report.first_failing_entry,
                            tuple(report.problems))
     names = {f.code: f.name for f in FUNDS}
