@@ -103,8 +103,24 @@ def cli(ctx: click.Context, url: str, user: str | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import (budget, cycle, db, demo, explain, jurisdiction, ledger, opening, policy, recovery, registry,
-                           report, reserve, subsidy, temporary, user)
+    from .commands import (
+        budget,
+        cycle,
+        db,
+        demo,
+        explain,
+        jurisdiction,
+        ledger,
+        opening,
+        policy,
+        recovery,
+        registry,
+        report,
+        reserve,
+        subsidy,
+        temporary,
+        user,
+    )
 
     for group in (db.group, user.group, jurisdiction.group, policy.group, registry.group, opening.group, budget.group,
                   reserve.group, cycle.group, temporary.group, subsidy.group, recovery.group, ledger.group,

@@ -32,20 +32,20 @@ from .budget import reserves
 from .budget.allocations import allocate
 from .budget.purchases import purchase_services
 from .budget.status import budget_status
-from .disbursement.explain import explain
 from .disbursement.cycle_actions import approve, book_returns, cancel_return, cycle_view, export_bank
 from .disbursement.cycle_run import run_cycle
+from .disbursement.explain import explain
 from .disbursement.grants import approve_grant, grant
+from .disbursement.opening import load_opening
 from .disbursement.recovery import receivable_list, record_recovery
-from .disbursement.subsidy import declare
 from .disbursement.registry_service import correct_bank_account, import_events, import_registry
+from .disbursement.subsidy import declare
+from .disbursement.verify_checks import verify_books
 from .errors import Refusal
 from .ledger import service
 from .ledger.balances import trial_balance
 from .ledger.beancount_export import write_beancount
 from .ledger.entries import EntryDraft, Line
-from .disbursement.opening import load_opening
-from .disbursement.verify_checks import verify_books
 from .policy.store import load_policies
 from .users import add_user
 
@@ -290,7 +290,8 @@ def recover_part(demo: Demo) -> None:
 def raise_standard(demo: Demo) -> None:
     """September: the city publishes a raise of the urban standard to 700 from 1 June (a new file version)."""
     text = (DATA / "230500-shuangyashan.toml").read_text(encoding="utf-8")
-    raised = text.replace("2022-01-01 = 680\n", "2022-01-01 = 680\n2022-06-01 = 700   # 双民发〔2022〕9号, 9月印发\n", 1)
+    raised = text.replace("2022-01-01 = 680\n",
+                          "2022-01-01 = 680\n2022-06-01 = 700   # 双民发〔2022〕9号, 9月印发\n", 1)
     if raised == text:
         raise RuntimeError("the demo's city file no longer has the urban standard it raises")
     path = demo.result.out_dir / "230500-shuangyashan-2022-09.toml"

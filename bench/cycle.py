@@ -120,8 +120,10 @@ MEMBER_COLUMNS = ("id_number", "household_id", "name", "relation", "birth_date",
 EVENT_COLUMNS = ("household_id", "kind", "date", "value", "id_number", "import_id", "source_line")
 from aidledger.disbursement.cycle_rows import LINE_COLUMNS, TRACK_COLUMNS  # noqa: E402  (the rows the run writes)
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"
-GIVEN = "建国秀英玉梅志强桂兰淑珍春华海明丽娟立新凤芝文军红霞永刚金凤德福晓东雪梅宝山丽华国庆振华淑华子涵浩然欣怡思远雨萱佳怡宇轩一诺梓萱俊杰"
+SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋"
+            "蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段")
+GIVEN = ("建国秀英玉梅志强桂兰淑珍春华海明丽娟立新凤芝文军红霞永刚金凤德福晓东雪梅"
+         "宝山丽华国庆振华淑华子涵浩然欣怡思远雨萱佳怡宇轩一诺梓萱俊杰")
 INSTITUTIONS = ("宝清县社会福利中心", "宝清县七星泡镇敬老院", "宝清县青原镇敬老院")
 DISABILITY_KINDS = ("physical", "physical", "physical", "visual", "hearing", "speech", "intellectual", "mental",
                     "multiple")
@@ -252,8 +254,8 @@ class Generator:
             region, seq = divmod(self.person, 999)
             first17 = f"{230000 + region:06d}{born.year:04d}{born.month:02d}{born.day:02d}{seq + 1:03d}"
             id_number = first17 + check_character(first17)
-            name = (surname if relation in ("head", "child", "grandchild") else SURNAMES[rng.randrange(len(SURNAMES))]) \
-                + self.given[rng.randrange(len(self.given))]
+            family = surname if relation in ("head", "child", "grandchild") else SURNAMES[rng.randrange(len(SURNAMES))]
+            name = family + self.given[rng.randrange(len(self.given))]
             grade = kind_ = None
             if rng.random() < (0.25 if program == "tekun" else 0.07):
                 grade = (1, 2, 2, 3, 3, 4, 4)[rng.randrange(7)]
@@ -668,8 +670,9 @@ class Floor:
         try:
             start = time.perf_counter()
             cursor = connection.cursor()
-            cursor.execute(f"SELECT program, area, sum(amount_fen) FROM cycle_lines WHERE cycle_id = {self.backend.mark} "
-                           "GROUP BY program, area ORDER BY program, area", (cycle_id,))
+            cursor.execute(f"SELECT program, area, sum(amount_fen) FROM cycle_lines "
+                           f"WHERE cycle_id = {self.backend.mark} GROUP BY program, area ORDER BY program, area",
+                           (cycle_id,))
             cursor.fetchall()
             self._commit(connection, None)
             return time.perf_counter() - start

@@ -27,8 +27,16 @@ from pathlib import Path
 import click
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cycle import (AIDLEDGER, COUNTY, PREPARER, TOWNSHIPS, load_registry, postgresql_backend,  # noqa: E402
-                   set_up, sqlite_backend)
+from cycle import (  # noqa: E402
+    AIDLEDGER,
+    COUNTY,
+    PREPARER,
+    TOWNSHIPS,
+    load_registry,
+    postgresql_backend,
+    set_up,
+    sqlite_backend,
+)
 
 MONTH = "2022-01"
 

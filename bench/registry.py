@@ -78,6 +78,7 @@ from sqlalchemy.engine import make_url
 
 from aidledger import db as dbmod
 from aidledger.disbursement import registry_service, registry_store
+
 try:
     from aidledger.idcard import check_character
 except ImportError:  # where it lived before
@@ -107,8 +108,10 @@ MEMBER_COLUMNS = ("id_number", "household_id", "name", "relation", "birth_date",
                   "disability_kind", "flags", "care_level", "single_person", "death_date", "import_id",
                   "source_line")
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"
-GIVEN = "建国秀英玉梅志强桂兰淑珍春华海明丽娟立新凤芝文军红霞永刚金凤德福晓东雪梅宝山丽华国庆振华淑华子涵浩然欣怡思远雨萱佳怡宇轩一诺梓萱俊杰"
+SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋"
+            "蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段")
+GIVEN = ("建国秀英玉梅志强桂兰淑珍春华海明丽娟立新凤芝文军红霞永刚金凤德福晓东雪梅"
+         "宝山丽华国庆振华淑华子涵浩然欣怡思远雨萱佳怡宇轩一诺梓萱俊杰")
 BIRTH_REGIONS = ("230523",) * 17 + ("230521", "230502", "230506")  # mostly born in the county
 INSTITUTIONS = ("宝清县社会福利中心", "宝清县七星泡镇敬老院", "宝清县青原镇敬老院")
 DISABILITY_KINDS = ("physical", "physical", "physical", "visual", "hearing", "speech", "intellectual", "mental",
@@ -745,7 +748,8 @@ def main(households: int, small: int, state_households: int, pg_url: str | None,
             folder = os.path.join(directory, f"county_{size}")
             os.mkdir(folder)
             files[size] = g = generate(folder, size)
-            click.echo(f"generated {g.households:,} households ({', '.join(f'{k} {v:,}' for k, v in g.programs.items())})"
+            programs = ", ".join(f"{k} {v:,}" for k, v in g.programs.items())
+            click.echo(f"generated {g.households:,} households ({programs})"
                        f" and {g.members:,} members: {g.bytes / 2**20:.1f} MiB of CSV in {g.seconds:.1f} s", err=True)
         full = files[households]
         click.echo(f"aidledger registry import benchmark: county {COUNTY}, {full.households:,} households, "

@@ -187,7 +187,8 @@ def check_pdf(path: str, households: int, total: Decimal, pages: int) -> str:
         return "not checked (pdftotext missing: install poppler-utils)"
     last = subprocess.run(["pdftotext", "-layout", "-f", str(pages), "-l", str(pages), path, "-"], check=True,
                           capture_output=True, text=True).stdout
-    wanted = (f"总计（{households}户）", f"{total:,.2f}", f"人民币{rmb_capitals(total)}", f"第 {pages} 页 共 {pages} 页")
+    wanted = (f"总计（{households}户）", f"{total:,.2f}", f"人民币{rmb_capitals(total)}",
+              f"第 {pages} 页 共 {pages} 页")
     flat = last.replace(" ", "")
     missing = [w for w in wanted if w.replace(" ", "") not in flat]
     if missing:

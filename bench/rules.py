@@ -67,7 +67,7 @@ rounding_mode = "half_up"
 start = "next_month"
 addons = [
   { name = "severe_disability", max_disability_grade = 2, rate = 0.15 },
-  { name = "severe_disability_mental", max_disability_grade = 3, disability_kinds = ["intellectual", "mental"], rate = 0.15 },
+  {name="severe_disability_mental", max_disability_grade=3, disability_kinds=["intellectual","mental"], rate=0.15},
   { name = "disabled_veteran", flag = "disabled_veteran", rate = 0.15 },
   { name = "serious_illness", flag = "serious_illness", rate = 0.15 },
   { name = "elderly", min_age = 60, rate = { 2021-01-01 = 0.15, 2022-01-01 = 0.20 } },
@@ -284,7 +284,8 @@ def main(households: int, months: int, first: str, seed: int, repeat: int, profi
     rate, rate_cpu = total_months / best.wall, total_months / best_cpu
     click.echo(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load)} at the start, "
                f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
-    click.echo(f"compute_month: {total_months:,} household-months in {best.wall:.2f} s = {rate:,.0f} household-months/s "
+    click.echo(f"compute_month: {total_months:,} household-months in {best.wall:.2f} s = "
+               f"{rate:,.0f} household-months/s "
                f"(best of {repeat}; runs {', '.join(f'{r.wall:.2f}' for r in runs)} s); "
                f"CPU time {best_cpu:.2f} s = {rate_cpu:,.0f}/s; total paid {best.total:,.2f} 元")
     click.echo(f"floor (building the HouseholdState objects only): {floor.wall:.3f} s = "

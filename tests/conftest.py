@@ -135,7 +135,8 @@ def books(people) -> Cli:
         ("230500", "双鸭山市", "city", "230000"),
         ("230523", "宝清县", "county", "230500"),
     ):
-        args = ["jurisdiction", "add", code, "--name", name, "--level", level] + (["--parent", parent] if parent else [])
+        args = ["jurisdiction", "add", code, "--name", name, "--level", level]
+        args += ["--parent", parent] if parent else []
         result = people(*args, user=ADMIN)
         assert result.exit_code == 0, result.output
     return people

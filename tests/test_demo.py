@@ -42,7 +42,8 @@ def test_demo_runs_and_its_outputs_check(tmp_path):
 
 
 def beyond_the_base(out: Path) -> None:
-    """The demo's year includes a retroactive raise, a late death, a grant in instalments, a price subsidy and heating."""
+    """The demo's year includes a retroactive raise, a late death, a grant in instalments, a price subsidy and
+    heating."""
     db = f"sqlite:///{out / 'aidledger.db'}"
 
     def cycle(month: str) -> dict:

@@ -19,7 +19,7 @@ from ..ledger.entries import EntryDraft, Line
 from ..ledger.posting import Posted, lock_books, post_entry
 from ..policy.store import effective_policy
 from ..users import require_role
-from .figures import PURCHASED_SERVICES, spendable_from, purchased_services_used, received_in
+from .figures import PURCHASED_SERVICES, purchased_services_used, received_in, spendable_from
 from .rules import CapCheck, cap_base_funds_and_year, cap_of, charge_in_order
 
 

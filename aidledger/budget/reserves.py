@@ -16,8 +16,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..idcard import id_number_problem, normalize_id_number
 from ..errors import Refusal
+from ..idcard import id_number_problem, normalize_id_number
 from ..ledger.chart import reserve_account_name
 from ..ledger.entries import EntryDraft, Line
 from ..ledger.posting import lock_books, post_entry

@@ -6,8 +6,8 @@ import click
 from sqlalchemy import func, select
 
 from ..budget import reserves as _reserve_checks  # noqa: F401  (registers its verify check)
-from ..disbursement.verify_checks import verify_books
 from ..disbursement import recovery as _recovery  # noqa: F401  (registers its verify check)
+from ..disbursement.verify_checks import verify_books
 from ..errors import Refusal
 from ..ledger import service
 from ..ledger.accounts import chart
@@ -191,7 +191,8 @@ def accounts(app, jurisdiction: str, as_json: bool) -> None:
       aidledger ledger accounts --jurisdiction 230523
     """
     with app.database().read() as session:
-        rows = [(a.name, a.title, a.type, a.classification or "", a.closed_on or "") for a in chart(session, jurisdiction)]
+        rows = [(a.name, a.title, a.type, a.classification or "", a.closed_on or "")
+                for a in chart(session, jurisdiction)]
     if as_json:
         emit_json({"jurisdiction": jurisdiction, "accounts": [
             {"account": n, "title": t, "type": ty, "classification": c or None, "closed_on": d or None}

@@ -88,12 +88,11 @@ def audit(app, jurisdiction, year, out, as_of, created) -> None:
     Example:
       aidledger report audit --jurisdiction 230523 --year 2022 --out 230523-2022-audit.pdf
     """
-    from ..reports.audit_pdf import write_audit
-    from ..reports.audit_source import audit_pack
-
     from sqlalchemy import func, select
 
     from ..ledger.tables import JournalLine
+    from ..reports.audit_pdf import write_audit
+    from ..reports.audit_source import audit_pack
 
     with app.database().read() as session:
         lines = session.scalar(select(func.count()).select_from(JournalLine)) or 0

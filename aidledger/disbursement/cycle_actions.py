@@ -32,8 +32,19 @@ from ..policy.store import effective_policy
 from ..users import require_role
 from .bank_file import PaymentRow, ReturnRow, parse_returns, payment_file
 from .cycle_approval import approve  # noqa: F401  (a step of the cycle, as the commands call it)
-from .cycle_steps import (CLEARING, PAYABLE, RETURNED, ZERO, cycle_of, fund_split, not_before_last_posting,
-                          reissued_returns, returned_by_fund, transition, transition_entry)
+from .cycle_steps import (
+    CLEARING,
+    PAYABLE,
+    RETURNED,
+    ZERO,
+    cycle_of,
+    fund_split,
+    not_before_last_posting,
+    reissued_returns,
+    returned_by_fund,
+    transition,
+    transition_entry,
+)
 from .cycle_tables import BankReturn, Cycle, CycleAdjustment, CycleLine, CycleTransition, ReturnResolution
 from .expense_accounts import ONE_OFF_ACCOUNTS, expense_account
 from .grant_tables import CycleInstalment
@@ -63,7 +74,8 @@ def cancel(session: Session, cycle_id: int, reason: str, on: date, *, user: str 
     return reversal
 
 
-def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> tuple[str, int, Decimal]:
+def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None,
+                now: datetime) -> tuple[str, int, Decimal]:
     """Move the payable to bank clearing and return the bank file's text, count and total."""
     require_role(session, user, "preparer", "approver", action="export bank files")
     lock_books(session)
@@ -112,7 +124,8 @@ def book_returns(session: Session, cycle_id: int, text: str, source: str, on: da
     posted = post_entry(session, EntryDraft(
         date=on, jurisdiction=cycle.jurisdiction_code, kind="cycle_settlement", reference=f"cycle {cycle_id}",
         idempotency_key=f"cycle-{cycle_id}-settlement",
-        description=f"{cycle.month} 银行代发结算: 成功 {cycle.total - returned:.2f}, 退回 {returned:.2f} ({len(matched)}笔)",
+        description=(f"{cycle.month} 银行代发结算: 成功 {cycle.total - returned:.2f}, 退回 {returned:.2f} "
+                     f"({len(matched)}笔)"),
         lines=tuple(lines)), user=user, now=now)
     for household_id, row in matched:
         session.add(BankReturn(cycle_id=cycle_id, household_id=household_id, bank_account=row.account,

@@ -24,15 +24,15 @@ from sqlalchemy.orm import Session
 
 from ..policy import EffectivePolicy
 from .cycle_tables import Cycle, CycleLine, CycleTrack
-from .registry_store import StoredHousehold, event_record
-from .registry_tables import EventRow, HouseholdRow, MemberRow
 from .registry_records import Household, Member
 from .registry_state import HouseholdState
+from .registry_store import StoredHousehold, event_record
+from .registry_tables import EventRow, HouseholdRow, MemberRow
 from .rules import Benefit, DibaoTrack, compute_month, first_paid_month, walk
 from .rules.dibao import below_standard
 from .rules.extras import PriceDeclaration
-from .rules.first_month import CountyStart
 from .rules.facts import counted_members, first_day, next_month, previous_month
+from .rules.first_month import CountyStart
 from .rules.gradual_exit import NORMAL, START
 
 _STREAM = 10_000

@@ -32,11 +32,11 @@ from ..policy.tables import PolicyFile
 from ..users import require_role
 from .cycle_additions import gather
 from .cycle_compute import MonthComputer, previous_tracks, stream_county
-from .opening import start_of
 from .cycle_rows import AMOUNT, LINE_COLUMNS, TRACK_COLUMNS, computed_rows
 from .cycle_tables import Cycle, CycleAdjustment, CycleLine, CycleReissue, CycleTrack, CycleTransition
 from .cycle_workers import in_workers, parts_of
 from .grant_tables import CycleInstalment
+from .opening import start_of
 from .recovery import store_set_offs
 from .recovery_tables import CycleSetOff
 from .registry_tables import EventRow, RegistryImport
@@ -164,8 +164,8 @@ def _insert(session: Session, target: tuple[str, tuple[str, ...]], rows: list[tu
     table, columns = target
     connection = session.connection()
     mark = _MARKS[connection.dialect.paramstyle]
-    connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
-                               rows)
+    placeholders = ", ".join([mark] * len(columns))
+    connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
 
 
 def _inputs(session: Session, policy, previous: Cycle | None) -> dict:

@@ -24,12 +24,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..errors import Refusal
+from ..ledger.money import to_fen
 from ..policy.store import effective_policy
 from .cycle_compute import MonthComputer, previous_tracks, stream_county
-from .opening import start_of
 from .cycle_rows import computed_rows
 from .cycle_tables import Cycle
-from ..ledger.money import to_fen
+from .opening import start_of
 from .registry_store import count_households
 from .registry_tables import HouseholdRow
 

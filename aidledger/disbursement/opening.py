@@ -41,11 +41,11 @@ from .opening_files import read_funds, read_receivables, read_reserves, read_sta
 from .opening_tables import Opening, OpeningFund, OpeningReserve, OpeningReversal, OpeningState
 from .recovery_tables import Receivable, ReceivablePart, Recovery
 from .registry_store import StoredHousehold, load_households
+from .row_problems import ProblemLog, RowProblem
 from .rules import first_paid_month
 from .rules.facts import counted_members, first_day
 from .rules.first_month import STANDARDS, CountyStart, HandedOver, county_start
 from .rules.gradual_exit import exit_months_allowed
-from .row_problems import ProblemLog, RowProblem
 
 TREASURY, NET_POSITION, RECEIVABLE = "Assets:Treasury", "Equity:NetPosition", "Assets:Receivable:Recovery"
 FILE_KINDS = ("funds", "reserves", "receivables", "states")

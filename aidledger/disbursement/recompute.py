@@ -23,13 +23,13 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..ledger.money import from_fen
 from ..policy import EffectivePolicy, PolicySnapshot
 from ..policy.store import policy_as_loaded
-from ..ledger.money import from_fen
 from .cycle_compute import MonthComputer, stream_county
-from .opening import start_of
-from .cycle_workers import entitled_in_workers
 from .cycle_tables import BankReturn, Cycle, CycleAdjustment, CycleLine, CycleReissue, ReturnResolution
+from .cycle_workers import entitled_in_workers
+from .opening import start_of
 from .registry_store import StoredHousehold, load_household
 from .registry_tables import EventRow, HouseholdRow
 from .rules import walk_to

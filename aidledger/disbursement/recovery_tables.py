@@ -1,8 +1,9 @@
 """追回: receivables for months paid and later found overpaid, their funds, and money returned.
 
 A receivable is created by the approval of the cycle that found the overpayment (a late
-death, termination or income change), or taken over from the old books by `opening load`: it posts Dr Assets:Receivable:Recovery, Cr the
-program's expense, split over the funds that paid the month. Money returned is a
+death, termination or income change): it posts Dr Assets:Receivable:Recovery, Cr the
+program's expense, split over the funds that paid the month; or it is taken over from the
+old books by `opening load` (Cr Equity:NetPosition, opening.py). Money returned is a
 recovery row (Dr Assets:Treasury, Cr Assets:Receivable:Recovery). All three tables are
 append-only; a receivable of a cycle later cancelled is void (the cancellation reverses
 its posting), which the listing derives from the cycle's status.

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from .csv_source import Columns, Row, read_rows
 from ..idcard import birth_date_from_id, id_number_problem, normalize_id_number
+from .csv_source import Columns, Row, read_rows
 from .registry_fields import Cells, shown
 from .registry_records import (
     AREAS,

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Refusal
+from ..masking import mask
 from ..policy.store import effective_policy
 from ..policy.tables import Township
-from ..masking import mask
 from ..users import require_role
 from . import registry_store
 from .registry_state import HouseholdState

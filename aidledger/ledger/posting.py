@@ -208,7 +208,8 @@ def _resolve_keys(session: Session, drafts: Sequence[EntryDraft]) -> tuple[dict[
     for draft in keyed:
         seen = first_in_batch.setdefault(draft.idempotency_key, draft)
         if seen is not draft and seen.digest() != draft.digest():
-            problems.append(f"idempotency key {draft.idempotency_key!r} is used twice in one request with other content")
+            problems.append(f"idempotency key {draft.idempotency_key!r} is used twice in one request with other "
+                            "content")
     keys = sorted(first_in_batch)
     stored: dict[str, tuple[int, str, str]] = {}
     for start in range(0, len(keys), _IN_CHUNK):

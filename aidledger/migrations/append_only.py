@@ -12,7 +12,8 @@ def add_append_only_trigger(table: str) -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE OR REPLACE FUNCTION aidledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION '% is append-only: record a correcting entry or a new version instead', TG_TABLE_NAME; END $$"
+            "BEGIN RAISE EXCEPTION '% is append-only: record a correcting entry or a new version instead', "
+            "TG_TABLE_NAME; END $$"
         )
         op.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -26,7 +27,8 @@ def add_append_only_trigger(table: str) -> None:
         for action in ("UPDATE", "DELETE"):
             op.execute(
                 f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: record a correcting entry or a new version instead'); END"
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: record a correcting entry or a new version "
+                "instead'); END"
             )
 
 
@@ -81,7 +83,8 @@ def add_cycle_guard() -> None:
         op.execute("CREATE TRIGGER cycles_guard BEFORE UPDATE OR DELETE ON cycles "
                    "FOR EACH ROW EXECUTE FUNCTION cycles_guard()")
     else:
-        op.execute(f"CREATE TRIGGER cycles_no_delete BEFORE DELETE ON cycles BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        op.execute(f"CREATE TRIGGER cycles_no_delete BEFORE DELETE ON cycles "
+                   f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
         op.execute(
             "CREATE TRIGGER cycles_frozen BEFORE UPDATE ON cycles WHEN OLD.status <> 'draft' AND "
             "(NEW.count IS NOT OLD.count OR NEW.total_fen IS NOT OLD.total_fen OR NEW.inputs IS NOT OLD.inputs "

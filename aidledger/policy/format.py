@@ -91,7 +91,8 @@ def _steps_in_order(steps: tuple, path: str, problems: Problems) -> None:
         if index == 0 and month != 1:
             problems.add(where, f"{month} must be 1: the first step starts in exit month 1")
         elif previous is not None and month <= previous:
-            problems.add(where, f"{month} is not after the previous step's {previous}: steps must start in increasing months")
+            problems.add(where, f"{month} is not after the previous step's {previous}: steps must start in "
+                         "increasing months")
         previous = month
 
 

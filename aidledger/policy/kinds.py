@@ -125,7 +125,8 @@ class Number(Leaf):
             return INVALID
         if _out_of_range(number, self.low, self.high, self.low_open):
             sign = "negative" if number < 0 else "out of range"
-            problems.add(path, f"{show(value)} is {sign}: {self.what} must be {_range_text(self.low, self.high, self.low_open)}")
+            allowed = _range_text(self.low, self.high, self.low_open)
+            problems.add(path, f"{show(value)} is {sign}: {self.what} must be {allowed}")
             return INVALID
         if self.money:
             if number > MAX_AMOUNT:

@@ -106,7 +106,8 @@ def _dated(leaf: Leaf, table: Mapping[Any, Any], path: str, problems: Problems) 
     for key, item in table.items():
         start = parse_date_key(key)
         if start is None:
-            problems.add(path, f"{show(key)} is not a date (YYYY-MM-DD); a table here gives dated values of {leaf.expected}")
+            problems.add(path, f"{show(key)} is not a date (YYYY-MM-DD); a table here gives dated values of "
+                         f"{leaf.expected}")
             ok = False
             continue
         result = leaf.check(item, f"{path} (from {start.isoformat()})", problems)

@@ -113,8 +113,8 @@ def write_audit(pack: AuditPack, target) -> int:
 
 def _cover(pack: AuditPack) -> list:
     v = pack.verify
-    result = "通过 passed" if v.ok else ("未通过 FAILED" + (f"（首个出错分录 first failing entry {v.first_failing_entry}）"
-                                                       if v.first_failing_entry else ""))
+    first = f"（首个出错分录 first failing entry {v.first_failing_entry}）" if v.first_failing_entry else ""
+    result = "通过 passed" if v.ok else "未通过 FAILED" + first
     rows = [
         ["项目 item", "结果 result"],
         ["账簿校验 ledger verify", result],
@@ -253,7 +253,8 @@ def _beyond(pack: AuditPack) -> list:
 
 
 def _exception_section(number: int, section: ExceptionSection) -> list:
-    head = [_p(f"{number}. {section.title}（{len(section.items)}）", SUBHEADING), _p("规则 rule：" + section.rule, SMALL)]
+    head = [_p(f"{number}. {section.title}（{len(section.items)}）", SUBHEADING),
+            _p("规则 rule：" + section.rule, SMALL)]
     if not section.items:
         return [KeepTogether(head + [Spacer(1, 2), _p(section.note, SMALL)])]
     rows = [["户 household", "月份 month", "金额 amount", "规则与数据 rule and figures"]]

@@ -21,15 +21,15 @@ from ..budget.figures import fund_figures
 from ..budget.purchases import cap_check
 from ..budget.rules import CAP_BASES
 from ..budget.tables import ReserveCase, ReserveDocumentation
-from ..disbursement.opening import start_of
-from ..disbursement.verify_checks import verify_books
 from ..disbursement.cycle_tables import BankReturn, Cycle, CycleAdjustment, CycleLine, ReturnResolution
 from ..disbursement.grants import grant_views
+from ..disbursement.opening import start_of
 from ..disbursement.recovery import receivable_list
 from ..disbursement.registry_store import event_record, household_record, member_record
 from ..disbursement.registry_tables import EventRow, HouseholdRow, MemberRow
 from ..disbursement.rules.instalments import instalment_months
 from ..disbursement.subsidy import declaration_for, price_for
+from ..disbursement.verify_checks import verify_books
 from ..errors import Refusal
 from ..ledger.accounts import require_jurisdiction
 from ..ledger.balances import movements, trial_balance
@@ -37,9 +37,23 @@ from ..ledger.chart import FUNDS
 from ..policy.store import effective_policy
 from ..policy.tables import Township
 from . import exceptions_data as found
-from .audit_data import (ArrearsRow, AuditPack, BeyondTheBase, CapStatus, DeclarationRow, ExpenseMovement,
-                         FundFigure, GrantRow, ReceivableRow, ReserveRow, TrialRow, VerifyResult, exception_sections,
-                         fund_statements, monthly)
+from .audit_data import (
+    ArrearsRow,
+    AuditPack,
+    BeyondTheBase,
+    CapStatus,
+    DeclarationRow,
+    ExpenseMovement,
+    FundFigure,
+    GrantRow,
+    ReceivableRow,
+    ReserveRow,
+    TrialRow,
+    VerifyResult,
+    exception_sections,
+    fund_statements,
+    monthly,
+)
 
 POSTED = ("approved", "exported", "settled")
 _CHUNK = 500

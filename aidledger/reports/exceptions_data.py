@@ -69,7 +69,8 @@ KINDS = (
                   "One person belongs to one household: an id number may be paid in one household a month, and once."),
     ExceptionKind("amount_differs", "金额与规则不符 Amounts that differ from the rules",
                   "A stored amount must equal what the rules give for the stored registry and policies "
-                  "(aidledger explain HOUSEHOLD --month MONTH); re-issued bank returns are left out of the comparison."),
+                  "(aidledger explain HOUSEHOLD --month MONTH); re-issued bank returns are left out of the "
+                  "comparison."),
     ExceptionKind("reserve_overdue", "备用金先行救助逾期未补充说明 Reserve cases overdue for documentation",
                   "An emergency payment from a township reserve is documented within temporary.documentation_days."),
     ExceptionKind("return_open", f"银行退票逾期未处理 Bank returns not cleared after {RETURN_CLEARING_DAYS} days",

@@ -5,8 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from budget_helpers import (CITY, COUNTY, PROVINCE, allocate, budget_status, entry, funds_of, ok,
-                            trial_balance, verify_ok)
+from budget_helpers import (
+    CITY,
+    COUNTY,
+    PROVINCE,
+    allocate,
+    budget_status,
+    entry,
+    funds_of,
+    ok,
+    trial_balance,
+    verify_ok,
+)
 from support import ADMIN, APPROVER, AUDITOR, PREPARER, assert_refused, snapshot
 
 D = Decimal

@@ -14,8 +14,19 @@ import re
 from decimal import Decimal
 
 import pytest
-from budget_helpers import (COUNTY, T1, allocate, budget_status, cap_of, funds_of, id_number, ok, reserve_status,
-                            trial_balance, verify_ok)
+from budget_helpers import (
+    COUNTY,
+    T1,
+    allocate,
+    budget_status,
+    cap_of,
+    funds_of,
+    id_number,
+    ok,
+    reserve_status,
+    trial_balance,
+    verify_ok,
+)
 from support import PREPARER, run_together
 
 pytestmark = pytest.mark.slow

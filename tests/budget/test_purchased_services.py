@@ -25,9 +25,25 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from budget_helpers import (CAP_BASE_KINDS, CITY, COUNTY, FUND_ORDER, T1, allocate, budget_status, cap_of,
-                            county_policy_with, entry, funds_of, id_number, ok, purchase, trial_balance,
-                            use_cap_base, verify_ok)
+from budget_helpers import (
+    CAP_BASE_KINDS,
+    CITY,
+    COUNTY,
+    FUND_ORDER,
+    T1,
+    allocate,
+    budget_status,
+    cap_of,
+    county_policy_with,
+    entry,
+    funds_of,
+    id_number,
+    ok,
+    purchase,
+    trial_balance,
+    use_cap_base,
+    verify_ok,
+)
 from support import ADMIN, AUDITOR, PREPARER, assert_refused, snapshot
 
 D = Decimal

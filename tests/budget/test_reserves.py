@@ -9,8 +9,23 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from budget_helpers import (COUNTY, T1, T2, T3, TOWNSHIPS, allocate, budget_status, entry, funds_of, id_number,
-                            ok, reserve_status, trial_balance, verify_ok, with_wrong_check)
+from budget_helpers import (
+    COUNTY,
+    T1,
+    T2,
+    T3,
+    TOWNSHIPS,
+    allocate,
+    budget_status,
+    entry,
+    funds_of,
+    id_number,
+    ok,
+    reserve_status,
+    trial_balance,
+    verify_ok,
+    with_wrong_check,
+)
 from support import ADMIN, APPROVER, AUDITOR, PREPARER, assert_refused, snapshot
 
 D = Decimal

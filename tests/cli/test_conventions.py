@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 from click.testing import CliRunner
-from support import ADMIN, assert_refused, snapshot
+from support import ADMIN, assert_refused
 
 from aidledger import cli as cli_module
 from aidledger.cli import cli
@@ -19,7 +19,8 @@ def all_commands(group: click.Group, prefix=()):
             yield prefix + (name,), command
 
 
-@pytest.mark.parametrize("path, command", list(all_commands(cli)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+@pytest.mark.parametrize("path, command", list(all_commands(cli)),
+                         ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
 def test_every_command_is_documented_with_an_example(path, command):
     assert command.help and "Example:" in command.help, f"aidledger {' '.join(path)} has no example in its help"
     result = CliRunner().invoke(cli, list(path) + ["--help"])

@@ -14,9 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import text
+from support import APPROVER, EXAMPLES, PREPARER
 
 from aidledger import db as dbmod
-from support import APPROVER, EXAMPLES, PREPARER
 
 COUNTY = "230523"
 MONTHS = ("2021-12", "2022-01", "2022-02", "2022-03")

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 import pytest
 from beyond_helpers import components, explained, load_city_with, paid_in, pay_month
-from cycle_helpers import D, allocate, approve, balances, entry, entry_net, history_entry, load_example_registry, \
-    run_cycle, show, verify
+from cycle_helpers import (
+    D,
+    allocate,
+    approve,
+    balances,
+    entry,
+    entry_net,
+    history_entry,
+    load_example_registry,
+    run_cycle,
+    show,
+    verify,
+)
 
 PAID = ("2022-01", "2022-02", "2022-03", "2022-04")
 

@@ -12,10 +12,35 @@ import re
 from decimal import Decimal
 
 import pytest
-from cycle_helpers import (COMPONENT_KINDS, COUNTY, EXPECTED, MONTHS, PAYMENT_HEADER, ZERO, D, allocate, amounts,
-                           approve, balances, day, entry, entry_net, expense_account, export, households_csv,
-                           line_of, load_example_registry, ok, read_payment_file, run_cycle, settle, show,
-                           trial_balance, verify, write_returns)
+from cycle_helpers import (
+    COMPONENT_KINDS,
+    COUNTY,
+    EXPECTED,
+    MONTHS,
+    PAYMENT_HEADER,
+    ZERO,
+    D,
+    allocate,
+    amounts,
+    approve,
+    balances,
+    day,
+    entry,
+    entry_net,
+    expense_account,
+    export,
+    households_csv,
+    line_of,
+    load_example_registry,
+    ok,
+    read_payment_file,
+    run_cycle,
+    settle,
+    show,
+    trial_balance,
+    verify,
+    write_returns,
+)
 from support import AUDITOR
 
 AMOUNT = re.compile(r"^-?\d+\.\d{2}$")

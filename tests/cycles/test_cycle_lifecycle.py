@@ -12,9 +12,32 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from cycle_helpers import (COUNTY, EXPECTED, PAYMENT_HEADER, ZERO, D, allocate, amounts, approve, balances, day,
-                           entry, entry_net, export, history_entry, load_example_registry, ok, read_payment_file,
-                           run_cycle, scalar, settle, show, sql, verify, write_returns)
+from cycle_helpers import (
+    COUNTY,
+    EXPECTED,
+    PAYMENT_HEADER,
+    ZERO,
+    D,
+    allocate,
+    amounts,
+    approve,
+    balances,
+    day,
+    entry,
+    entry_net,
+    export,
+    history_entry,
+    load_example_registry,
+    ok,
+    read_payment_file,
+    run_cycle,
+    scalar,
+    settle,
+    show,
+    sql,
+    verify,
+    write_returns,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from support import ADMIN, APPROVER, AUDITOR, PREPARER, assert_refused, snapshot

@@ -8,9 +8,29 @@
 from __future__ import annotations
 
 import pytest
-from cycle_helpers import (EXPECTED, ZERO, D, allocate, amounts, approve, balances, entry, entry_net,
-                           export, history_entry, households_csv, line_of, load_example_registry, ok,
-                           read_payment_file, run_cycle, settle, show, verify, write_returns)
+from cycle_helpers import (
+    EXPECTED,
+    ZERO,
+    D,
+    allocate,
+    amounts,
+    approve,
+    balances,
+    entry,
+    entry_net,
+    export,
+    history_entry,
+    households_csv,
+    line_of,
+    load_example_registry,
+    ok,
+    read_payment_file,
+    run_cycle,
+    settle,
+    show,
+    verify,
+    write_returns,
+)
 from support import APPROVER, AUDITOR, PREPARER, assert_refused, snapshot
 
 HOUSEHOLDS = households_csv()

@@ -15,8 +15,20 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from cycle_helpers import (COUNTY, EXPECTED, allocate, approve, balances, entry, entry_net, ok, run_cycle, show,
-                           trial_balance, verify)
+from cycle_helpers import (
+    COUNTY,
+    EXPECTED,
+    allocate,
+    approve,
+    balances,
+    entry,
+    entry_net,
+    ok,
+    run_cycle,
+    show,
+    trial_balance,
+    verify,
+)
 from support import ADMIN, APPROVER, AUDITOR, EXAMPLE_POLICIES, EXAMPLES, PREPARER, assert_refused, snapshot
 
 T1 = "230523100"

@@ -12,12 +12,22 @@ import re
 import subprocess
 from datetime import date
 
-from sqlalchemy import text
-
 import pytest
 from beyond_helpers import explained, paid_in, pay_month, record_events
-from cycle_helpers import D, allocate, approve, balances, entry, entry_net, load_example_registry, ok, run_cycle, \
-    show, verify
+from cycle_helpers import (
+    D,
+    allocate,
+    approve,
+    balances,
+    entry,
+    entry_net,
+    load_example_registry,
+    ok,
+    run_cycle,
+    show,
+    verify,
+)
+from sqlalchemy import text
 from support import APPROVER, PREPARER, assert_refused, snapshot
 
 PAID = ("2022-01", "2022-02", "2022-03", "2022-04")

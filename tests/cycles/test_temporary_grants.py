@@ -7,8 +7,19 @@ from decimal import Decimal
 
 import pytest
 from beyond_helpers import components, pay_month
-from cycle_helpers import D, allocate, approve, balances, entry, entry_net, load_example_registry, ok, run_cycle, \
-    show, verify
+from cycle_helpers import (
+    D,
+    allocate,
+    approve,
+    balances,
+    entry,
+    entry_net,
+    load_example_registry,
+    ok,
+    run_cycle,
+    show,
+    verify,
+)
 from support import APPROVER, PREPARER, assert_refused, snapshot
 
 from aidledger.disbursement.rules.instalments import instalment_amounts, instalment_months

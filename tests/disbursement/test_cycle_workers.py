@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select, text
+from support import EXAMPLES, PREPARER
 
 from aidledger.disbursement import cycle_run, cycle_workers
 from aidledger.disbursement.cycle_tables import Cycle, CycleLine, CycleTrack
-from support import EXAMPLES, PREPARER
 
 NOW = datetime(2022, 6, 30, 12, 0, tzinfo=timezone.utc)
 MONTHS = ("2021-12", "2022-01", "2022-02", "2022-03")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import ADMIN, AUDITOR, EXAMPLES, PREPARER, assert_refused, snapshot
+from support import AUDITOR, EXAMPLES, PREPARER, assert_refused, snapshot
 
 REGISTRY = EXAMPLES / "registry"
 HOUSEHOLDS, MEMBERS, EVENTS = (str(REGISTRY / n) for n in ("households.csv", "members.csv", "events.csv"))
@@ -91,7 +90,8 @@ def test_dry_run_validates_and_stores_nothing(county):
 
 
 def test_a_household_id_already_stored_is_refused(registry, tmp_path):
-    h = write(tmp_path, "h.csv", H_HEADER + "H001,230523,230523100,urban,dibao,100,2021-06-15,,stable,,某人,6217000010000000999\n")
+    h = write(tmp_path, "h.csv",
+              H_HEADER + "H001,230523,230523100,urban,dibao,100,2021-06-15,,stable,,某人,6217000010000000999\n")
     m = write(tmp_path, "m.csv", M_HEADER + "H001,110101199003070011,某人,head,,,,,,,\n")
     before = snapshot(registry.url)
     assert_refused(registry("registry", "import", "--households", h, "--members", m, user=PREPARER),
@@ -107,7 +107,8 @@ def test_a_household_id_already_stored_is_refused(registry, tmp_path):
     ("H100,230523,230523100,urban,dibao,100,2021-06-15,,stable,,甲,6217000010000000999\n",
      "H100,110101199003070012,甲,head,,,,,,,\n", ["m.csv line 2, column id_number", "check character"]),
     ("H100,230523,230523100,urban,dibao,100,2021-06-15,,stable,,甲,6217000010000000999\n",
-     "H100,230523197705100113,甲,head,,,,,,,\n", ["m.csv line 2, column id_number", "already stored in household H001"]),
+     "H100,230523197705100113,甲,head,,,,,,,\n",
+     ["m.csv line 2, column id_number", "already stored in household H001"]),
     ("H100,230523,230523100,urban,dibao,100,2021-06-15,,stable,,甲,6217000010000000999\n",
      "H100,110101199003070011,甲,child,,,,,,,\n", ["head"]),
     ("H100,230523,230523100,urban,dibao,-5,2021-06-15,,stable,,甲,6217000010000000999\n",

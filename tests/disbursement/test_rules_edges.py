@@ -61,8 +61,10 @@ def test_a_birthday_on_the_first_of_the_month_counts(born, names):
 
 def test_a_29_february_birthday_is_reached_on_1_march_in_a_common_year():
     member = person(born=date(2004, 2, 29))
-    addons = lambda month: [c.name for c in benefit(BASE, household(income="0"), [member], month).components
-                            if c.kind == "addon"]  # noqa: E731
+
+    def addons(month: str) -> list[str]:
+        return [c.name for c in benefit(BASE, household(income="0"), [member], month).components if c.kind == "addon"]
+
     assert addons("2022-02") == ["minor"]  # 17 on 2022-02-01
     assert addons("2022-03") == []  # 18 on 2022-03-01
 

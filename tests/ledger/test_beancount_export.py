@@ -24,7 +24,8 @@ from beancount.core import data as bc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import PREPARER
-from test_properties import FAR, JURISDICTIONS, days, drafts, post as post_draft, reverse, set_up_books
+from test_properties import FAR, JURISDICTIONS, days, drafts, reverse, set_up_books
+from test_properties import post as post_draft
 
 from aidledger import db as dbmod
 from aidledger.errors import Refusal

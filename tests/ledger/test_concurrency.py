@@ -211,8 +211,8 @@ def spec_of(worker: int, n: int) -> dict:
     fund = "central_subsidy" if n % 2 == 0 else "county_subsidy"
     amount = Decimal(1000 + 100 * worker + n) + Decimal(worker + 1) / 100 if kind == "receipt" \
         else Decimal(10 + worker) + Decimal(n) / 100
-    spec = {"kind": kind, "fund": fund, "amount": f"{amount:.2f}", "date": date(2022, 1 + n % 6, 1 + worker).isoformat(),
-            "description": f"worker {worker} entry {n}"}
+    spec = {"kind": kind, "fund": fund, "amount": f"{amount:.2f}",
+            "date": date(2022, 1 + n % 6, 1 + worker).isoformat(), "description": f"worker {worker} entry {n}"}
     if n % 3 == 0:
         spec["key"] = f"w{worker}-e{n}"
     return spec
@@ -289,7 +289,8 @@ def test_concurrent_posters_keep_the_chain_valid_and_the_books_balanced(books, d
         seqs = list(session.scalars(select(JournalEntry.seq).order_by(JournalEntry.seq)))
         assert seqs == list(range(1, expected_count + 1))
         assert session.get(LedgerHead, 1).seq == expected_count
-        keys = Counter(session.scalars(select(JournalEntry.idempotency_key).where(JournalEntry.idempotency_key.is_not(None))))
+        keys = Counter(session.scalars(select(JournalEntry.idempotency_key)
+                                       .where(JournalEntry.idempotency_key.is_not(None))))
         assert {keys[f"shared-{k}"] for k in range(len(SHARED_AT))} == {1}
         assert sum(keys.values()) == sum(1 for spec in distinct.values() if spec.get("key"))
         assert session.scalar(select(func.count()).select_from(JournalLine)) == 2 * expected_count

@@ -68,8 +68,9 @@ def test_reversal_cancels_and_can_happen_once(post, books):
 @pytest.mark.parametrize(
     "data, fragments",
     [
-        (receipt("1000.00") | {"lines": [{"account": "Assets:Treasury", "fund": "central_subsidy", "debit": "10.00"},
-                                         {"account": "Income:Allocations", "fund": "central_subsidy", "credit": "9.99"}]},
+        (receipt("1000.00") | {"lines": [
+            {"account": "Assets:Treasury", "fund": "central_subsidy", "debit": "10.00"},
+            {"account": "Income:Allocations", "fund": "central_subsidy", "credit": "9.99"}]},
          ["unbalanced: debits 10.00 ≠ credits 9.99"]),
         (entry([{"account": "Assets:Treasury", "fund": "central_subsidy", "debit": "10.00"},
                 {"account": "Income:Allocations", "fund": "county_subsidy", "credit": "10.00"}]),
@@ -190,5 +191,6 @@ def test_manual_entries_may_not_touch_control_accounts(post, books):
     before = snapshot(books.url)
     result = post(entry([{"account": "Liabilities:Payable:Beneficiaries", "fund": "central_subsidy", "debit": "5.00"},
                          {"account": "Income:Allocations", "fund": "central_subsidy", "credit": "5.00"}]))
-    assert_refused(result, "line 1 (Liabilities:Payable:Beneficiaries): a manual entry may not post to a control account")
+    assert_refused(result,
+                   "line 1 (Liabilities:Payable:Beneficiaries): a manual entry may not post to a control account")
     assert snapshot(books.url) == before

@@ -22,19 +22,19 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from support import ADMIN, PREPARER
 
 from aidledger import db as dbmod
 from aidledger.errors import Refusal
 from aidledger.ledger import service
 from aidledger.ledger.balances import balance, trial_balance
 from aidledger.ledger.chart import DEBIT_NORMAL, FUND_CODES, STANDARD_CHART
-from aidledger.ledger.service import CONTROL_ACCOUNTS
 from aidledger.ledger.entries import EntryDraft, Line, check_entry
 from aidledger.ledger.money import MAX_LINE_FEN, MoneyError, format_amount, from_fen, parse_amount, to_fen
+from aidledger.ledger.service import CONTROL_ACCOUNTS
 from aidledger.ledger.verify import verify
 from aidledger.models import metadata
 from aidledger.users import add_user
-from support import ADMIN, PREPARER
 
 NOW = datetime(2022, 6, 30, 12, 0, tzinfo=timezone.utc)
 COUNTY = "230523"

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from support import EXAMPLES as SPEC_COPY
 from policy_samples import CHAIN_FILES, EXAMPLES, example_county, example_documents
+from support import EXAMPLES as SPEC_COPY
 
 from aidledger.policy import AddonRule, ExitStep, MissingParameter
 

@@ -85,7 +85,8 @@ def test_a_county_chain_must_set_the_standards_somewhere():
 
 
 def test_a_tiered_county_needs_tier_ratios():
-    chain = [province("[dibao]\nmethod = { 2021-01-01 = \"gap\", 2022-01-01 = \"tiered\" }\n"), city(), county(STANDARDS)]
+    chain = [province("[dibao]\nmethod = { 2021-01-01 = \"gap\", 2022-01-01 = \"tiered\" }\n"), city(),
+             county(STANDARDS)]
     with pytest.raises(Refusal, match="dibao.method is 'tiered' \\(set by 230000\\) and none of the chain's files "
                                       "sets dibao.tier_ratio"):
         EffectivePolicy.resolve(chain)

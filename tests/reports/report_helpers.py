@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
 from support import APPROVER, EXAMPLES, PREPARER
 
 COUNTY = "230523"

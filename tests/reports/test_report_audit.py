@@ -23,8 +23,23 @@ from pathlib import Path
 
 import pytest
 from conftest import BACKENDS, Cli
-from report_helpers import (COUNTY, allocate, amounts_in, approve, as_json, events, export, load_example, money, ok,
-                            pdf_pages, render_pages, run_cycle, settle, show)
+from report_helpers import (
+    COUNTY,
+    allocate,
+    amounts_in,
+    approve,
+    as_json,
+    events,
+    export,
+    load_example,
+    money,
+    ok,
+    pdf_pages,
+    render_pages,
+    run_cycle,
+    settle,
+    show,
+)
 from support import ADMIN, APPROVER, AUDITOR, EXAMPLE_POLICIES, PREPARER, assert_refused
 
 from aidledger import db as dbmod
@@ -53,8 +68,8 @@ class Year:
     def page_with(self, heading: str) -> list[str]:
         """The pages of the section that starts with `heading`, up to the next section."""
         first = next(i for i, p in enumerate(self.pages) if heading in p)
-        last = next((i for i in range(first + 1, len(self.pages)) if re.search(r"^[一二三四五六]、", self.pages[i], re.M)),
-                    len(self.pages))
+        later = range(first + 1, len(self.pages))
+        last = next((i for i in later if re.search(r"^[一二三四五六]、", self.pages[i], re.M)), len(self.pages))
         return self.pages[first:last]
 
 
@@ -85,7 +100,8 @@ def _build(run: Cli, tmp: Path) -> tuple[int, int, tuple[int, int]]:
     ok(run("budget", "purchase-services", "--jurisdiction", COUNTY, "--amount", "800.00", "--date", "2022-03-01",
            "--vendor", "宝清县社工服务中心", user=PREPARER))
     assert_refused(run("budget", "purchase-services", "--jurisdiction", COUNTY, "--amount", "500.00",
-                       "--date", "2022-03-02", "--vendor", "宝清县社工服务中心", user=PREPARER), "purchased-services cap")
+                       "--date", "2022-03-02", "--vendor", "宝清县社工服务中心", user=PREPARER),
+                   "purchased-services cap")
     return jan, feb, (cases[0], cases[1])
 
 
@@ -125,7 +141,8 @@ def test_the_cover_carries_verify_and_the_head_hash(year):
     assert re.search(r"账簿校验 ledger verify\s+通过 passed", cover)
     assert re.search(rf"哈希链链头 head hash\s+{head}", cover)
     entries = re.search(r"ledger verified: (\d+) entries, (\d+) lines", verified).groups()
-    assert re.search(rf"分录数 entries\s+{entries[0]}\b", cover) and re.search(rf"分录行数 lines\s+{entries[1]}\b", cover)
+    assert re.search(rf"分录数 entries\s+{entries[0]}\b", cover)
+    assert re.search(rf"分录行数 lines\s+{entries[1]}\b", cover)
     assert year.said.endswith(f"ledger verified, head {head}, 9 exception(s), {len(year.pages)} pages")
     assert re.search(r"合计 total\s+9\b", cover)
 

@@ -8,12 +8,30 @@ from decimal import Decimal
 import pytest
 
 from aidledger.disbursement.registry_records import Event, Household, Member
-from aidledger.reports.audit_data import (SPENDING_HEADS, ExpenseMovement, FundFigure, exception_sections,
-                                          fund_statements, monthly, spending_head)
-from aidledger.reports.exceptions_data import (KINDS, NO_CAP_OVERRIDES, BankReturnRecord, PaidLine,
-                                               ReceivableRecord, RegistryRecord, ReserveCaseRecord, duplicate_ids,
-                                               open_bank_returns, open_receivables, overdue_reserve_cases,
-                                               payments_after_end, verify_failures)
+from aidledger.reports.audit_data import (
+    SPENDING_HEADS,
+    ExpenseMovement,
+    FundFigure,
+    exception_sections,
+    fund_statements,
+    monthly,
+    spending_head,
+)
+from aidledger.reports.exceptions_data import (
+    KINDS,
+    NO_CAP_OVERRIDES,
+    BankReturnRecord,
+    PaidLine,
+    ReceivableRecord,
+    RegistryRecord,
+    ReserveCaseRecord,
+    duplicate_ids,
+    open_bank_returns,
+    open_receivables,
+    overdue_reserve_cases,
+    payments_after_end,
+    verify_failures,
+)
 
 D = Decimal
 A, B, C = "230523197705100113", "230523197809020222", "230523201206150318"

@@ -7,14 +7,26 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from report_helpers import (PAGE_MARK, allocate, amounts_in, approve, line_starting, load_example, money, ok,
-                            pdf_pages, render_pages, run_cycle, show)
+from report_helpers import (
+    PAGE_MARK,
+    allocate,
+    amounts_in,
+    approve,
+    line_starting,
+    load_example,
+    money,
+    ok,
+    pdf_pages,
+    render_pages,
+    run_cycle,
+    show,
+)
 from support import assert_refused
 
+from aidledger.errors import Refusal
 from aidledger.masking import mask
 from aidledger.reports.register_data import CycleHeader, Signoff, StoredLine, build_register
 from aidledger.reports.register_pdf import ROWS_PER_PAGE, page_count, write_register
-from aidledger.errors import Refusal
 
 D = Decimal
 TOWNSHIP_NAMES = {"230523100": "宝清镇", "230523101": "七星泡镇", "230523102": "青原镇"}
@@ -74,7 +86,8 @@ def test_the_register_carries_the_cycles_lines_and_totals(county, tmp_path):
         for program in PROGRAMS:
             lines = [ln for ln in view["lines"] if ln["township"] == township and ln["program"] == program]
             if lines:
-                subtotal = line_starting(pages, f"{TOWNSHIP_NAMES[township]} {PROGRAMS[program]} 小计（{len(lines)}户）")
+                label = f"{TOWNSHIP_NAMES[township]} {PROGRAMS[program]} 小计（{len(lines)}户）"
+                subtotal = line_starting(pages, label)
                 assert amounts_in(subtotal) == [sum(D(ln["amount"]) for ln in lines)]
     grand = line_starting(pages, "总计（10户）")
     assert amounts_in(grand) == [D("9639.00")] == [D(view["total"])]
@@ -128,7 +141,8 @@ def test_the_register_data_orders_groups_and_masks():
     assert [r.seq for r in rows] == list(range(1, 41))
     keys = [(ln.township, ln.program, ln.household_id) for ln in lines]
     by_id = {ln.household_id: ln for ln in lines}
-    assert [(by_id[r.household_id].township, by_id[r.household_id].program, r.household_id) for r in rows] == sorted(keys)
+    shown = [(by_id[r.household_id].township, by_id[r.household_id].program, r.household_id) for r in rows]
+    assert shown == sorted(keys)
     assert all("*" in r.head_id_number and "*" in r.bank_account for r in rows)
     assert sum((s.amount for s in data.by_township), D(0)) == data.total == _header(lines).total
     assert sum(s.households for s in data.by_program) == 40

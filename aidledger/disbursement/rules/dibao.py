@@ -27,7 +27,8 @@ def base_component(snap: PolicySnapshot, state: HouseholdState, counted: tuple[M
         ratio = dibao.tier_ratio[tier]
         return Component(
             "base", fen(ratio * standard * n),
-            f"分档: 第{tier}档 {ratio} × 标准 {standard:.2f} × {n}人", f"dibao.tier_ratio.{tier}, dibao.standard_{area}",
+            f"分档: 第{tier}档 {ratio} × 标准 {standard:.2f} × {n}人",
+            f"dibao.tier_ratio.{tier}, dibao.standard_{area}",
         )
     # (S − I) × n = S·n − income exactly; no per-capita rounding ever enters the base.
     gap_total = standard * n - income

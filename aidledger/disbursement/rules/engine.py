@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
+from ...ledger.money import round_to
 from ...policy import PolicySnapshot
 from ..registry_state import HouseholdState
 from .components import ZERO, Benefit, Component, settle
@@ -23,7 +24,6 @@ from .first_month import Begin
 from .gradual_exit import ENDED, EXIT, NONE, NORMAL, DibaoTrack, exit_component, exit_transition
 from .low_income import is_low_income, single_person_components
 from .tekun import tekun_components
-from ...ledger.money import round_to
 
 
 @lru_cache(maxsize=4096)  # pure, and called per household-month with a few hundred approval dates

@@ -58,5 +58,6 @@ def difference(household_id: str, month: str, cycle_month: str, entitled: Decima
 def arrears_component(found: Difference) -> Component:
     return Component(
         "arrears", found.amount,
-        f"补发 {found.month}: 按现行政策应发 {found.entitled:.2f}, 已发 {found.paid_before:.2f}, 差额 {found.amount:.2f}",
+        f"补发 {found.month}: 按现行政策应发 {found.entitled:.2f}, 已发 {found.paid_before:.2f}, "
+        f"差额 {found.amount:.2f}",
         "policy change (retroactive)", month=found.month)
