@@ -15,7 +15,7 @@ FRAMEWORKS = ("sqlalchemy", "alembic", "click", "reportlab", "psycopg")
 
 # Modules that hold rules and data only: they must stay testable without a database.
 PURE = [
-    "errors", "masking", "idcard",
+    "errors", "masking", "idcard", "labels",
     "ledger/money", "ledger/chart", "ledger/entries", "ledger/chain", "ledger/entry_file",
 ]
 # Packages whose modules are pure except the storage ones named here.

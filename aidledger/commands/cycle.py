@@ -8,11 +8,11 @@ from ..disbursement import cycle_actions as actions
 from ..disbursement.cycle_run import run_cycle
 from ..disbursement.registry_service import count_households
 from ..errors import Refusal
+from ..labels import COMPONENT_NAMES
 from ..masking import mask
 from ..render import emit_json, progress, table
 from ..users import sees_personal_data
 from . import DATE, MONTH, pass_app, read_text
-from .explain import KIND_NAMES
 
 ADJUSTMENT_NAMES = {"arrears": "补发", "recovery": "应收追回", "note": "说明"}
 
@@ -74,7 +74,8 @@ def show(app, cycle_id, as_json) -> None:
     click.echo(table(["户编号", "项目", "户主", "人数", "金额", "收款人", "账号", "构成"],
                      [(ln["household_id"], ln["program"], ln["head_name"], ln["members"], f"{ln['amount']:.2f}",
                        ln["payee_name"], ln["bank_account"],
-                       " + ".join(f"{KIND_NAMES.get(c['kind'], c['kind'])} {c['amount']}" for c in ln["components"]))
+                       " + ".join(f"{COMPONENT_NAMES.get(c['kind'], c['kind'])} {c['amount']}"
+                                  for c in ln["components"]))
                       for ln in view["lines"]], right=(3, 4)))
     if view["adjustments"]:
         click.echo("已发月份重算 (补发 / 追回 / 说明):")

@@ -5,16 +5,11 @@ from __future__ import annotations
 import click
 
 from ..disbursement.explain import explain
+from ..labels import COMPONENT_NAMES
 from ..masking import mask
 from ..render import emit_json, table
 from ..users import sees_personal_data
 from . import MONTH, pass_app
-
-KIND_NAMES = {
-    "base": "基本保障金", "addon": "分类施保加发", "basic": "基本生活费", "care": "照料护理费",
-    "single_person": "单人户保障金", "exit": "渐退保障金", "price_subsidy": "价格临时补贴", "heating": "取暖救助",
-    "temporary": "临时救助", "arrears": "补发", "rounding": "取整", "recovery": "追回抵扣",
-}
 
 
 @click.command("explain")
@@ -50,7 +45,7 @@ def command(app, household_id: str, month: str, as_json: bool) -> None:
                + (f"  ({benefit.reason})" if benefit.reason else ""))
     if components:
         click.echo(table(["项目", "对象", "金额", "依据 rule"],
-                         [(KIND_NAMES.get(c["kind"], c["kind"]), c.get("id_number", ""), c["amount"], c["rule"])
+                         [(COMPONENT_NAMES.get(c["kind"], c["kind"]), c.get("id_number", ""), c["amount"], c["rule"])
                           for c in components], right=(2,)))
     if explained.track_origin:
         click.echo(explained.track_origin)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import click
 
 from ..disbursement import opening as service
+from ..labels import FUND_NAMES, HANDED_OVER_NAMES, RECOVERY_REASONS
 from ..render import emit_json, table
 from . import MONTH, pass_app
-from .recovery import REASONS
 
-STATUS_NAMES = {"exit": "渐退", "ended": "已退出"}
 _FILE = click.Path(dir_okay=False)
 
 
@@ -85,7 +84,7 @@ def show(app, jurisdiction, as_json) -> None:
         o = view["opening"]
         click.echo(f"期初导入 {o['id']}: {o['loaded_by']} {o['loaded_at']}")
     if view["funds"]:
-        click.echo(table(["资金", "期初余额"], [(service.FUND_NAMES[f["fund"]], f"{f['amount']:.2f}")
+        click.echo(table(["资金", "期初余额"], [(FUND_NAMES[f["fund"]], f"{f['amount']:.2f}")
                                             for f in view["funds"]], right=(1,)))
     if view["reserves"]:
         click.echo(table(["乡镇", "名称", "期初备用金"], [(r["township"], r["name"], f"{r['amount']:.2f}")
@@ -93,10 +92,10 @@ def show(app, jurisdiction, as_json) -> None:
     if view["receivables"]:
         click.echo(table(["编号", "户编号", "月份", "应收", "原因"],
                          [(r["id"], r["household_id"], r["month"], f"{r['amount']:.2f}",
-                           REASONS.get(r["reason"], r["reason"])) for r in view["receivables"]], right=(3,)))
+                           RECOVERY_REASONS.get(r["reason"], r["reason"])) for r in view["receivables"]], right=(3,)))
     if view["states"]:
         click.echo(table(["户编号", "状态", "渐退起始月", "渐退基数"],
-                         [(s["household_id"], STATUS_NAMES[s["status"]], s["exit_started"] or "",
+                         [(s["household_id"], HANDED_OVER_NAMES[s["status"]], s["exit_started"] or "",
                            f"{s['exit_base']:.2f}" if s["exit_base"] is not None else "") for s in view["states"]],
                          right=(3,)))
     for r in view["reversed"]:

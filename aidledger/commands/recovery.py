@@ -5,12 +5,10 @@ from __future__ import annotations
 import click
 
 from ..disbursement import recovery
+from ..labels import RECOVERY_REASONS
 from ..render import emit_json, table
 from . import DATE, pass_app
 from .budget import AMOUNT
-
-REASONS = {"death": "死亡", "terminate": "终止", "income": "收入变化", "tier": "分档变化",
-           "remove_member": "成员减少", "care_level": "护理等级变化"}
 
 
 @click.group("recovery")
@@ -38,7 +36,7 @@ def list_(app, jurisdiction, as_json) -> None:
         return
     click.echo(table(["编号", "户编号", "月份", "应收", "已追回", "未追回", "原因", "说明"],
                      [(r["id"], r["household_id"], r["month"], f"{r['amount']:.2f}", f"{r['recovered']:.2f}",
-                       f"{r['outstanding']:.2f}", "、".join(REASONS.get(k, k) for k in r["reason"].split(",")),
+                       f"{r['outstanding']:.2f}", "、".join(RECOVERY_REASONS.get(k, k) for k in r["reason"].split(",")),
                        r["detail"]) for r in rows], right=(3, 4, 5)))
 
 

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..labels import PROGRAM_PAYMENTS
 from ..ledger.money import MoneyError, parse_amount
 
-PROGRAM_NAMES = {"dibao": "最低生活保障金", "tekun": "特困人员救助供养金", "low_income": "低收入单人户救助金"}
 PAYMENT_COLUMNS = ("序号", "户编号", "收款人", "账号", "金额", "用途")
 RETURN_COLUMNS = {"账号": "account", "account": "account", "金额": "amount", "amount": "amount",
                   "原因": "reason", "reason": "reason", "户编号": "household_id", "household_id": "household_id"}
@@ -42,7 +42,7 @@ def payment_file(rows: Iterable[PaymentRow], month: str) -> tuple[str, int, Deci
     year, mon = month.split("-")
     for n, row in enumerate(rows, start=1):
         writer.writerow((n, row.household_id, row.payee_name, row.bank_account, f"{row.amount:.2f}",
-                         f"{year}年{mon}月{PROGRAM_NAMES.get(row.program, row.program)}"))
+                         f"{year}年{mon}月{PROGRAM_PAYMENTS.get(row.program, row.program)}"))
         count, total = n, total + row.amount
     writer.writerow(("合计", "", f"{count}户", "", f"{total:.2f}", ""))
     return "\ufeff" + out.getvalue(), count, total

@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from ..budget.figures import reserve_range_from, spendable_from
 from ..errors import Refusal
+from ..labels import FUND_NAMES
 from ..ledger.accounts import require_jurisdiction
-from ..ledger.chart import FUNDS, reserve_account_name
+from ..ledger.chart import reserve_account_name
 from ..ledger.entries import EntryDraft, Line
 from ..ledger.posting import load_entry, lock_books, post_entries, reverse_entry
 from ..policy import EffectivePolicy
@@ -49,7 +50,6 @@ from .rules.gradual_exit import exit_months_allowed
 
 TREASURY, NET_POSITION, RECEIVABLE = "Assets:Treasury", "Equity:NetPosition", "Assets:Receivable:Recovery"
 FILE_KINDS = ("funds", "reserves", "receivables", "states")
-FUND_NAMES = {f.code: f.name for f in FUNDS}
 ZERO = Decimal("0.00")
 
 

@@ -11,14 +11,12 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
 
+from ..labels import FUND_SHORT_NAMES, PROGRAM_NAMES
 from .audit_data import AuditPack, CapStatus
 from .pdf_base import FONT, money
 
 PALETTE = (colors.HexColor("#4472C4"), colors.HexColor("#ED7D31"), colors.HexColor("#A5A5A5"),
            colors.HexColor("#70AD47"), colors.HexColor("#FFC000"))
-SHORT_FUND = {"central_subsidy": "中央补助", "provincial_subsidy": "省级补助", "city_subsidy": "市级补助",
-              "county_subsidy": "县级补助", "working_funds": "工作经费", "lottery_welfare": "福彩公益金"}
-PROGRAM_NAMES = {"dibao": "低保", "tekun": "特困", "low_income": "低收入"}
 
 
 def _legend(drawing: Drawing, x: float, y: float, names: list[str]) -> None:
@@ -59,7 +57,7 @@ def budget_chart(pack: AuditPack, width: float = 720, height: float = 190) -> Dr
     funds = [f for f in pack.funds if f.opening or f.received or f.spent or f.committed]
     series = [[float(f.opening) for f in funds], [float(f.received) for f in funds], [float(f.spent) for f in funds],
               [float(f.committed) for f in funds]]
-    _bars(drawing, series if funds else [], [SHORT_FUND.get(f.fund, f.fund) for f in funds], stacked=False)
+    _bars(drawing, series if funds else [], [FUND_SHORT_NAMES.get(f.fund, f.fund) for f in funds], stacked=False)
     _legend(drawing, width - 10, height - 20, ["期初 opening", "本年收入 received", "本年支出 spent", "占用 committed"])
     return drawing
 

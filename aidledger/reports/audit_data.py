@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from ..labels import PROGRAM_NAMES
 from .exceptions_data import KINDS, NO_CAP_OVERRIDES, AuditException
 
 ZERO = Decimal("0.00")
@@ -38,7 +39,7 @@ SPENDING_HEADS = (
     ("转移支付", "Expenses:Allocations:Transferred"),
     ("其他", ""),
 )
-MONTH_PROGRAMS = (("dibao", "低保"), ("tekun", "特困"), ("low_income", "低收入"))
+MONTH_PROGRAMS = tuple(PROGRAM_NAMES.items())
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .audit_charts import SHORT_FUND, budget_chart, cap_chart, monthly_chart
-from .audit_data import MONTH_PROGRAMS, SPENDING_HEADS, AuditPack, ExceptionSection
+from ..labels import FUND_SHORT_NAMES, PROGRAM_NAMES
+from .audit_charts import budget_chart, cap_chart, monthly_chart
+from .audit_data import SPENDING_HEADS, AuditPack, ExceptionSection
 from .pdf_base import FONT, money, pdf_target, stamp
 
 PAGE = landscape(A4)
@@ -33,7 +34,6 @@ TITLE = ParagraphStyle("title", parent=BODY, fontSize=18, leading=24, alignment=
 SUBTITLE = ParagraphStyle("subtitle", parent=BODY, fontSize=10, leading=14, alignment=1, spaceAfter=14)
 HEADING = ParagraphStyle("heading", parent=BODY, fontSize=13, leading=18, spaceBefore=6, spaceAfter=6)
 SUBHEADING = ParagraphStyle("subheading", parent=BODY, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=3)
-PROGRAM_NAMES = dict(MONTH_PROGRAMS)
 
 
 def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
@@ -142,7 +142,7 @@ def _funds(pack: AuditPack) -> list:
               "期末结余 closing", "可用 available"]
     rows = [[_head(h) for h in header]]
     for f in pack.funds + (pack.fund_total,):
-        rows.append([SHORT_FUND.get(f.fund, f.name), money(f.opening), money(f.received),
+        rows.append([FUND_SHORT_NAMES.get(f.fund, f.name), money(f.opening), money(f.received),
                      *[money(x) for x in f.spent_by_head], money(f.spent), money(f.committed), money(f.closing),
                      money(f.available)])
     # The fund column, then the figures sharing the rest of the page's width.

@@ -16,14 +16,12 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from ..errors import Refusal
+from ..labels import CYCLE_STATUS_NAMES, PROGRAM_NAMES, PROGRAM_TITLES
 from ..masking import mask
 from .capitals import rmb_capitals
 
 ZERO = Decimal("0.00")
-PROGRAM_NAMES = {"dibao": "低保", "tekun": "特困", "low_income": "低收入"}
-PROGRAM_TITLES = {"dibao": "最低生活保障", "tekun": "特困人员救助供养", "low_income": "低收入家庭单人户救助"}
-STATUS_NAMES = {"draft": "草稿（未审批）", "approved": "已审批", "exported": "已交银行代发", "settled": "已结算",
-                "cancelled": "已撤销（作废）"}
+STATUS_NAMES = CYCLE_STATUS_NAMES
 
 
 class StoredLine(NamedTuple):

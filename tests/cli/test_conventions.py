@@ -56,7 +56,7 @@ def test_a_defect_exits_1_with_a_short_message_and_the_traceback_only_with_debug
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr("aidledger.commands.ledger.verify", broken)
+    monkeypatch.setattr("aidledger.commands.ledger.verify_books", broken)
     result = run("ledger", "verify")
     assert result.exit_code == 1
     assert "internal error (ZeroDivisionError: boom)" in result.stderr
