@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine with Python 3.11 and make:
 #   make demo   creates .venv, installs aidledger, runs `aidledger demo` on SQLite
-#   make test   creates .venv, installs with the test extras, runs ruff and the whole suite
+#   make test   creates .venv, installs with the test extras, runs ruff, mypy and the whole suite
 # PostgreSQL tests run too when AIDLEDGER_TEST_PG_URL is set (.ci/run sets it).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -10,7 +10,7 @@ DEMO_OUT ?= demo-output
 # What the tests need from the operating system, installed when missing.
 OS_TOOLS := pdftotext:poppler-utils pdftoppm:poppler-utils
 
-.PHONY: demo test lint bench os-deps clean
+.PHONY: demo test lint typecheck bench os-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +21,16 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/aidledger demo --out $(DEMO_OUT)
 
-test: lint os-deps
+test: lint typecheck os-deps
 	$(BIN)/python -m pytest
 
 # Style and import order (pyproject.toml [tool.ruff]); part of `make test`, so CI runs it.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check aidledger tests bench
+
+# mypy --strict on the modules listed in pyproject.toml [tool.mypy] (the pure rules, the ledger's core).
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
 
 os-deps:
 	@for pair in $(OS_TOOLS); do \

@@ -15,9 +15,10 @@ What a row alone decides is decided here; what needs the registry or the policy 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from ..ledger.chart import FUND_CODES
 from .csv_source import Columns, read_rows
@@ -28,6 +29,7 @@ from .rules.first_month import HANDED_OVER_STATUSES
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])", re.ASCII)
 _TOO_PRECISE = re.compile(r"-?[0-9]+\.[0-9]{3,}", re.ASCII)
 MAX_REASON = 64  # the receivables.reason column
+R = TypeVar("R")
 
 FUNDS = Columns(("fund", "amount"))
 RESERVES = Columns(("township", "amount"))
@@ -92,7 +94,8 @@ def _month(cells: Cells, column: str, required: str | None) -> str | None:
     return raw
 
 
-def _rows(lines: Iterable[str], source: str, columns: Columns, build) -> Iterator:
+def _rows(lines: Iterable[str], source: str, columns: Columns,
+          build: Callable[[Cells], tuple[R | None, str | None]]) -> Iterator[R | RowProblem]:
     """Each row built by `build(cells)`, or its problems; a key seen twice is refused at the later row."""
     seen: dict[object, int] = {}
     for row in read_rows(lines, source, columns):
@@ -114,7 +117,7 @@ def _rows(lines: Iterable[str], source: str, columns: Columns, build) -> Iterato
 
 
 def read_funds(lines: Iterable[str], source: str = "funds.csv") -> Iterator[FundBalance | RowProblem]:
-    def build(cells: Cells):
+    def build(cells: Cells) -> tuple[FundBalance | None, str]:
         fund = cells.choice("fund", sorted(FUND_CODES), "required")
         amount = _amount(cells, "amount", positive=False)
         return (FundBalance(cells.line, fund, amount) if fund and amount is not None else None), "fund"
@@ -122,7 +125,7 @@ def read_funds(lines: Iterable[str], source: str = "funds.csv") -> Iterator[Fund
 
 
 def read_reserves(lines: Iterable[str], source: str = "reserves.csv") -> Iterator[ReserveBalance | RowProblem]:
-    def build(cells: Cells):
+    def build(cells: Cells) -> tuple[ReserveBalance | None, str]:
         township = cells.digits("township", range(9, 10), "required")
         amount = _amount(cells, "amount", positive=False)
         return (ReserveBalance(cells.line, township, amount) if township and amount is not None else None), "township"
@@ -131,7 +134,7 @@ def read_reserves(lines: Iterable[str], source: str = "reserves.csv") -> Iterato
 
 def read_receivables(lines: Iterable[str], source: str = "receivables.csv"
                      ) -> Iterator[OpenReceivable | RowProblem]:
-    def build(cells: Cells):
+    def build(cells: Cells) -> tuple[OpenReceivable | None, None]:
         household = cells.household_id = cells.text("household_id", "required")
         month = _month(cells, "month", "required")
         amount = _amount(cells, "amount", positive=True)
@@ -146,7 +149,7 @@ def read_receivables(lines: Iterable[str], source: str = "receivables.csv"
 
 
 def read_states(lines: Iterable[str], source: str = "states.csv") -> Iterator[StateRow | RowProblem]:
-    def build(cells: Cells):
+    def build(cells: Cells) -> tuple[StateRow | None, str]:
         household = cells.household_id = cells.text("household_id", "required")
         status = cells.choice("status", HANDED_OVER_STATUSES, "required")
         started = base = None

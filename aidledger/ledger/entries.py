@@ -61,7 +61,7 @@ class EntryDraft:
     fund_transfer: bool = False
     reverses: int | None = None  # sequence number of the entry this one reverses
 
-    def content(self) -> dict:
+    def content(self) -> dict[str, object]:
         """What the entry says, in a canonical form: the basis of idempotency and of the hash."""
         return {
             "date": self.date.isoformat(),

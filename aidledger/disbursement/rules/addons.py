@@ -29,6 +29,11 @@ def matches(rule: AddonRule, member: Member, day: date) -> bool:
     return True
 
 
+# An add-on's conditions as the per-member loop reads them:
+# (position, min_age, max_age, max_disability_grade, disability_kinds, flag).
+Conditions = tuple[int, "int | None", "int | None", "int | None", "tuple[str, ...] | None", "str | None"]
+
+
 class _AddonList:
     """What the per-member loop needs of one add-on list, worked out once per list (so once per
     policy snapshot, not once per member): each add-on's conditions as a plain tuple, and per
@@ -66,7 +71,7 @@ class _AddonList:
             )
         return found
 
-    def conditions_for(self, member: Member) -> tuple:
+    def conditions_for(self, member: Member) -> tuple[Conditions, ...]:
         if member.disability_grade is not None or member.disability_kind is not None:
             return self.conditions
         return self.without_grade if member.flags else self.without_grade_or_flag
@@ -84,11 +89,11 @@ def _addon_list(rules: tuple[AddonRule, ...]) -> _AddonList:
     return found
 
 
-def _matched(conditions, member: Member, day: date) -> list[int]:
+def _matched(conditions: tuple[Conditions, ...], member: Member, day: date) -> list[int]:
     """Positions of the add-ons the member matches on d: `matches` for each, the age reckoned once."""
     grade, kind, flags = member.disability_grade, member.disability_kind, member.flags
     age = None
-    found = []
+    found: list[int] = []
     for index, low, high, top, kinds, flag in conditions:
         if low is not None or high is not None:
             if age is None:
@@ -131,7 +136,7 @@ def members_addons(
 def _member_addons(addons: _AddonList, stacking: str, member: Member, day: date, standard: Decimal) -> list[Component]:
     matched = _matched(addons.conditions_for(member), member, day)
     if not matched:
-        return matched
+        return []
     if stacking == "highest" and len(matched) > 1:
         rules = addons.rules
         best, best_rate = matched[0], rules[matched[0]].rate

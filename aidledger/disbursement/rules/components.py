@@ -40,7 +40,7 @@ class Component:
         self.__dict__.update(kind=kind, amount=amount, rule=rule, parameter=parameter, name=name,
                              id_number=id_number, month=month)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         data = {"kind": self.kind, "amount": f"{self.amount:.2f}", "rule": self.rule, "parameter": self.parameter}
         for key in ("name", "id_number", "month"):
             value = getattr(self, key)

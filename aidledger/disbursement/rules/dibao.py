@@ -22,9 +22,11 @@ def base_component(snap: PolicySnapshot, state: HouseholdState, counted: tuple[M
     standard = dibao.standard(area)
     n = len(counted)
     income = state.household.monthly_income
+    assert income is not None  # the registry requires it of every dibao household
     if dibao.method == "tiered":
         tier = state.household.tier
-        ratio = dibao.tier_ratio[tier]
+        # A household without a tier (loaded while the method was gap) is refused by the lookup (MissingEntry).
+        ratio = dibao.tier_ratio[tier]  # type: ignore[index]
         return Component(
             "base", fen(ratio * standard * n),
             f"分档: 第{tier}档 {ratio} × 标准 {standard:.2f} × {n}人",

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from ...ledger.money import round_to
 from ...policy import PolicySnapshot
+from ..registry_records import Member
 from ..registry_state import HouseholdState
 from .components import ZERO, Benefit, Component, settle
 from .dibao import addon_components, base_component, below_standard
@@ -71,12 +72,14 @@ def compute_month(
     return Benefit(household.household_id, household.program, month, amount, tuple(components), reason), track
 
 
-def _dibao(snap: PolicySnapshot, state: HouseholdState, counted, previous: DibaoTrack):
+def _dibao(snap: PolicySnapshot, state: HouseholdState, counted: tuple[Member, ...],
+           previous: DibaoTrack) -> tuple[list[Component], DibaoTrack, str]:
     dibao = snap.dibao
     if previous.status == ENDED:
         return [], previous, "已退出低保, 不再发放"
     standard = dibao.standard(state.household.area)
     income, n = state.household.monthly_income, len(counted)
+    assert income is not None  # the registry requires it of every dibao household
     if below_standard(income, standard, n):
         core = [base_component(snap, state, counted)] + addon_components(snap, state, counted)
         amount = round_to(sum((c.amount for c in core), ZERO), dibao.rounding, dibao.rounding_mode)
@@ -94,7 +97,7 @@ def _dibao(snap: PolicySnapshot, state: HouseholdState, counted, previous: Dibao
     return [], track, f"{why}, 退出低保"
 
 
-def _low_income(snap: PolicySnapshot, state: HouseholdState, counted) -> list[Component]:
+def _low_income(snap: PolicySnapshot, state: HouseholdState, counted: tuple[Member, ...]) -> list[Component]:
     if not is_low_income(snap, state, len(counted)):
         return []
     return single_person_components(snap, state, counted)

@@ -12,7 +12,9 @@ from .components import Component, fen
 def is_low_income(snap: PolicySnapshot, state: HouseholdState, n: int) -> bool:
     """Per-capita income below threshold_ratio × standard, decided exactly."""
     standard = snap.dibao.standard(state.household.area)
-    return state.household.monthly_income < snap.low_income.threshold_ratio * standard * n
+    income = state.household.monthly_income
+    assert income is not None  # the registry requires it of every low_income household
+    return income < snap.low_income.threshold_ratio * standard * n
 
 
 def single_person_components(

@@ -15,6 +15,7 @@ CARE_NAMES = {"self": "全自理", "semi": "半护理", "full": "全护理"}
 def tekun_components(snap: PolicySnapshot, state: HouseholdState, counted: tuple[Member, ...]) -> list[Component]:
     household = state.household
     setting = household.tekun_setting
+    assert setting is not None  # the registry requires it of every tekun household
     standard = snap.dibao.standard(household.area)
     basic_ratio = snap.tekun.basic_ratio(setting)
     care = snap.tekun.care(setting)
@@ -23,11 +24,12 @@ def tekun_components(snap: PolicySnapshot, state: HouseholdState, counted: tuple
     basic = fen(basic_ratio * standard)
     basic_text = f" 基本生活标准: {basic_ratio} × 低保标准 {standard:.2f}"
     basic_parameter = f"tekun.basic_ratio_{setting}, dibao.standard_{household.area}"
-    cares: dict[str | None, tuple[Decimal, str, str]] = {}
+    cares: dict[str, tuple[Decimal, str, str]] = {}
     found: list[Component] = []
     for member in counted:
         found.append(Component("basic", basic, member.name + basic_text, basic_parameter, id_number=member.id_number))
         level = member.care_level
+        assert level is not None  # the registry requires it of every member of a tekun household
         by_level = cares.get(level)
         if by_level is None:
             ratio = care.ratio(level)
