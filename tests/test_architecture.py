@@ -84,3 +84,12 @@ def test_dependencies_point_inward(layer):
     for path in (PACKAGE / layer).rglob("*.py"):
         bad = {m for m in imported_modules(path) if any(m.startswith(f"aidledger.{o}") for o in outer)}
         assert not bad, f"{path.relative_to(PACKAGE)} imports outer layer(s) {sorted(bad)}"
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "commands").glob("*.py")), ids=lambda p: p.name)
+def test_commands_call_services_and_query_nothing_themselves(path):
+    """A command parses, calls one service, renders: the web application calls the same services."""
+    queries = {m for m in imported_modules(path)
+               if (m.startswith("sqlalchemy") and not m.startswith("sqlalchemy.exc"))
+               or (m.startswith("aidledger.") and m.endswith(".tables"))}
+    assert not queries, f"commands/{path.name} queries the database itself: {sorted(queries)}"

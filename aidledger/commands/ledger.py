@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import func, select
 
-from ..budget import reserves as _reserve_checks  # noqa: F401  (registers its verify check)
-from ..disbursement import recovery as _recovery  # noqa: F401  (registers its verify check)
 from ..disbursement.verify_checks import verify_books
 from ..errors import Refusal
 from ..ledger import service
@@ -15,8 +12,6 @@ from ..ledger.balances import trial_balance
 from ..ledger.beancount_export import write_beancount
 from ..ledger.entry_file import parse_entry_text
 from ..ledger.money import format_amount
-from ..ledger.posting import load_entry
-from ..ledger.tables import JournalEntry, JournalLine
 from ..render import emit_json, progress, table
 from . import DATE, pass_app, read_text
 
@@ -75,23 +70,22 @@ def show(app, entry_id: int, as_json: bool) -> None:
       aidledger ledger show 17 --json
     """
     with app.database().read() as session:
-        draft = load_entry(session, entry_id)
-        row = session.get(JournalEntry, entry_id)
-        data = {
-            "id": entry_id, "date": draft.date, "jurisdiction": draft.jurisdiction,
-            "description": draft.description, "reference": draft.reference, "kind": draft.kind,
-            "idempotency_key": draft.idempotency_key, "reverses": draft.reverses, "user": row.user_name,
-            "hash": row.hash,
-            "lines": [{"account": ln.account, "fund": ln.fund, "debit": ln.debit, "credit": ln.credit}
-                      for ln in draft.lines],
-        }
+        entry = service.entry_view(session, entry_id)
+    data = {
+        "id": entry.id, "date": entry.date, "jurisdiction": entry.jurisdiction,
+        "description": entry.description, "reference": entry.reference, "kind": entry.kind,
+        "idempotency_key": entry.idempotency_key, "reverses": entry.reverses, "user": entry.user,
+        "hash": entry.hash,
+        "lines": [{"account": ln.account, "fund": ln.fund, "debit": ln.debit, "credit": ln.credit}
+                  for ln in entry.lines],
+    }
     if as_json:
         emit_json(data)
         return
     click.echo(f"分录 {entry_id}  {data['date']}  {data['jurisdiction']}  {data['description']}  ({data['user']})")
     click.echo(table(["科目 account", "资金 fund", "借方 debit", "贷方 credit"],
                      [(ln.account, ln.fund, format_amount(ln.debit) if ln.debit else "",
-                       format_amount(ln.credit) if ln.credit else "") for ln in draft.lines], right=(2, 3)))
+                       format_amount(ln.credit) if ln.credit else "") for ln in entry.lines], right=(2, 3)))
 
 
 @group.command("trial-balance")
@@ -136,7 +130,7 @@ def verify_(app) -> None:
       aidledger ledger verify
     """
     with app.database().read() as session:
-        lines = session.scalar(select(func.count()).select_from(JournalLine)) or 0
+        _, lines = service.journal_size(session)
         with progress(lines, "verifying") as step:
             report = verify_books(session, progress=step)
     if not report.ok:
@@ -157,7 +151,7 @@ def export(app, fmt: str, out: str) -> None:
       aidledger ledger export --format beancount --out books.beancount
     """
     with app.database().read() as session:
-        entries = session.scalar(select(func.count()).select_from(JournalEntry)) or 0
+        entries, _ = service.journal_size(session)
         with open(out, "w", encoding="utf-8") as handle, progress(entries, "exporting") as step:
             count = write_beancount(session, handle, progress=step)
     click.echo(f"{count} transactions written to {out}")

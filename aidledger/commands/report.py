@@ -88,14 +88,12 @@ def audit(app, jurisdiction, year, out, as_of, created) -> None:
     Example:
       aidledger report audit --jurisdiction 230523 --year 2022 --out 230523-2022-audit.pdf
     """
-    from sqlalchemy import func, select
-
-    from ..ledger.tables import JournalLine
+    from ..ledger.service import journal_size
     from ..reports.audit_pdf import write_audit
     from ..reports.audit_source import audit_pack
 
     with app.database().read() as session:
-        lines = session.scalar(select(func.count()).select_from(JournalLine)) or 0
+        _, lines = journal_size(session)
         with progress(lines, "verifying the ledger") as step:
             pack = audit_pack(session, jurisdiction, year, as_of, created, progress=step)
     pages = _write(out, lambda stream: write_audit(pack, stream))

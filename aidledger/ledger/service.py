@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Refusal
 from ..users import require_role
 from . import accounts, periods, posting
-from .entries import EntryDraft
-from .tables import JournalEntry
+from .entries import EntryDraft, Line
+from .tables import JournalEntry, JournalLine
 
 
 def add_jurisdiction(session: Session, code: str, name: str, level: str, parent: str | None, *, user, now):
@@ -62,3 +64,35 @@ def close_month(session: Session, jurisdiction: str, month: str, *, user: str | 
 def close_account(session: Session, jurisdiction: str, name: str, on: date, *, user: str | None):
     require_role(session, user, "admin", action="close accounts")
     return accounts.close_account(session, jurisdiction, name, on)
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One posted entry as `ledger show` prints it."""
+
+    id: int
+    date: date
+    jurisdiction: str
+    description: str
+    reference: str
+    kind: str
+    idempotency_key: str | None
+    reverses: int | None
+    user: str
+    hash: str
+    lines: tuple[Line, ...]
+
+
+def entry_view(session: Session, seq: int) -> EntryView:
+    draft = posting.load_entry(session, seq)  # refuses an entry not in the journal
+    row = session.get(JournalEntry, seq)
+    assert row is not None
+    return EntryView(seq, draft.date, draft.jurisdiction, draft.description, draft.reference, draft.kind,
+                     draft.idempotency_key, draft.reverses, row.user_name, row.hash, draft.lines)
+
+
+def journal_size(session: Session) -> tuple[int, int]:
+    """How many entries and lines the journal holds (for a progress bar's length)."""
+    entries = session.scalar(select(func.count()).select_from(JournalEntry)) or 0
+    lines = session.scalar(select(func.count()).select_from(JournalLine)) or 0
+    return entries, lines
