@@ -70,8 +70,7 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -81,10 +80,11 @@ from pathlib import Path
 import click
 import psycopg
 import sqlalchemy
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import common  # noqa: E402  (bench/common.py)
+from common import Backend, cpu_and_memory, sqlite_backend  # noqa: E402
 
 from aidledger import db as dbmod  # noqa: E402
 from aidledger.budget.allocations import allocate  # noqa: E402
@@ -320,76 +320,8 @@ class Generator:
 # ---------------------------------------------------------------------------- backends
 
 
-@dataclass
-class Backend:
-    name: str
-    new_database: Callable[[str], str]  # a fresh empty database for a purpose → its URL
-    raw_connect: Callable[[str], object]  # a raw driver connection to a URL new_database gave
-    driver: str
-    server_version: str
-
-    @property
-    def sqlite(self) -> bool:
-        return self.name == "sqlite"
-
-    @property
-    def mark(self) -> str:
-        return "?" if self.sqlite else "%s"
-
-    def insert_sql(self, table: str, columns: tuple[str, ...]) -> str:
-        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([self.mark] * len(columns))})"
-
-    def binary(self, column: str) -> str:
-        """ORDER BY code point, as the service's streams are ordered (cycle_compute.binary)."""
-        return f'{column} COLLATE "C"' if not self.sqlite else f"{column} COLLATE BINARY"
-
-
-@contextmanager
-def sqlite_backend(directory: str) -> Iterator[Backend]:
-    def new_database(purpose: str) -> str:
-        return f"sqlite:///{os.path.join(directory, purpose + '.db')}"
-
-    def connect(url: str):
-        # The settings the service's engine applies (aidledger/db.py): WAL, synchronous
-        # NORMAL, foreign keys on, explicit BEGIN.
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, timeout=60)
-        for pragma in ("foreign_keys = ON", "busy_timeout = 60000", "journal_mode = WAL", "synchronous = NORMAL"):
-            connection.execute(f"PRAGMA {pragma}")
-        return connection
-
-    yield Backend("sqlite", new_database, connect, f"sqlite3 (stdlib), SQLite {sqlite3.sqlite_version}",
-                  f"SQLite {sqlite3.sqlite_version}")
-
-
-@contextmanager
-def postgresql_backend(admin_url: str) -> Iterator[Backend]:
-    base = make_url(admin_url)
-    if base.drivername in ("postgresql", "postgres"):
-        base = base.set(drivername="postgresql+psycopg")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    stem = f"aidl_cyclebench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    created: list[str] = []
-    with admin.connect() as connection:
-        version = connection.execute(text("SHOW server_version")).scalar_one()
-
-    def new_database(purpose: str) -> str:
-        name = f"{stem}_{purpose}"
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        created.append(name)
-        return base.set(database=name).render_as_string(hide_password=False)
-
-    def connect(url: str):
-        return psycopg.connect(**make_url(url).translate_connect_args(username="user", database="dbname"))
-
-    try:
-        yield Backend("postgresql", new_database, connect, f"psycopg {psycopg.__version__}",
-                      f"PostgreSQL {version}")
-    finally:
-        with admin.connect() as connection:
-            for name in reversed(created):
-                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+def postgresql_backend(admin_url: str):
+    return common.postgresql_backend(admin_url, "cyclebench")
 
 
 # ---------------------------------------------------------------------------- set-up (not timed)
@@ -874,15 +806,7 @@ def profile_run(backend: Backend, households: int, prefix: str) -> None:
 
 
 def machine(versions: list[str], load_at_start: tuple[float, ...]) -> list[str]:
-    cpu, memory = platform.processor() or platform.machine(), ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in handle if ln.startswith("model name")), cpu)
-        with open("/proc/meminfo", encoding="utf-8") as handle:
-            kib = int(next(ln.split()[1] for ln in handle if ln.startswith("MemTotal")))
-            memory = f", {kib / 2**20:.1f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
+    cpu, memory = cpu_and_memory()
     return [
         f"date: {datetime.now().date().isoformat()}",
         f"machine: nproc {len(os.sched_getaffinity(0))}, {cpu}{memory}, {platform.system()} {platform.release()}",

@@ -47,6 +47,7 @@ from datetime import date, datetime, timedelta, timezone
 import click
 import psycopg
 import sqlalchemy
+from common import cpu_and_memory  # bench/common.py
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
@@ -437,16 +438,7 @@ def git_revision() -> str:
 
 
 def machine(server_versions: list[str], load_at_start: tuple[float, ...], revision: str) -> list[str]:
-    cpu = platform.processor() or platform.machine()
-    memory = ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
-        with open("/proc/meminfo", encoding="utf-8") as f:
-            kib = int(next(ln.split()[1] for ln in f if ln.startswith("MemTotal")))
-            memory = f", {kib / 2**20:.1f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
+    cpu, memory = cpu_and_memory()
     return [
         f"date: {datetime.now().date().isoformat()}, aidledger at commit {revision} (plus any uncommitted changes)",
         f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}{memory}, "

@@ -62,19 +62,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import click
+import common  # bench/common.py (bench/ is sys.path[0] when run as a script)
 import psycopg
 import sqlalchemy
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from common import Backend, cpu_and_memory, sqlite_backend
 
 from aidledger import db as dbmod
 from aidledger.disbursement import registry_service, registry_store
@@ -285,62 +283,8 @@ def _members(rng: random.Random, people: People, household_id: str, program: str
 # ---------------------------------------------------------------------------- backends
 
 
-@dataclass
-class Backend:
-    name: str
-    new_database: Callable[[str], str]  # a fresh empty database for a purpose → its URL
-    raw_connect: Callable[[str], object]  # a raw driver connection to a URL new_database gave
-    driver: str
-    server_version: str
-
-
-@contextmanager
-def sqlite_backend(directory: str) -> Iterator[Backend]:
-    def new_database(purpose: str) -> str:
-        path = os.path.join(directory, f"{purpose}.db")
-        return f"sqlite:///{path}"
-
-    def connect(url: str):
-        # The settings the service's engine applies (aidledger/db.py): WAL, synchronous
-        # NORMAL, foreign keys on, explicit BEGIN IMMEDIATE.
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, timeout=60)
-        for pragma in ("foreign_keys = ON", "busy_timeout = 60000", "journal_mode = WAL", "synchronous = NORMAL"):
-            connection.execute(f"PRAGMA {pragma}")
-        return connection
-
-    yield Backend("sqlite", new_database, connect, f"sqlite3 (stdlib), SQLite {sqlite3.sqlite_version}",
-                  f"SQLite {sqlite3.sqlite_version}")
-
-
-@contextmanager
-def postgresql_backend(admin_url: str) -> Iterator[Backend]:
-    base = make_url(admin_url)
-    if base.drivername in ("postgresql", "postgres"):
-        base = base.set(drivername="postgresql+psycopg")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    stem = f"aidl_regbench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    created: list[str] = []
-    with admin.connect() as connection:
-        version = connection.execute(text("SHOW server_version")).scalar_one()
-
-    def new_database(purpose: str) -> str:
-        name = f"{stem}_{purpose}"
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        created.append(name)
-        return base.set(database=name).render_as_string(hide_password=False)
-
-    def connect(url: str):
-        return psycopg.connect(**make_url(url).translate_connect_args(username="user", database="dbname"))
-
-    try:
-        yield Backend("postgresql", new_database, connect, f"psycopg {psycopg.__version__}",
-                      f"PostgreSQL {version}")
-    finally:
-        with admin.connect() as connection:
-            for name in reversed(created):
-                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+def postgresql_backend(admin_url: str):
+    return common.postgresql_backend(admin_url, "regbench")
 
 
 def set_up(url: str) -> None:
@@ -678,16 +622,7 @@ def measure(backend: Backend, files: dict[int, Generated], small: int, full: int
 
 
 def machine(versions: list[str], load_at_start: tuple[float, ...]) -> list[str]:
-    cpu = platform.processor() or platform.machine()
-    memory = ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in handle if ln.startswith("model name")), cpu)
-        with open("/proc/meminfo", encoding="utf-8") as handle:
-            kib = int(next(ln.split()[1] for ln in handle if ln.startswith("MemTotal")))
-            memory = f", {kib / 2**20:.1f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
+    cpu, memory = cpu_and_memory()
     return [
         f"date: {datetime.now().date().isoformat()}",
         f"machine: nproc {len(os.sched_getaffinity(0))}, {cpu}{memory}, {platform.system()} {platform.release()}",
