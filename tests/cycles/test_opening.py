@@ -344,3 +344,11 @@ def test_only_a_preparer_loads_an_opening(newcomer, tmp_path):
                           user=user)
         assert result.exit_code == 3
         assert snapshot(newcomer.url) == before
+
+
+def test_only_a_preparer_reverses_an_opening(handed_over):
+    for user in (APPROVER, AUDITOR, None):
+        before = snapshot(handed_over.url)
+        result = handed_over("opening", "reverse", "--jurisdiction", COUNTY, "--reason", "x", user=user)
+        assert result.exit_code == 3, (user, result.output)
+        assert snapshot(handed_over.url) == before
