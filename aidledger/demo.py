@@ -30,6 +30,7 @@ from pathlib import Path
 from . import db as dbmod
 from .budget import reserves
 from .budget.allocations import allocate
+from .budget.policies import load_policies
 from .budget.purchases import purchase_services
 from .budget.status import budget_status
 from .disbursement.cycle_actions import approve, book_returns, cancel_return, cycle_view, export_bank
@@ -46,7 +47,6 @@ from .ledger import service
 from .ledger.balances import trial_balance
 from .ledger.beancount_export import write_beancount
 from .ledger.entries import EntryDraft, Line
-from .policy.store import load_policies
 from .users import add_user
 
 PROVINCE, CITY, COUNTY = "230000", "230500", "230523"

@@ -88,10 +88,10 @@ from common import Backend, cpu_and_memory, sqlite_backend  # noqa: E402
 
 from aidledger import db as dbmod  # noqa: E402
 from aidledger.budget.allocations import allocate  # noqa: E402
+from aidledger.budget.policies import load_policies  # noqa: E402
 from aidledger.disbursement import cycle_run  # noqa: E402
 from aidledger.disbursement.registry_tables import RegistryImport  # noqa: E402
 from aidledger.idcard import check_character  # noqa: E402
-from aidledger.policy.store import load_policies  # noqa: E402
 from aidledger.users import add_user  # noqa: E402
 
 ADMIN, PREPARER, APPROVER = "bench.admin", "bench.preparer", "bench.approver"

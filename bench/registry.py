@@ -81,7 +81,7 @@ try:
     from aidledger.idcard import check_character
 except ImportError:  # where it lived before
     from aidledger.disbursement.idcard import check_character
-from aidledger.policy.store import load_policies
+from aidledger.budget.policies import load_policies
 from aidledger.users import add_user
 
 ADMIN, PREPARER = "bench", "bench.preparer"

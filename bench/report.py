@@ -52,9 +52,9 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aidledger import db as dbmod  # noqa: E402
+from aidledger.budget.policies import load_policies  # noqa: E402
 from aidledger.idcard import check_character  # noqa: E402
 from aidledger.masking import mask  # noqa: E402
-from aidledger.policy.store import load_policies  # noqa: E402
 from aidledger.reports.capitals import rmb_capitals  # noqa: E402
 from aidledger.reports.register_pdf import write_register  # noqa: E402
 from aidledger.reports.register_source import register_data  # noqa: E402

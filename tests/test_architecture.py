@@ -93,3 +93,13 @@ def test_commands_call_services_and_query_nothing_themselves(path):
                if (m.startswith("sqlalchemy") and not m.startswith("sqlalchemy.exc"))
                or (m.startswith("aidledger.") and m.endswith(".tables"))}
     assert not queries, f"commands/{path.name} queries the database itself: {sorted(queries)}"
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "policy").glob("*.py")), ids=lambda p: p.name)
+def test_policy_knows_nothing_of_the_ledger(path):
+    """Everyone may use policy, so policy uses nothing of the ledger but its money and (for foreign keys) its
+    tables; loading a policy, which opens books, is budget/policies.py's."""
+    allowed = ("aidledger.ledger.money", "aidledger.ledger.tables")
+    bad = {m for m in imported_modules(path) if m.startswith("aidledger.ledger") and not m.startswith(allowed)
+           and m != "aidledger.ledger"}
+    assert not bad, f"policy/{path.name} imports {sorted(bad)}"

@@ -7,7 +7,8 @@ import os
 
 import click
 
-from ..policy.store import effective_policy, load_policies
+from ..budget.policies import load_policies
+from ..policy.store import effective_policy
 from ..render import emit_json, table
 from . import DATE, pass_app, read_text
 

@@ -1,17 +1,17 @@
 """Storing policy files and reading effective policies back from the database.
 
-`load_policies` validates every file first (parse_policies), then the chain each file
-joins (its parent loaded or in the same batch, the jurisdiction's level and parent
-unchanged, the merged chain complete for every county it affects), and only then stores
-anything: a new version per changed file, the jurisdiction with its chart when new, the
-county's townships with their reserve accounts. Re-loading an identical file changes
-nothing.
+`chain_problems_of_batch` judges a batch of parsed files against the files in force (each
+jurisdiction once, its parent loaded or in the same batch, the merged chain complete for
+every county it affects); `store_file` stores a new version per changed file and the
+county's townships. Loading a batch also opens books (a jurisdiction's chart, the townships'
+reserve accounts), so the whole action lives above policy and ledger, in
+`budget/policies.py`; this module knows nothing of the ledger.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,16 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Refusal
-from ..ledger.accounts import add_jurisdiction, ensure_accounts
-from ..ledger.chart import reserve_account
-from ..ledger.tables import Jurisdiction
-from ..users import require_role
 from .document import PolicyDocument
 from .effective import EffectivePolicy
-from .parse import parse_policies, parse_policy
+from .parse import parse_policy
 from .tables import PolicyFile, Township
 
-_LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
+LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
 
 
 @dataclass(frozen=True)
@@ -39,22 +35,13 @@ class LoadOutcome:
     changed: bool  # False when the file was identical to the version in force
 
 
-def load_policies(
-    session: Session, files: Sequence[tuple[str, str]], *, user: str | None, now: datetime
-) -> list[LoadOutcome]:
-    """Validate all files, then store all of them; refuse the whole batch on any problem."""
-    require_role(session, user, "admin", action="load policies")
-    documents = sorted(parse_policies(files), key=lambda d: _LEVEL_ORDER[d.level])
-    problems = _batch_problems(session, documents)
-    if problems:
-        raise Refusal(problems)
-    outcomes = []
-    for document in documents:
-        outcomes.append(_store(session, document, user=user, now=now))
-    return outcomes
+def chain_problems_of_batch(session: Session, documents: Sequence[PolicyDocument],
+                            in_books: Callable[[str], tuple[str, str | None] | None]) -> list[str]:
+    """What is wrong with a batch of files as a whole, against the files in force (empty: nothing).
 
-
-def _batch_problems(session: Session, documents: Sequence[PolicyDocument]) -> list[str]:
+    `in_books(code)` gives the (level, parent) a jurisdiction already has in the books, or None:
+    a file may not move a jurisdiction to another level or parent.
+    """
     problems: list[str] = []
     seen: dict[str, PolicyDocument] = {}
     for document in documents:
@@ -66,14 +53,13 @@ def _batch_problems(session: Session, documents: Sequence[PolicyDocument]) -> li
         seen[document.code] = document
     if problems:
         return problems
-    current = current_documents(session)
-    proposed = {**current, **seen}
+    proposed = {**current_documents(session), **seen}
     for document in documents:
-        stored = session.get(Jurisdiction, document.code)
-        if stored is not None and (stored.level, stored.parent_code) != (document.level, document.parent):
+        stored = in_books(document.code)
+        if stored is not None and stored != (document.level, document.parent):
             problems.append(
-                f"{document.source}: jurisdiction {document.code} is in the books as a {stored.level} under "
-                f"{stored.parent_code or 'no parent'}; the file makes it a {document.level} under "
+                f"{document.source}: jurisdiction {document.code} is in the books as a {stored[0]} under "
+                f"{stored[1] or 'no parent'}; the file makes it a {document.level} under "
                 f"{document.parent or 'no parent'}"
             )
         if document.parent and document.parent not in proposed:
@@ -116,12 +102,8 @@ def _chain(documents: dict[str, PolicyDocument], code: str) -> list[PolicyDocume
     return list(reversed(chain))
 
 
-def _store(session: Session, document: PolicyDocument, *, user: str, now: datetime) -> LoadOutcome:
-    jurisdiction = session.get(Jurisdiction, document.code)
-    if jurisdiction is None:
-        add_jurisdiction(session, document.code, document.name, document.level, document.parent, user=user, now=now)
-    elif jurisdiction.name != document.name:
-        jurisdiction.name = document.name
+def store_file(session: Session, document: PolicyDocument, *, user: str, now: datetime) -> LoadOutcome:
+    """A new version of the jurisdiction's file (nothing when identical to the one in force), and its townships."""
     digest = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
     latest = _latest_file(session, document.code)
     if latest is not None and latest.sha256 == digest:
@@ -131,20 +113,14 @@ def _store(session: Session, document: PolicyDocument, *, user: str, now: dateti
         jurisdiction_code=document.code, version=version, source=document.source, text=document.text,
         sha256=digest, loaded_by=user, loaded_at=now,
     ))
-    _store_townships(session, document)
-    session.flush()
-    return LoadOutcome(document.code, document.name, version, changed=True)
-
-
-def _store_townships(session: Session, document: PolicyDocument) -> None:
     for code, name in document.townships.items():
         township = session.get(Township, code)
         if township is None:
             session.add(Township(code=code, county_code=document.code, name=name))
         elif township.name != name:
             township.name = name
-    if document.townships:
-        ensure_accounts(session, document.code, [reserve_account(c, n) for c, n in document.townships.items()])
+    session.flush()
+    return LoadOutcome(document.code, document.name, version, changed=True)
 
 
 def _latest_file(session: Session, code: str) -> PolicyFile | None:
