@@ -25,8 +25,7 @@ from ..disbursement.cycle_tables import BankReturn, Cycle, CycleAdjustment, Cycl
 from ..disbursement.grants import grant_views
 from ..disbursement.opening import start_of
 from ..disbursement.recovery import receivable_list
-from ..disbursement.registry_store import event_record, household_record, member_record
-from ..disbursement.registry_tables import EventRow, HouseholdRow, MemberRow
+from ..disbursement.registry_store import load_households
 from ..disbursement.rules.instalments import instalment_months
 from ..disbursement.subsidy import declaration_for, price_for
 from ..disbursement.verify_checks import verify_books
@@ -56,7 +55,6 @@ from .audit_data import (
 )
 
 POSTED = ("approved", "exported", "settled")
-_CHUNK = 500
 
 
 def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | None = None,
@@ -193,21 +191,8 @@ def _paid_lines(session: Session, cycles: Sequence[tuple[int, str]],
 
 
 def _registry(session: Session, household_ids: Sequence[str]) -> dict[str, found.RegistryRecord]:
-    out: dict[str, found.RegistryRecord] = {}
-    for i in range(0, len(household_ids), _CHUNK):
-        chunk = household_ids[i:i + _CHUNK]
-        members: dict[str, list] = {h: [] for h in chunk}
-        events: dict[str, list] = {h: [] for h in chunk}
-        for row in session.scalars(select(MemberRow).where(MemberRow.household_id.in_(chunk))
-                                   .order_by(MemberRow.household_id, MemberRow.source_line)):
-            members[row.household_id].append(member_record(row))
-        for row in session.scalars(select(EventRow).where(EventRow.household_id.in_(chunk))
-                                   .order_by(EventRow.household_id, EventRow.date, EventRow.id)):
-            events[row.household_id].append(event_record(row))
-        for row in session.scalars(select(HouseholdRow).where(HouseholdRow.household_id.in_(chunk))):
-            out[row.household_id] = found.RegistryRecord(household_record(row), tuple(members[row.household_id]),
-                                                         tuple(events[row.household_id]))
-    return out
+    return {h: found.RegistryRecord(stored.household, stored.members, stored.events)
+            for h, stored in load_households(session, household_ids).items()}
 
 
 def _reserve_cases(session: Session, county: str, as_of: date) -> list[found.ReserveCaseRecord]:
