@@ -8,56 +8,33 @@ only with --debug). The command groups live in `aidledger/commands/`.
 from __future__ import annotations
 
 import traceback
-from datetime import date, datetime, timezone
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from . import db as dbmod
+from .commands import (
+    budget,
+    cycle,
+    db,
+    demo,
+    explain,
+    jurisdiction,
+    ledger,
+    opening,
+    policy,
+    recovery,
+    registry,
+    report,
+    reserve,
+    subsidy,
+    temporary,
+    user,
+)
+from .commands.app import AppContext
 from .errors import Refusal
 
 EXIT_REFUSED = 3
 EXIT_DEFECT = 1
-
-
-class AppContext:
-    """What every command needs: the database, the acting user and the clock."""
-
-    def __init__(self, url: str, user: str | None, debug: bool):
-        self.url = url
-        self.user = user or None
-        self.debug = debug
-        self._db: dbmod.Database | None = None
-
-    def database(self, *, check_schema: bool = True) -> dbmod.Database:
-        if self._db is None:
-            self._db = dbmod.Database(self.url)
-            if check_schema:
-                _require_current_schema(self._db)
-        return self._db
-
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc)
-
-    def today(self) -> date:
-        return date.today()
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.dispose()
-
-
-def _require_current_schema(db: dbmod.Database) -> None:
-    try:
-        current = dbmod.current_revision(db)
-    except OperationalError as exc:
-        raise Refusal(f"cannot open the database {db.url}: {exc.orig}") from None
-    head = dbmod.head_revision()
-    if current != head:
-        raise Refusal(
-            f"the database {db.url} is at schema revision {current or 'none'}, not {head}: "
-            "run 'aidledger db upgrade' first"
-        )
 
 
 class AidledgerGroup(click.Group):
@@ -103,25 +80,6 @@ def cli(ctx: click.Context, url: str, user: str | None, debug: bool) -> None:
 
 
 def _register() -> None:
-    from .commands import (
-        budget,
-        cycle,
-        db,
-        demo,
-        explain,
-        jurisdiction,
-        ledger,
-        opening,
-        policy,
-        recovery,
-        registry,
-        report,
-        reserve,
-        subsidy,
-        temporary,
-        user,
-    )
-
     for group in (db.group, user.group, jurisdiction.group, policy.group, registry.group, opening.group, budget.group,
                   reserve.group, cycle.group, temporary.group, subsidy.group, recovery.group, ledger.group,
                   report.group):

@@ -28,25 +28,25 @@ from importlib import resources
 from pathlib import Path
 
 from . import db as dbmod
-from .budget import reserves
-from .budget.allocations import allocate
-from .budget.policies import load_policies
-from .budget.purchases import purchase_services
-from .budget.status import budget_status
-from .disbursement.cycle_actions import approve, book_returns, cancel_return, cycle_view, export_bank
-from .disbursement.cycle_run import run_cycle
-from .disbursement.explain import explain
-from .disbursement.grants import approve_grant, grant
-from .disbursement.opening import load_opening
-from .disbursement.recovery import receivable_list, record_recovery
-from .disbursement.registry_service import correct_bank_account, import_events, import_registry
-from .disbursement.subsidy import declare
-from .disbursement.verify_checks import verify_books
+from .budget.service import reserves
+from .budget.service.allocations import allocate
+from .budget.service.policies import load_policies
+from .budget.service.purchases import purchase_services
+from .budget.service.status import budget_status
+from .disbursement.checks import verify_books
+from .disbursement.cycles.service.actions import approve, book_returns, cancel_return, cycle_view, export_bank
+from .disbursement.cycles.service.run import run_cycle
+from .disbursement.entitlement.service import explain
+from .disbursement.opening.service import load_opening
+from .disbursement.recovery.service import receivable_list, record_recovery
+from .disbursement.registry.service import correct_bank_account, import_events, import_registry
+from .disbursement.subsidy.service import declare
+from .disbursement.temporary.service import approve_grant, grant
 from .errors import Refusal
-from .ledger import service
-from .ledger.balances import trial_balance
-from .ledger.beancount_export import write_beancount
 from .ledger.entries import EntryDraft, Line
+from .ledger.service import views as service
+from .ledger.service.balances import trial_balance
+from .ledger.service.export import write_beancount
 from .users import add_user
 
 PROVINCE, CITY, COUNTY = "230000", "230500", "230523"
@@ -390,11 +390,11 @@ def write_reports(demo: Demo) -> None:
     """Each month's payment register and the year's audit pack, as the commands `report register` / `audit` write."""
     from sqlalchemy import select
 
-    from .disbursement.cycle_tables import Cycle
-    from .reports.audit_pdf import write_audit
-    from .reports.audit_source import audit_pack
-    from .reports.register_pdf import write_register
-    from .reports.register_source import register_data
+    from .disbursement.payments.tables import Cycle
+    from .reports.pdf.audit import write_audit
+    from .reports.pdf.register import write_register
+    from .reports.service.audit import audit_pack
+    from .reports.service.register import register_data
 
     out = demo.result.out_dir / "registers"
     out.mkdir(exist_ok=True)

@@ -1,7 +1,7 @@
 """Every table, imported in one place so that `Base.metadata` is complete (alembic, tests)."""
 
 from .budget import tables as budget_tables  # noqa: F401
-from .disbursement import cycle_tables, grant_tables, opening_tables, recovery_tables, registry_tables, subsidy_tables  # noqa: F401
+from .disbursement.subsidy import tables as subsidy_tables  # noqa: F401
 from .ledger import tables as ledger_tables  # noqa: F401
 from .orm import Base
 from .policy import tables as policy_tables  # noqa: F401

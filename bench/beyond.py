@@ -59,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cycle as base  # noqa: E402  (bench/cycle.py: set-up, county, run_cli, Floor, machine)
 
-from aidledger.disbursement import cycle_run  # noqa: E402
+from aidledger.disbursement.cycles.service import run as cycle_run  # noqa: E402
 
 PAID_MONTHS = ("2022-01", "2022-02", "2022-03")
 MONTH = "2022-04"

@@ -41,7 +41,7 @@ class Backend:
         return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([self.mark] * len(columns))})"
 
     def binary(self, column: str) -> str:
-        """ORDER BY code point, as the service's streams are ordered (cycle_compute.binary)."""
+        """ORDER BY code point, as the service's streams are ordered (entitlement/store.binary)."""
         return f'{column} COLLATE "C"' if not self.sqlite else f"{column} COLLATE BINARY"
 
 

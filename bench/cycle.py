@@ -87,10 +87,10 @@ import common  # noqa: E402  (bench/common.py)
 from common import Backend, cpu_and_memory, sqlite_backend  # noqa: E402
 
 from aidledger import db as dbmod  # noqa: E402
-from aidledger.budget.allocations import allocate  # noqa: E402
-from aidledger.budget.policies import load_policies  # noqa: E402
-from aidledger.disbursement import cycle_run  # noqa: E402
-from aidledger.disbursement.registry_tables import RegistryImport  # noqa: E402
+from aidledger.budget.service.allocations import allocate  # noqa: E402
+from aidledger.budget.service.policies import load_policies  # noqa: E402
+from aidledger.disbursement.cycles.service import run as cycle_run  # noqa: E402
+from aidledger.disbursement.registry.tables import RegistryImport  # noqa: E402
 from aidledger.idcard import check_character  # noqa: E402
 from aidledger.users import add_user  # noqa: E402
 
@@ -118,7 +118,7 @@ MEMBER_COLUMNS = ("id_number", "household_id", "name", "relation", "birth_date",
                   "disability_kind", "flags", "care_level", "single_person", "death_date", "import_id",
                   "source_line")
 EVENT_COLUMNS = ("household_id", "kind", "date", "value", "id_number", "import_id", "source_line")
-from aidledger.disbursement.cycle_rows import LINE_COLUMNS, TRACK_COLUMNS  # noqa: E402  (the rows the run writes)
+from aidledger.disbursement.entitlement.rows import LINE_COLUMNS, TRACK_COLUMNS  # noqa: E402  (the rows the run writes)
 
 SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋"
             "蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段")
@@ -729,7 +729,7 @@ def measure(backend: Backend, households: int, directory: str, workers: int | No
 
 def _workers_used(households: int, workers: int | None) -> int:
     """What the command chooses (cycle_workers.cycle_workers) for a file or server database."""
-    from aidledger.disbursement.cycle_workers import PARALLEL_FROM
+    from aidledger.disbursement.entitlement.workers import PARALLEL_FROM
 
     if workers is None:
         setting = os.environ.get("AIDLEDGER_CYCLE_WORKERS", "").strip()
@@ -778,7 +778,7 @@ def report(r: Result) -> None:
 
 def profile_run(backend: Backend, households: int, prefix: str) -> None:
     """cProfile an in-process `cycle run` (the service the command calls) of `households` households."""
-    from aidledger.disbursement.cycle_run import run_cycle
+    from aidledger.disbursement.cycles.service.run import run_cycle
 
     url = backend.new_database("profile")
     set_up(url, allocation=True)

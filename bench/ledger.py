@@ -53,13 +53,13 @@ from sqlalchemy.engine import URL, make_url
 
 import aidledger.models  # noqa: F401  (every table, so the ORM resolves every foreign key)
 from aidledger import db as dbmod
-from aidledger.ledger.accounts import add_jurisdiction
-from aidledger.ledger.balances import trial_balance
 from aidledger.ledger.chain import GENESIS_HASH, entry_hash
 from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.money import from_fen
-from aidledger.ledger.posting import post_entries
-from aidledger.ledger.verify import verify
+from aidledger.ledger.service.accounts import add_jurisdiction
+from aidledger.ledger.service.balances import trial_balance
+from aidledger.ledger.service.posting import post_entries
+from aidledger.ledger.service.verify import verify
 from aidledger.users import add_user
 
 LINES_PER_ENTRY = 10  # two funds × (four debit lines + one credit line)

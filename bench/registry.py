@@ -75,13 +75,14 @@ import sqlalchemy
 from common import Backend, cpu_and_memory, sqlite_backend
 
 from aidledger import db as dbmod
-from aidledger.disbursement import registry_service, registry_store
+from aidledger.disbursement.registry import service as registry_service
+from aidledger.disbursement.registry import store as registry_store
 
 try:
     from aidledger.idcard import check_character
 except ImportError:  # where it lived before
     from aidledger.disbursement.idcard import check_character
-from aidledger.budget.policies import load_policies
+from aidledger.budget.service.policies import load_policies
 from aidledger.users import add_user
 
 ADMIN, PREPARER = "bench", "bench.preparer"

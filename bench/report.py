@@ -52,12 +52,12 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aidledger import db as dbmod  # noqa: E402
-from aidledger.budget.policies import load_policies  # noqa: E402
+from aidledger.budget.service.policies import load_policies  # noqa: E402
 from aidledger.idcard import check_character  # noqa: E402
 from aidledger.masking import mask  # noqa: E402
 from aidledger.reports.capitals import rmb_capitals  # noqa: E402
-from aidledger.reports.register_pdf import write_register  # noqa: E402
-from aidledger.reports.register_source import register_data  # noqa: E402
+from aidledger.reports.pdf.register import write_register  # noqa: E402
+from aidledger.reports.service.register import register_data  # noqa: E402
 from aidledger.users import add_user  # noqa: E402
 
 ADMIN, PREPARER, APPROVER = "bench.admin", "bench.preparer", "bench.approver"
@@ -201,7 +201,7 @@ def table_flowable(rows: int, out: str) -> float:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
 
-    from aidledger.reports.pdf_base import FONT
+    from aidledger.reports.pdf.base import FONT
 
     lines, _ = generated_lines(1, rows)
     data = [["序号", "户编号", "户主", "身份证号", "乡镇", "人数", "项目", "金额", "银行账号"]]

@@ -41,8 +41,8 @@ import click
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aidledger.disbursement.registry_records import Household, Member  # noqa: E402
-from aidledger.disbursement.registry_state import HouseholdState  # noqa: E402
+from aidledger.disbursement.registry.records import Household, Member  # noqa: E402
+from aidledger.disbursement.registry.state import HouseholdState  # noqa: E402
 from aidledger.disbursement.rules import DibaoTrack, compute_month  # noqa: E402
 from aidledger.disbursement.rules.facts import first_day, next_month  # noqa: E402
 from aidledger.policy import EffectivePolicy, parse_policy  # noqa: E402

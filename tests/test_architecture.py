@@ -1,6 +1,13 @@
-"""The shape of the code: pure rules import no database, CLI or PDF code; dependencies point inward.
+"""The shape of the code, checked for every module of every package (docs/development.md draws it).
 
-cli → reports → disbursement → budget → ledger, and everyone may use policy.
+Two rules:
+- **Purity by name.** A module touches the database only if its name or its package's says so (`tables`,
+  `store`, `service`, `workers`, `checks`); it draws PDF only under `pdf`; it speaks click only in `commands`
+  and `cli`. Every other module imports none of those frameworks and none of those modules, so it can be
+  read and tested without a database.
+- **Layers.** Each module belongs to one layer; it imports only from its own layer and the ones below.
+  Inside `disbursement` the subpackages are layered the same way: the cycle uses the others, none of them
+  uses the cycle.
 """
 
 from __future__ import annotations
@@ -11,34 +18,52 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "aidledger"
-FRAMEWORKS = ("sqlalchemy", "alembic", "click", "reportlab", "psycopg")
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "versions" not in p.parts)
 
-# Modules that hold rules and data only: they must stay testable without a database.
-PURE = [
-    "errors", "masking", "idcard", "labels",
-    "ledger/money", "ledger/chart", "ledger/entries", "ledger/chain", "ledger/entry_file",
+DATABASE_FRAMEWORKS = ("sqlalchemy", "alembic", "psycopg")
+STORAGE_NAMES = {"tables", "store", "service", "workers", "checks"}
+# The top-level modules that are the storage itself or the application around it.
+STORAGE_MODULES = {"aidledger.orm", "aidledger.db", "aidledger.models", "aidledger.users", "aidledger.demo",
+                   "aidledger.migrations", "aidledger.cli"}
+SHELL = ("aidledger.cli", "aidledger.__main__", "aidledger.commands", "aidledger.render", "aidledger.demo")
+
+# Lowest first. A module's layer is the longest prefix of its name listed here.
+LAYERS: list[tuple[str, ...]] = [
+    ("aidledger.errors", "aidledger.problems", "aidledger.labels", "aidledger.masking", "aidledger.idcard",
+     "aidledger.ledger.money", "aidledger.ledger.chart", "aidledger.ledger.entries", "aidledger.ledger.chain",
+     "aidledger.ledger.entry_file"),
+    ("aidledger.orm", "aidledger.db", "aidledger.users", "aidledger.ledger.tables"),
+    ("aidledger.policy",),
+    ("aidledger.ledger",),
+    ("aidledger.budget",),
+    ("aidledger.disbursement", "aidledger.disbursement.registry", "aidledger.disbursement.registry.tables"),
+    ("aidledger.disbursement.rules",),
+    # The records of every sub-ledger sit below all their services: tables refer to each other by foreign
+    # keys, and a service may read what another recorded (recovery reads whether an opening was reversed).
+    ("aidledger.disbursement.payments", "aidledger.disbursement.*.tables"),
+    ("aidledger.disbursement.recovery", "aidledger.disbursement.temporary", "aidledger.disbursement.subsidy"),
+    ("aidledger.disbursement.opening",),
+    ("aidledger.disbursement.entitlement",),
+    ("aidledger.disbursement.arrears",),
+    ("aidledger.disbursement.cycles",),
+    ("aidledger.disbursement.checks",),
+    ("aidledger.reports",),
+    ("aidledger.models", "aidledger.migrations"),
+    ("aidledger.render", "aidledger.demo", "aidledger.demo_data", "aidledger.commands"),
+    ("aidledger.cli", "aidledger.__main__"),
 ]
-# Packages whose modules are pure except the storage ones named here.
-PURE_PACKAGES = {
-    "policy": {"store", "tables"},
-    "disbursement": {"registry_tables", "registry_store", "registry_service", "explain", "cycle_tables",
-                     "cycle_compute", "cycle_run", "cycle_actions", "cycle_checks", "cycle_rows", "cycle_workers",
-                     "grant_tables", "grants", "recovery_tables", "recovery", "subsidy_tables", "subsidy",
-                     "recompute", "cycle_additions", "cycle_steps", "cycle_approval", "opening_tables", "opening",
-                     "verify_checks"},
-    "disbursement/rules": set(),
-    # Report data (register_data, audit_data, exceptions_data, capitals) is pure; these read the books or draw PDF.
-    "reports": {"register_source", "audit_source", "pdf_base", "register_pdf", "audit_pdf", "audit_charts"},
-}
 
-# Inner layers must not import outer ones.
-LAYERS = ["ledger", "budget", "disbursement", "reports"]
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, by full name (`from a import b` counts a and a.b)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rsplit(".", 1)[0]
     names: set[str] = set()
-    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
@@ -54,41 +79,85 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def resolve_pure_paths() -> list[Path]:
-    paths = [PACKAGE / f"{name}.py" for name in PURE]
-    for package, impure in PURE_PACKAGES.items():
-        paths += [p for p in sorted((PACKAGE / package).glob("*.py")) if p.stem not in impure]
-    return paths
+def own_modules(names: set[str]) -> set[str]:
+    """The aidledger modules among `names` (not the functions imported from them; not a package whose module
+    is what was imported: `from aidledger.ledger import tables` uses the tables, not the ledger)."""
+    out = set()
+    for name in names:
+        if name.startswith("aidledger"):
+            path = PACKAGE.parent / name.replace(".", "/")
+            if path.with_suffix(".py").exists() or (path / "__init__.py").exists():
+                out.add(name)
+    return {n for n in out if not any(o.startswith(n + ".") for o in out)}
 
 
-@pytest.mark.parametrize("path", resolve_pure_paths(), ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_pure_modules_import_no_framework(path):
-    assert path.exists(), f"{path} is listed as pure but does not exist"
-    offending = {m for m in imported_modules(path) if m.split(".")[0] in FRAMEWORKS}
-    offending |= {m for m in imported_modules(path) if m.startswith("aidledger.")
-                  and (PACKAGE.parent / (m.replace(".", "/") + ".py")).exists()
-                  and (PACKAGE.parent / (m.replace(".", "/") + ".py")) not in resolve_pure_paths()}
-    assert not offending, f"{path.name} imports {sorted(offending)}"
+def may_touch_storage(name: str) -> bool:
+    parts = name.split(".")
+    return bool(STORAGE_NAMES & set(parts[1:])) or any(name == m or name.startswith(m + ".") for m in STORAGE_MODULES)
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def may_draw(name: str) -> bool:
+    return "pdf" in name.split(".")
+
+
+def in_shell(name: str) -> bool:
+    return any(name == s or name.startswith(s + ".") for s in SHELL)
+
+
+def layer_of(name: str) -> int:
+    """The layer of the most specific entry naming `name` or a package of it (`*` stands for one part)."""
+    parts = name.split(".")
+    best, level = 0, -1
+    for index, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            pattern = prefix.split(".")
+            if len(pattern) <= len(parts) and all(p in ("*", q) for p, q in zip(pattern, parts)) \
+                    and len(pattern) > best:
+                best, level = len(pattern), index
+    return level
+
+
+def test_the_layers_name_every_module():
+    unplaced = [module_name(p) for p in MODULES if layer_of(module_name(p)) < 0 and module_name(p) != "aidledger"]
+    assert not unplaced, f"modules in no layer of tests/test_architecture.py: {unplaced}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_a_module_touches_the_database_only_if_its_name_says_so(path):
+    name = module_name(path)
+    imports = imported_modules(path)
+    if not may_touch_storage(name) and not in_shell(name):  # the shell calls services (and is checked below)
+        frameworks = {m for m in imports if m.split(".")[0] in DATABASE_FRAMEWORKS}
+        storage = {m for m in own_modules(imports) if may_touch_storage(m)}
+        assert not frameworks | storage, f"{name} is pure by its name but imports {sorted(frameworks | storage)}"
+    if not may_draw(name):
+        drawing = {m for m in imports if m.split(".")[0] == "reportlab"}
+        drawing |= {m for m in own_modules(imports) if may_draw(m)} if not in_shell(name) else set()
+        assert not drawing, f"{name} draws PDF (imports {sorted(drawing)}) outside a pdf package"
+    if not in_shell(name):
+        shell = {m for m in imports if m.split(".")[0] == "click"} | {m for m in own_modules(imports) if in_shell(m)}
+        assert not shell, f"{name} is below the command line but imports {sorted(shell)}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_point_to_the_same_layer_or_below(path):
+    name = module_name(path)
+    mine = layer_of(name)
+    above = {m for m in own_modules(imported_modules(path)) if layer_of(m) > mine}
+    assert not above, f"{name} (layer {mine}) imports from layers above it: " + ", ".join(
+        f"{m} ({layer_of(m)})" for m in sorted(above))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_every_module_says_what_it_holds(path):
-    if path.parent.name == "versions":
-        return  # alembic revisions carry their own header
     assert ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))), f"{path} has no module docstring"
-
-
-@pytest.mark.parametrize("layer", LAYERS)
-def test_dependencies_point_inward(layer):
-    outer = LAYERS[LAYERS.index(layer) + 1:] + ["cli", "commands"]
-    for path in (PACKAGE / layer).rglob("*.py"):
-        bad = {m for m in imported_modules(path) if any(m.startswith(f"aidledger.{o}") for o in outer)}
-        assert not bad, f"{path.relative_to(PACKAGE)} imports outer layer(s) {sorted(bad)}"
 
 
 @pytest.mark.parametrize("path", sorted((PACKAGE / "commands").glob("*.py")), ids=lambda p: p.name)
 def test_commands_call_services_and_query_nothing_themselves(path):
     """A command parses, calls one service, renders: the web application calls the same services."""
+    if path.name == "app.py":
+        return  # the context object opens the database for the commands; it queries nothing
     queries = {m for m in imported_modules(path)
                if (m.startswith("sqlalchemy") and not m.startswith("sqlalchemy.exc"))
                or (m.startswith("aidledger.") and m.endswith(".tables"))}
@@ -98,8 +167,25 @@ def test_commands_call_services_and_query_nothing_themselves(path):
 @pytest.mark.parametrize("path", sorted((PACKAGE / "policy").glob("*.py")), ids=lambda p: p.name)
 def test_policy_knows_nothing_of_the_ledger(path):
     """Everyone may use policy, so policy uses nothing of the ledger but its money and (for foreign keys) its
-    tables; loading a policy, which opens books, is budget/policies.py's."""
+    tables; loading a policy, which opens books, is budget/service/policies.py's."""
     allowed = ("aidledger.ledger.money", "aidledger.ledger.tables")
     bad = {m for m in imported_modules(path) if m.startswith("aidledger.ledger") and not m.startswith(allowed)
            and m != "aidledger.ledger"}
     assert not bad, f"policy/{path.name} imports {sorted(bad)}"
+
+
+def test_the_checks_find_what_they_are_for(tmp_path):
+    """The rules above would pass vacuously if the helpers saw nothing: they see a pure module's bad import."""
+    bad = tmp_path / "aidledger" / "disbursement" / "rules" / "bad.py"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("from sqlalchemy import select\nfrom ..cycles.service import run\n", encoding="utf-8")
+    global PACKAGE
+    saved, PACKAGE = PACKAGE, tmp_path / "aidledger"
+    try:
+        imports = imported_modules(bad)
+    finally:
+        PACKAGE = saved
+    assert "sqlalchemy" in imports and "aidledger.disbursement.cycles.service.run" in imports
+    assert not may_touch_storage("aidledger.disbursement.rules.bad")
+    assert may_touch_storage("aidledger.disbursement.cycles.service.run")
+    assert layer_of("aidledger.disbursement.cycles.service.run") > layer_of("aidledger.disbursement.rules.bad")

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
-from ..ledger.chart import FUNDS
+from aidledger.ledger.chart import FUNDS
 
 SUBSIDY_FUNDS = tuple(f.code for f in FUNDS if f.is_subsidy)
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..orm import Base, Money
-from ..policy import tables as _policy_tables  # noqa: F401  (referred to by foreign keys)
+from aidledger.orm import Base, Money
+from aidledger.policy import tables as _policy_tables  # noqa: F401  (referred to by foreign keys)
 
 
 class ReserveCase(Base):

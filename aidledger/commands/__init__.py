@@ -6,8 +6,9 @@ from datetime import date
 
 import click
 
-from ..cli import AppContext
-from ..errors import Refusal
+from aidledger.errors import Refusal
+
+from .app import AppContext
 
 pass_app = click.make_pass_decorator(AppContext)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ..budget.allocations import allocate as allocate_
-from ..budget.purchases import purchase_services
-from ..budget.status import budget_status
-from ..ledger.money import MoneyError, parse_amount
-from ..render import emit_json, table
+from aidledger.budget.service.allocations import allocate as allocate_
+from aidledger.budget.service.purchases import purchase_services
+from aidledger.budget.service.status import budget_status
+from aidledger.ledger.money import MoneyError, parse_amount
+from aidledger.render import emit_json, table
+
 from . import DATE, pass_app
 
 

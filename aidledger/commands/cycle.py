@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import click
 
-from ..disbursement import cycle_actions as actions
-from ..disbursement.cycle_run import run_cycle
-from ..disbursement.registry_service import count_households
-from ..errors import Refusal
-from ..labels import COMPONENT_NAMES
-from ..masking import mask
-from ..render import emit_json, progress, table
-from ..users import sees_personal_data
+from aidledger.disbursement.cycles.service import actions
+from aidledger.disbursement.cycles.service.run import run_cycle
+from aidledger.disbursement.registry.service import count_households
+from aidledger.errors import Refusal
+from aidledger.labels import COMPONENT_NAMES
+from aidledger.masking import mask
+from aidledger.render import emit_json, progress, table
+from aidledger.users import sees_personal_data
+
 from . import DATE, MONTH, pass_app, read_text
 
 ADJUSTMENT_NAMES = {"arrears": "补发", "recovery": "应收追回", "note": "说明"}

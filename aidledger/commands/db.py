@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 from sqlalchemy.exc import OperationalError
 
-from .. import db as dbmod
-from ..errors import Refusal
+from aidledger import db as dbmod
+from aidledger.errors import Refusal
+
 from . import pass_app
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..demo import run_demo
+from aidledger.demo import run_demo
+
 from . import pass_app
 
 

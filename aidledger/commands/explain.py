@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ..disbursement.explain import explain
-from ..labels import COMPONENT_NAMES
-from ..masking import mask
-from ..render import emit_json, table
-from ..users import sees_personal_data
+from aidledger.disbursement.entitlement.service import explain
+from aidledger.labels import COMPONENT_NAMES
+from aidledger.masking import mask
+from aidledger.render import emit_json, table
+from aidledger.users import sees_personal_data
+
 from . import MONTH, pass_app
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..ledger import service
-from ..ledger.accounts import LEVELS
+from aidledger.ledger.service import views as service
+from aidledger.ledger.service.accounts import LEVELS
+
 from . import pass_app
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import click
 
-from ..disbursement.verify_checks import verify_books
-from ..errors import Refusal
-from ..ledger import service
-from ..ledger.accounts import chart
-from ..ledger.balances import trial_balance
-from ..ledger.beancount_export import write_beancount
-from ..ledger.entry_file import parse_entry_text
-from ..ledger.money import format_amount
-from ..render import emit_json, progress, table
+from aidledger.disbursement.checks import verify_books
+from aidledger.errors import Refusal
+from aidledger.ledger.entry_file import parse_entry_text
+from aidledger.ledger.money import format_amount
+from aidledger.ledger.service import views as service
+from aidledger.ledger.service.accounts import chart
+from aidledger.ledger.service.balances import trial_balance
+from aidledger.ledger.service.export import write_beancount
+from aidledger.render import emit_json, progress, table
+
 from . import DATE, pass_app, read_text
 
 

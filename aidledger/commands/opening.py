@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..disbursement import opening as service
-from ..labels import FUND_NAMES, HANDED_OVER_NAMES, RECOVERY_REASONS
-from ..render import emit_json, table
+from aidledger.disbursement.opening import service
+from aidledger.labels import FUND_NAMES, HANDED_OVER_NAMES, RECOVERY_REASONS
+from aidledger.render import emit_json, table
+
 from . import MONTH, pass_app
 
 _FILE = click.Path(dir_okay=False)

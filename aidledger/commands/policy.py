@@ -7,9 +7,10 @@ import os
 
 import click
 
-from ..budget.policies import load_policies
-from ..policy.store import effective_policy
-from ..render import emit_json, table
+from aidledger.budget.service.policies import load_policies
+from aidledger.policy.store import effective_policy
+from aidledger.render import emit_json, table
+
 from . import DATE, pass_app, read_text
 
 

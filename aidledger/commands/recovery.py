@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..disbursement import recovery
-from ..labels import RECOVERY_REASONS
-from ..render import emit_json, table
+from aidledger.disbursement.recovery import service as recovery
+from aidledger.labels import RECOVERY_REASONS
+from aidledger.render import emit_json, table
+
 from . import DATE, pass_app
 from .budget import AMOUNT
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..disbursement import registry_service as service
-from ..render import emit_json, progress, table
-from ..users import sees_personal_data
+from aidledger.disbursement.registry import service
+from aidledger.render import emit_json, progress, table
+from aidledger.users import sees_personal_data
+
 from . import DATE, pass_app
 
 

@@ -7,8 +7,9 @@ import tempfile
 
 import click
 
-from ..errors import Refusal
-from ..render import progress
+from aidledger.errors import Refusal
+from aidledger.render import progress
+
 from . import DATE, pass_app
 
 # The reports (and ReportLab) are imported when a report is asked for: every other command starts faster.
@@ -55,9 +56,9 @@ def register(app, cycle_id, out, created) -> None:
     Example:
       aidledger report register 1 --out 2022-01-花名册.pdf
     """
-    from ..reports.pdf_base import money
-    from ..reports.register_pdf import write_register
-    from ..reports.register_source import register_data
+    from aidledger.reports.pdf.base import money
+    from aidledger.reports.pdf.register import write_register
+    from aidledger.reports.service.register import register_data
 
     with app.database().read() as session:
         data = register_data(session, cycle_id, created)
@@ -88,9 +89,9 @@ def audit(app, jurisdiction, year, out, as_of, created) -> None:
     Example:
       aidledger report audit --jurisdiction 230523 --year 2022 --out 230523-2022-audit.pdf
     """
-    from ..ledger.service import journal_size
-    from ..reports.audit_pdf import write_audit
-    from ..reports.audit_source import audit_pack
+    from aidledger.ledger.service.views import journal_size
+    from aidledger.reports.pdf.audit import write_audit
+    from aidledger.reports.service.audit import audit_pack
 
     with app.database().read() as session:
         _, lines = journal_size(session)

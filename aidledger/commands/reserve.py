@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..budget import reserves
-from ..render import emit_json, table
+from aidledger.budget.service import reserves
+from aidledger.render import emit_json, table
+
 from . import DATE, pass_app
 from .budget import AMOUNT
 

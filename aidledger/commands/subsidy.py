@@ -6,7 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 import click
 
-from ..disbursement import subsidy
+from aidledger.disbursement.subsidy import service as subsidy
+
 from . import MONTH, pass_app
 
 

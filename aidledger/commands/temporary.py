@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..disbursement import grants
-from ..render import emit_json, table
+from aidledger.disbursement.temporary import service as grants
+from aidledger.render import emit_json, table
+
 from . import DATE, MONTH, pass_app
 from .budget import AMOUNT
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .. import users
-from ..render import emit_json, table
+from aidledger import users
+from aidledger.render import emit_json, table
+
 from . import pass_app
 
 

@@ -17,7 +17,8 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from ..errors import Refusal
+from aidledger.errors import Refusal
+
 from .entries import EntryDraft, Line
 from .money import MoneyError, parse_amount
 

@@ -25,8 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .. import users as _users  # noqa: F401  (entries refer to the users table)
-from ..orm import Base, Money
+from aidledger import users as _users  # noqa: F401  (entries refer to the users table)
+from aidledger.orm import Base, Money
 
 
 class Jurisdiction(Base):

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..errors import Refusal
+from aidledger.errors import Refusal
+
 from .dated import UNDEFINED, Dated
 from .document import PolicyDocument
 from .format import REQUIRED_SOMEWHERE

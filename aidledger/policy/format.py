@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..ledger.money import ROUNDING_MODES
+from aidledger.ledger.money import ROUNDING_MODES
+
 from .dated import parse_date_key
 from .kinds import Choice, Flag, ListOf, MapOf, Number, Problems, Table, TableList, Text, Whole, show
 

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ..ledger.money import FEN, MAX_LINE_FEN
+from aidledger.ledger.money import FEN, MAX_LINE_FEN
 
 INVALID = object()  # what a check returns for a value it refused
 

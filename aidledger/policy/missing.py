@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from ..errors import Refusal
+from aidledger.errors import Refusal
 
 
 class MissingParameter(Refusal):

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from types import MappingProxyType
 
-from ..errors import Refusal
+from aidledger.errors import Refusal
+
 from .document import PolicyDocument
 from .format import IDENTITY_SECTIONS
 from .kinds import Problems

@@ -18,7 +18,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import Refusal
+from aidledger.errors import Refusal
+
 from .document import PolicyDocument
 from .effective import EffectivePolicy
 from .parse import parse_policy

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..ledger import tables as _ledger_tables  # noqa: F401  (referred to by foreign keys)
-from ..orm import Base
+from aidledger.ledger import tables as _ledger_tables  # noqa: F401  (referred to by foreign keys)
+from aidledger.orm import Base
 
 
 class PolicyFile(Base):

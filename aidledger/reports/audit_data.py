@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from ..labels import PROGRAM_NAMES
+from aidledger.labels import PROGRAM_NAMES
+
 from .exceptions_data import KINDS, NO_CAP_OVERRIDES, AuditException
 
 ZERO = Decimal("0.00")

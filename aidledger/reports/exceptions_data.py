@@ -30,13 +30,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from ..disbursement.registry_records import Event, Household, Member
-from ..disbursement.registry_state import HouseholdState, state_as_of
-from ..disbursement.rules import Benefit, DibaoTrack, compute_month
-from ..disbursement.rules.facts import first_day, month_of, next_month
-from ..disbursement.rules.first_month import Begin, CountyStart
-from ..errors import Refusal
-from ..masking import mask
+from aidledger.disbursement.registry.records import Event, Household, Member
+from aidledger.disbursement.registry.state import HouseholdState, state_as_of
+from aidledger.disbursement.rules import Benefit, DibaoTrack, compute_month
+from aidledger.disbursement.rules.facts import first_day, month_of, next_month
+from aidledger.disbursement.rules.first_month import Begin, CountyStart
+from aidledger.errors import Refusal
+from aidledger.masking import mask
 
 ZERO = Decimal("0.00")
 RETURN_CLEARING_DAYS = 30

@@ -15,9 +15,10 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from ..errors import Refusal
-from ..labels import CYCLE_STATUS_NAMES, PROGRAM_NAMES, PROGRAM_TITLES
-from ..masking import mask
+from aidledger.errors import Refusal
+from aidledger.labels import CYCLE_STATUS_NAMES, PROGRAM_NAMES, PROGRAM_TITLES
+from aidledger.masking import mask
+
 from .capitals import rmb_capitals
 
 ZERO = Decimal("0.00")

@@ -58,7 +58,7 @@ def test_a_raise_three_months_back_pays_exactly_three_months_once(four_months, c
     verify(county)
     # The audit pack lists what May paid for each month.
     from aidledger import db as dbmod
-    from aidledger.reports.audit_source import audit_pack
+    from aidledger.reports.service.audit import audit_pack
 
     database = dbmod.Database(county.url)
     try:

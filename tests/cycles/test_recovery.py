@@ -127,7 +127,7 @@ def test_a_cancelled_cycle_voids_its_receivables(late_death, county):
 
 def test_the_audit_pack_lists_open_receivables_and_the_payments_after_death(late_death, county, db_url, tmp_path):
     from aidledger import db as dbmod
-    from aidledger.reports.audit_source import audit_pack
+    from aidledger.reports.service.audit import audit_pack
 
     approve(county, run_cycle(county, "2022-05"), "2022-05-05")
     first = receivables(county)[0]
@@ -228,7 +228,7 @@ def test_a_late_termination_or_income_rise_makes_receivables_too(county, tmp_pat
 
 def test_the_audit_pack_counts_recoveries_up_to_its_day(late_death, county, db_url):
     from aidledger import db as dbmod
-    from aidledger.reports.audit_source import audit_pack
+    from aidledger.reports.service.audit import audit_pack
 
     approve(county, run_cycle(county, "2022-05"), "2022-05-05")
     first = receivables(county)[0]

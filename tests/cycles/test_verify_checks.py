@@ -8,11 +8,11 @@ from cycle_helpers import COUNTY, ok
 from support import AUDITOR, PREPARER
 
 from aidledger import db as dbmod
-from aidledger.budget.reserves import check_cases
-from aidledger.disbursement.cycle_checks import check_cycles
-from aidledger.disbursement.opening import check_openings
-from aidledger.disbursement.recovery import check_receivables
-from aidledger.disbursement.verify_checks import CHECKS
+from aidledger.budget.service.reserves import check_cases
+from aidledger.disbursement.checks import CHECKS
+from aidledger.disbursement.cycles.checks import check_cycles
+from aidledger.disbursement.opening.service import check_openings
+from aidledger.disbursement.recovery.service import check_receivables
 
 
 def test_the_list_names_every_sub_ledger_check():

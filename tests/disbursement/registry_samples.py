@@ -7,8 +7,8 @@ import io
 from datetime import date
 from pathlib import Path
 
-from aidledger.disbursement.registry_context import InMemoryRegistryContext
-from aidledger.disbursement.row_problems import RowProblem
+from aidledger.disbursement.registry.context import InMemoryRegistryContext
+from aidledger.problems import RowProblem
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples" / "registry"  # the spec's, copied
 

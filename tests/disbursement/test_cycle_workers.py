@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import select, text
 from support import EXAMPLES, PREPARER
 
-from aidledger.disbursement import cycle_run, cycle_workers
-from aidledger.disbursement.cycle_tables import Cycle, CycleLine, CycleTrack
+from aidledger.disbursement.cycles.service import run as cycle_run
+from aidledger.disbursement.entitlement import workers as cycle_workers
+from aidledger.disbursement.payments.tables import Cycle, CycleLine, CycleTrack
 
 NOW = datetime(2022, 6, 30, 12, 0, tzinfo=timezone.utc)
 MONTHS = ("2021-12", "2022-01", "2022-02", "2022-03")
@@ -126,7 +127,7 @@ def test_workers_add_what_the_process_adds(registry, database, monkeypatch, tmp_
             {"c": alone.cycle_id})]
     kinds = {part["kind"] for line in expected[0] for part in json.loads(line[10])}
     assert {"temporary", "arrears", "recovery", "price_subsidy"} <= kinds, kinds
-    from aidledger.disbursement import recompute
+    from aidledger.disbursement.arrears import service as recompute
 
     recomputed = []
     in_workers = recompute._entitled_in_workers

@@ -9,12 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from registry_samples import SPARE_IDS, TODAY, example_lines
 
-from aidledger.idcard import (
-    birth_date_from_id,
-    check_character,
-    id_number_problem,
-    normalize_id_number,
-)
+from aidledger.idcard import birth_date_from_id, check_character, id_number_problem, normalize_id_number
 
 
 def with_check(first_17: str) -> str:

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from registry_samples import EVENT, HOUSEHOLD, MEMBER, SPARE_IDS, TODAY, csv_lines, example_context, example_lines
 
-from aidledger.disbursement.registry_context import InMemoryRegistryContext
-from aidledger.disbursement.registry_load import RegistryLoad
-from aidledger.disbursement.registry_readers import read_households, read_members
-from aidledger.disbursement.row_problems import ProblemLog, RowProblem
+from aidledger.disbursement.registry.context import InMemoryRegistryContext
+from aidledger.disbursement.registry.load import RegistryLoad
+from aidledger.disbursement.registry.readers import read_households, read_members
+from aidledger.problems import ProblemLog, RowProblem
 
 TEKUN = {**HOUSEHOLD, "program": "tekun", "monthly_income": "", "income_type": "", "tekun_setting": "dispersed"}
 

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from registry_samples import EXAMPLES, HOUSEHOLD, MEMBER, TODAY, csv_lines, example_context, problems_of, records_of
 
-from aidledger.disbursement.csv_source import MAX_LINE_BYTES, open_registry_file, utf8_lines
-from aidledger.disbursement.registry_load import RegistryLoad
-from aidledger.disbursement.registry_readers import read_events, read_households, read_members
-from aidledger.disbursement.registry_records import Event, Household, Member
+from aidledger.disbursement.registry.csv_source import MAX_LINE_BYTES, open_registry_file, utf8_lines
+from aidledger.disbursement.registry.load import RegistryLoad
+from aidledger.disbursement.registry.readers import read_events, read_households, read_members
+from aidledger.disbursement.registry.records import Event, Household, Member
 from aidledger.errors import Refusal
 from aidledger.idcard import check_character
 

@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from registry_samples import EVENT, HOUSEHOLD, MEMBER, TODAY, example_context
 
-from aidledger.disbursement.csv_source import utf8_lines
-from aidledger.disbursement.registry_load import RegistryLoad
-from aidledger.disbursement.registry_readers import read_events, read_households, read_members
-from aidledger.disbursement.registry_records import Event, Household, Member
-from aidledger.disbursement.row_problems import RowProblem
+from aidledger.disbursement.registry.csv_source import utf8_lines
+from aidledger.disbursement.registry.load import RegistryLoad
+from aidledger.disbursement.registry.readers import read_events, read_households, read_members
+from aidledger.disbursement.registry.records import Event, Household, Member
+from aidledger.problems import RowProblem
 
 READERS = [
     (read_households, list(HOUSEHOLD), Household, HOUSEHOLD),

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from registry_samples import EVENT, HOUSEHOLD, MEMBER, SPARE_IDS, TODAY, csv_lines, problems_of
 
-from aidledger.disbursement.registry_readers import read_events, read_households, read_members
+from aidledger.disbursement.registry.readers import read_events, read_households, read_members
 
 TEKUN = {**HOUSEHOLD, "program": "tekun", "monthly_income": "", "income_type": "", "tekun_setting": "dispersed"}
 LOW_INCOME = {**HOUSEHOLD, "program": "low_income", "income_type": ""}

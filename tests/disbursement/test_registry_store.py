@@ -201,7 +201,7 @@ def test_random_malformed_rows_are_refused_never_crash(county, tmp_path_factory,
 
 def test_households_read_in_chunks_equal_households_read_one_by_one(registry):
     from aidledger import db as dbmod
-    from aidledger.disbursement.registry_store import load_household, load_households
+    from aidledger.disbursement.registry.store import load_household, load_households
 
     assert registry("registry", "events", EVENTS, user=PREPARER).exit_code == 0
     database = dbmod.Database(registry.url)

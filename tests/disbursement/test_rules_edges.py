@@ -28,8 +28,8 @@ from test_rules_seeds import (
     resolve,
 )
 
-from aidledger.disbursement.registry_records import Event
-from aidledger.disbursement.registry_state import state_as_of
+from aidledger.disbursement.registry.records import Event
+from aidledger.disbursement.registry.state import state_as_of
 from aidledger.disbursement.rules import compute_month, walk_to
 from aidledger.disbursement.rules.facts import first_day
 from aidledger.disbursement.rules.gradual_exit import START

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_rules_seeds import household, person, province
 
-from aidledger.disbursement.registry_state import state_as_of
+from aidledger.disbursement.registry.state import state_as_of
 from aidledger.disbursement.rules import DibaoTrack, compute_month
 from aidledger.disbursement.rules.addons import matches, matching, member_addons
 from aidledger.disbursement.rules.extras import PriceDeclaration

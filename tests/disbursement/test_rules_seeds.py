@@ -18,8 +18,8 @@ from decimal import Decimal
 
 import pytest
 
-from aidledger.disbursement.registry_records import Event, Household, Member
-from aidledger.disbursement.registry_state import state_as_of
+from aidledger.disbursement.registry.records import Event, Household, Member
+from aidledger.disbursement.registry.state import state_as_of
 from aidledger.disbursement.rules import Benefit, DibaoTrack, compute_month
 from aidledger.disbursement.rules.extras import PriceDeclaration, price_subsidy_component
 from aidledger.disbursement.rules.facts import first_day, next_month

@@ -29,8 +29,8 @@ from test_properties import post as post_draft
 
 from aidledger import db as dbmod
 from aidledger.errors import Refusal
-from aidledger.ledger.balances import trial_balance
-from aidledger.ledger.beancount_export import CURRENCY, beancount_account, write_beancount
+from aidledger.ledger.service.balances import trial_balance
+from aidledger.ledger.service.export import CURRENCY, beancount_account, write_beancount
 
 BEAN_CHECK = Path(sys.executable).parent / "bean-check"
 EXAMPLES = {"sqlite": 15, "postgresql": 5}

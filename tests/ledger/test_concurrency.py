@@ -26,10 +26,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from support import PREPARER, snapshot
 
-from aidledger.ledger.balances import trial_balance
-from aidledger.ledger.posting import post_entries
+from aidledger.ledger.service.balances import trial_balance
+from aidledger.ledger.service.posting import post_entries
+from aidledger.ledger.service.verify import verify
 from aidledger.ledger.tables import JournalEntry, JournalLine, LedgerHead
-from aidledger.ledger.verify import verify
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +63,7 @@ import json, sys, time
 from datetime import datetime, timezone
 import aidledger.models  # every table, so the ORM can resolve foreign keys (users)
 from aidledger.db import Database
-from aidledger.ledger.posting import post_entries
+from aidledger.ledger.service.posting import post_entries
 
 url, user, batches = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 now = datetime(2022, 6, 30, 12, 0, tzinfo=timezone.utc)
@@ -91,7 +91,7 @@ from sqlalchemy import event
 import aidledger.models  # every table, so the ORM can resolve foreign keys (users)
 from aidledger.db import Database
 from aidledger.ledger.entries import EntryDraft, Line
-from aidledger.ledger.posting import post_entries
+from aidledger.ledger.service.posting import post_entries
 
 url, user, n_entries, n_lines = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 database = Database(url)

@@ -26,13 +26,13 @@ from support import ADMIN, PREPARER
 
 from aidledger import db as dbmod
 from aidledger.errors import Refusal
-from aidledger.ledger import service
-from aidledger.ledger.balances import balance, trial_balance
 from aidledger.ledger.chart import DEBIT_NORMAL, FUND_CODES, STANDARD_CHART
 from aidledger.ledger.entries import EntryDraft, Line, check_entry
 from aidledger.ledger.money import MAX_LINE_FEN, MoneyError, format_amount, from_fen, parse_amount, to_fen
-from aidledger.ledger.service import CONTROL_ACCOUNTS
-from aidledger.ledger.verify import verify
+from aidledger.ledger.service import views as service
+from aidledger.ledger.service.balances import balance, trial_balance
+from aidledger.ledger.service.verify import verify
+from aidledger.ledger.service.views import CONTROL_ACCOUNTS
 from aidledger.models import metadata
 from aidledger.users import add_user
 

@@ -44,8 +44,8 @@ from support import ADMIN, APPROVER, AUDITOR, EXAMPLE_POLICIES, PREPARER, assert
 
 from aidledger import db as dbmod
 from aidledger.idcard import check_character
-from aidledger.reports.audit_source import audit_pack
 from aidledger.reports.exceptions_data import NO_CAP_OVERRIDES
+from aidledger.reports.service.audit import audit_pack
 
 D = Decimal
 T1 = "230523100"

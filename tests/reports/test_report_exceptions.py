@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from aidledger.disbursement.registry_records import Event, Household, Member
+from aidledger.disbursement.registry.records import Event, Household, Member
 from aidledger.reports.audit_data import (
     SPENDING_HEADS,
     ExpenseMovement,

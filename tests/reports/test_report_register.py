@@ -25,8 +25,8 @@ from support import assert_refused
 
 from aidledger.errors import Refusal
 from aidledger.masking import mask
+from aidledger.reports.pdf.register import ROWS_PER_PAGE, page_count, write_register
 from aidledger.reports.register_data import CycleHeader, Signoff, StoredLine, build_register
-from aidledger.reports.register_pdf import ROWS_PER_PAGE, page_count, write_register
 
 D = Decimal
 TOWNSHIP_NAMES = {"230523100": "宝清镇", "230523101": "七星泡镇", "230523102": "青原镇"}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ...policy import AddonRule
-from ..registry_records import Member
+from aidledger.disbursement.registry.records import Member
+from aidledger.policy import AddonRule
+
 from .components import Component, fen
 from .facts import age_on
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from json.encoder import encode_basestring as _json_string  # what json.dumps(…, ensure_ascii=False) uses
 
-from ...ledger.money import FEN, round_to
+from aidledger.ledger.money import FEN, round_to
 
 ZERO = Decimal("0.00")
 

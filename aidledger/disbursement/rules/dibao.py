@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ...policy import PolicySnapshot
-from ..registry_records import Member
-from ..registry_state import HouseholdState
+from aidledger.disbursement.registry.records import Member
+from aidledger.disbursement.registry.state import HouseholdState
+from aidledger.policy import PolicySnapshot
+
 from .addons import members_addons
 from .components import Component, fen
 

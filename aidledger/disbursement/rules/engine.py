@@ -13,10 +13,11 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
-from ...ledger.money import round_to
-from ...policy import PolicySnapshot
-from ..registry_records import Member
-from ..registry_state import HouseholdState
+from aidledger.disbursement.registry.records import Member
+from aidledger.disbursement.registry.state import HouseholdState
+from aidledger.ledger.money import round_to
+from aidledger.policy import PolicySnapshot
+
 from .components import ZERO, Benefit, Component, settle
 from .dibao import addon_components, base_component, below_standard
 from .extras import PriceDeclaration, heating_component, price_subsidy_component

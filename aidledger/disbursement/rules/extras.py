@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from ...policy import PolicySnapshot
-from ..registry_state import HouseholdState
+from aidledger.disbursement.registry.state import HouseholdState
+from aidledger.policy import PolicySnapshot
+
 from .components import Component
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from ..registry_records import Member
-from ..registry_state import HouseholdState
+from aidledger.disbursement.registry.records import Member
+from aidledger.disbursement.registry.state import HouseholdState
 
 
 def counts(member: Member, day: date) -> bool:

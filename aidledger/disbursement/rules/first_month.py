@@ -17,7 +17,8 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from ...errors import Refusal
+from aidledger.errors import Refusal
+
 from .facts import first_day, month_of, next_month
 from .gradual_exit import ENDED, EXIT, NORMAL, START, DibaoTrack
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ...policy.sections import GradualExit
+from aidledger.policy.sections import GradualExit
+
 from .components import ZERO, Component, fen
 
 NONE, NORMAL, EXIT, ENDED = "none", "normal", "exit", "ended"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 
-from ...ledger.money import FEN
+from aidledger.ledger.money import FEN
+
 from .components import Component
 from .facts import next_month
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
-from ...ledger.money import FEN
+from aidledger.ledger.money import FEN
+
 from .components import ZERO, Component
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ...policy import PolicySnapshot
-from ..registry_records import Member
-from ..registry_state import HouseholdState
+from aidledger.disbursement.registry.records import Member
+from aidledger.disbursement.registry.state import HouseholdState
+from aidledger.policy import PolicySnapshot
+
 from .components import Component, fen
 
 CARE_NAMES = {"self": "全自理", "semi": "半护理", "full": "全护理"}

@@ -1,0 +1,83 @@
+"""`ledger verify`'s checks of the cycles: the sub-ledger (cycle lines, returns) agrees with the books.
+
+For every county with cycles:
+  - each cycle's lines add up to its recorded count and total;
+  - each posted cycle's approval credited exactly its total to the payable, debited the
+    price-subsidy, heating and temporary-assistance accounts with exactly its lines' parts,
+    and credited the receivable account with exactly what its lines set off;
+  - the payable balance equals the totals of approved, not yet exported cycles; bank
+    clearing those of exported, not yet settled ones; returned payments the unresolved
+    bank returns.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aidledger.disbursement.payments.accounts import ONE_OFF_ACCOUNTS
+from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleLine, CycleTransition, ReturnResolution
+from aidledger.disbursement.recovery.service import RECEIVABLE
+from aidledger.ledger.service.balances import balance
+from aidledger.ledger.service.posting import load_entry
+
+ZERO = Decimal("0.00")
+FAR_FUTURE = date(9999, 12, 31)
+# A line's parts and the account (and side) the approval books each on.
+_PARTS = {part: (account, "debit") for part, account in ONE_OFF_ACCOUNTS.items()} | {"set_off": (RECEIVABLE, "credit")}
+
+
+def check_cycles(session: Session) -> list[str]:
+    problems: list[str] = []
+    sums = {cid: (n, t or ZERO) for cid, n, t in session.execute(
+        select(CycleLine.cycle_id, func.count(), func.sum(CycleLine.amount)).group_by(CycleLine.cycle_id))}
+    parts = {cid: dict(zip(_PARTS, rest)) for cid, *rest in session.execute(
+        select(CycleLine.cycle_id, *[func.sum(getattr(CycleLine, p)) for p in _PARTS]).group_by(CycleLine.cycle_id))}
+    for cycle in session.scalars(select(Cycle).order_by(Cycle.id)):
+        count, total = sums.get(cycle.id, (0, ZERO))
+        if (count, total) != (cycle.count, cycle.total):
+            problems.append(f"cycle {cycle.id}: its lines hold {count} households and {total:.2f}, "
+                            f"but the cycle records {cycle.count} and {cycle.total:.2f}")
+        if cycle.status in ("approved", "exported", "settled"):
+            seq = session.scalar(select(CycleTransition.entry_seq).where(
+                CycleTransition.cycle_id == cycle.id, CycleTransition.status == "approved"))
+            lines = load_entry(session, seq).lines
+            booked = sum((ln.credit for ln in lines if ln.account == "Liabilities:Payable:Beneficiaries"), ZERO)
+            if booked != cycle.total:
+                problems.append(f"cycle {cycle.id}: approval entry {seq} credited {booked:.2f} to the payable, "
+                                f"not the cycle's {cycle.total:.2f}")
+            for part, (account, side) in _PARTS.items():
+                want = parts.get(cycle.id, {}).get(part) or ZERO
+                have = sum(((ln.debit if side == "debit" else ln.credit) for ln in lines if ln.account == account),
+                           ZERO)
+                if have != want:
+                    problems.append(f"cycle {cycle.id}: approval entry {seq} {side}s {account} with {have:.2f}, "
+                                    f"but its lines' {part} parts add up to {want:.2f}")
+    for county, in session.execute(select(Cycle.jurisdiction_code).distinct()):
+        problems += _control_accounts(session, county)
+    return problems
+
+
+def _control_accounts(session: Session, county: str) -> list[str]:
+    def status_total(status: str) -> Decimal:
+        return session.scalar(select(func.sum(Cycle.total)).where(
+            Cycle.jurisdiction_code == county, Cycle.status == status)) or ZERO
+
+    unresolved = session.scalar(
+        select(func.sum(BankReturn.amount)).join(Cycle, Cycle.id == BankReturn.cycle_id)
+        .where(Cycle.jurisdiction_code == county,
+               BankReturn.id.not_in(select(ReturnResolution.return_id)))) or ZERO
+    expected = {
+        "Liabilities:Payable:Beneficiaries": status_total("approved"),
+        "Liabilities:BankClearing": status_total("exported"),
+        "Liabilities:ReturnedPayments": unresolved,
+    }
+    problems = []
+    for account, want in expected.items():
+        have = balance(session, county, account, None, FAR_FUTURE)
+        if have != want:
+            problems.append(f"{county} {account} holds {have:.2f} but the cycles and returns account for {want:.2f}")
+    return problems

@@ -1,0 +1,1 @@
+"""The payment cycle's services: run, approve, pay, book returns, cancel."""

@@ -1,0 +1,271 @@
+"""A cycle after its run: approve (cycle_approval.py), export to the bank, book the returns, cancel.
+
+The books, per cycle (all in the county's journal, per fund):
+  approve   Dr Expenses:<Program>:<Area>        Cr Liabilities:Payable:Beneficiaries
+            (price subsidies, heating and instalments: Dr Expenses:PriceSubsidy, :Heating,
+            :Temporary; a re-issued return: Dr Liabilities:ReturnedPayments instead of an
+            expense; receivables for overpaid months: Dr Assets:Receivable:Recovery, Cr the
+            program's expense, see recovery.py)
+  export    Dr Liabilities:Payable:Beneficiaries  Cr Liabilities:BankClearing
+  returns   Dr Liabilities:BankClearing          Cr Assets:Treasury (paid)
+                                                 Cr Liabilities:ReturnedPayments (returned)
+  cancel a return back to the fund:  Dr Liabilities:ReturnedPayments  Cr the line's expense account
+The lines of the cycle are the sub-ledger of these control accounts; `ledger verify` checks
+that they agree (cycle_checks.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aidledger.budget.rules import charge_in_order
+from aidledger.disbursement.cycles.bank_file import PaymentRow, ReturnRow, parse_returns, payment_file
+from aidledger.disbursement.payments.accounts import ONE_OFF_ACCOUNTS, expense_account
+from aidledger.disbursement.payments.tables import (
+    BankReturn,
+    Cycle,
+    CycleAdjustment,
+    CycleLine,
+    CycleTransition,
+    ReturnResolution,
+)
+from aidledger.disbursement.recovery.service import recoveries_blocking_cancel
+from aidledger.disbursement.temporary.tables import CycleInstalment
+from aidledger.errors import Refusal
+from aidledger.ledger.entries import EntryDraft, Line
+from aidledger.ledger.service.posting import lock_books, post_entry, reverse_entry
+from aidledger.policy.store import effective_policy
+from aidledger.users import require_role
+
+from .approval import approve  # noqa: F401  (a step of the cycle, as the commands call it)
+from .steps import (
+    CLEARING,
+    PAYABLE,
+    RETURNED,
+    ZERO,
+    cycle_of,
+    fund_split,
+    not_before_last_posting,
+    reissued_returns,
+    returned_by_fund,
+    transition,
+    transition_entry,
+)
+
+
+def cancel(session: Session, cycle_id: int, reason: str, on: date, *, user: str | None, now: datetime) -> int | None:
+    """Cancel a cycle before export (approver); an approved one's posting is reversed."""
+    approver = require_role(session, user, "approver", action="cancel payment cycles")
+    lock_books(session)
+    cycle = cycle_of(session, cycle_id, "draft", "approved")
+    if not reason.strip():
+        raise Refusal("a cancellation needs a reason")
+    reversal = None
+    if cycle.status == "approved":
+        if reissued_returns(session, cycle_id):
+            raise Refusal(f"cycle {cycle_id} re-issues bank returns; settle it and cancel those payments instead")
+        recovered = recoveries_blocking_cancel(session, cycle_id)
+        if recovered:
+            raise Refusal(f"cycle {cycle_id} created receivables against which {len(recovered)} recoveries are "
+                          "recorded; it cannot be cancelled")
+        not_before_last_posting(session, cycle, on, "cancellation")
+        approval = transition_entry(session, cycle_id, "approved")
+        reversal = reverse_entry(session, approval, on=on, reason=f"撤销发放批次 {cycle_id}: {reason}",
+                                 user=approver.name, now=now).seq
+    transition(session, cycle, "cancelled", on, reversal, reason.strip(), approver.name, now)
+    return reversal
+
+
+def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None,
+                now: datetime) -> tuple[str, int, Decimal]:
+    """Move the payable to bank clearing and return the bank file's text, count and total."""
+    require_role(session, user, "preparer", "approver", action="export bank files")
+    lock_books(session)
+    cycle = cycle_of(session, cycle_id, "approved")
+    not_before_last_posting(session, cycle, on, "export")
+    rows = session.execute(
+        select(CycleLine.household_id, CycleLine.payee_name, CycleLine.bank_account, CycleLine.amount,
+               CycleLine.program).where(CycleLine.cycle_id == cycle_id)
+        .order_by(CycleLine.township, CycleLine.household_id))
+    text, count, total = payment_file((PaymentRow(*row) for row in rows), cycle.month)
+    if (count, total) != (cycle.count, cycle.total):
+        raise Refusal(f"cycle {cycle_id}: the bank file's control totals {count} / {total:.2f} differ from the "
+                      f"cycle's {cycle.count} / {cycle.total:.2f}")
+    split = fund_split(session, transition_entry(session, cycle_id, "approved"), PAYABLE, "credit")
+    lines = [Line(PAYABLE, fund, debit=part) for fund, part in split]
+    lines += [Line(CLEARING, fund, credit=part) for fund, part in split]
+    posted = post_entry(session, EntryDraft(
+        date=on, jurisdiction=cycle.jurisdiction_code, kind="cycle_export", reference=f"cycle {cycle_id}",
+        idempotency_key=f"cycle-{cycle_id}-export",
+        description=f"{cycle.month} 救助金提交银行代发 ({count}户)", lines=tuple(lines)), user=user, now=now)
+    transition(session, cycle, "exported", on, posted.seq, "", user, now)
+    return text, count, total
+
+
+def book_returns(session: Session, cycle_id: int, text: str, source: str, on: date, *, user: str | None,
+                 now: datetime) -> tuple[int, Decimal]:
+    """Book the bank's returns file and settle the cycle; returns (returned count, returned total)."""
+    require_role(session, user, "preparer", action="book bank returns")
+    lock_books(session)
+    cycle = cycle_of(session, cycle_id, "exported")
+    not_before_last_posting(session, cycle, on, "settlement")
+    rows, problems = parse_returns(text, source)
+    matched = _match_returns(session, cycle_id, rows, source, problems)
+    if problems:
+        raise Refusal(problems)
+    returned = sum((r.amount for _, r in matched), ZERO)
+    split = fund_split(session, transition_entry(session, cycle_id, "exported"), CLEARING, "credit")
+    order = effective_policy(session, cycle.jurisdiction_code).on(on).budget.funding_order
+    returned_split, _ = charge_in_order(returned, dict(split), order + tuple(f for f, _ in split if f not in order),
+                                        "returns") if returned else ([], [])
+    back = dict(returned_split)
+    lines = [Line(CLEARING, fund, debit=part) for fund, part in split]
+    lines += [Line("Assets:Treasury", fund, credit=part - back.get(fund, ZERO)) for fund, part in split
+              if part - back.get(fund, ZERO) > 0]
+    lines += [Line(RETURNED, fund, credit=part) for fund, part in returned_split]
+    posted = post_entry(session, EntryDraft(
+        date=on, jurisdiction=cycle.jurisdiction_code, kind="cycle_settlement", reference=f"cycle {cycle_id}",
+        idempotency_key=f"cycle-{cycle_id}-settlement",
+        description=(f"{cycle.month} 银行代发结算: 成功 {cycle.total - returned:.2f}, 退回 {returned:.2f} "
+                     f"({len(matched)}笔)"),
+        lines=tuple(lines)), user=user, now=now)
+    for household_id, row in matched:
+        session.add(BankReturn(cycle_id=cycle_id, household_id=household_id, bank_account=row.account,
+                               amount=row.amount, reason=row.reason, returned_on=on, recorded_by=user,
+                               recorded_at=now))
+    transition(session, cycle, "settled", on, posted.seq, f"{len(matched)} returned", user, now)
+    return len(matched), returned
+
+
+def _match_returns(session, cycle_id: int, rows: list[ReturnRow], source: str, problems: list[str]):
+    lines = session.execute(select(CycleLine.household_id, CycleLine.bank_account, CycleLine.amount)
+                            .where(CycleLine.cycle_id == cycle_id)).all()
+    by_account: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for household_id, account, amount in lines:
+        by_account[account].append((household_id, amount))
+    taken: set[str] = set()
+    matched = []
+    for row in rows:
+        candidates = [(h, a) for h, a in by_account.get(row.account, [])
+                      if h not in taken and (row.household_id is None or row.household_id == h)]
+        if not candidates:
+            problems.append(f"{source} line {row.line}: account {row.account} matches no payment of cycle {cycle_id}"
+                            + (f" for household {row.household_id}" if row.household_id else ""))
+            continue
+        exact = [(h, a) for h, a in candidates if a == row.amount]
+        if not exact:
+            paid = ", ".join(f"{a:.2f}" for _, a in candidates)
+            problems.append(f"{source} line {row.line}: account {row.account} was paid {paid} in cycle {cycle_id}, "
+                            f"not {row.amount:.2f}")
+            continue
+        taken.add(exact[0][0])
+        matched.append((exact[0][0], row))
+    return matched
+
+
+def cancel_return(session: Session, return_id: int, reason: str, on: date, *, user: str | None,
+                  now: datetime) -> int:
+    """An approver sends a returned payment back to the fund instead of re-issuing it."""
+    approver = require_role(session, user, "approver", action="cancel returned payments")
+    lock_books(session)
+    bank_return = session.get(BankReturn, return_id)
+    if bank_return is None:
+        raise Refusal(f"bank return {return_id} does not exist")
+    done = session.get(ReturnResolution, return_id)
+    if done is not None:
+        raise Refusal(f"bank return {return_id} was already {done.kind} on {done.on}")
+    if not reason.strip():
+        raise Refusal("cancelling a returned payment needs a reason")
+    if on < bank_return.returned_on:
+        raise Refusal(f"bank return {return_id} came back on {bank_return.returned_on}; "
+                      f"it cannot be cancelled on {on}, before that")
+    cycle = session.get(Cycle, bank_return.cycle_id)
+    line = session.get(CycleLine, (cycle.id, bank_return.household_id))
+    held = returned_by_fund(session, cycle.jurisdiction_code, on)
+    order = effective_policy(session, cycle.jurisdiction_code).on(on).budget.funding_order
+    charges, problems = charge_in_order(bank_return.amount, held, order + tuple(f for f in held if f not in order),
+                                        f"bank return {return_id}")
+    if problems:
+        raise Refusal(problems)
+    lines = [Line(RETURNED, fund, debit=part) for fund, part in charges]
+    lines += [Line(account, fund, credit=part) for account, fund, part in _pair(_line_accounts(line), charges)]
+    posted = post_entry(session, EntryDraft(
+        date=on, jurisdiction=cycle.jurisdiction_code, kind="return_cancelled", reference=f"return {return_id}",
+        description=f"退票 {return_id} ({bank_return.household_id}, {cycle.month}) 核销退回资金: {reason.strip()}",
+        lines=tuple(lines)), user=approver.name, now=now)
+    session.add(ReturnResolution(return_id=return_id, kind="cancelled", cycle_id=None, entry_seq=posted.seq, on=on,
+                                 reason=reason.strip(), user_name=approver.name, at=now))
+    session.flush()
+    return posted.seq
+
+
+def _line_accounts(line: CycleLine) -> list[tuple[str, Decimal]]:
+    """A line's amount by the expense account it was charged to."""
+    one_off = [(ONE_OFF_ACCOUNTS[k], v) for k, v in (("price_subsidy", line.price_subsidy), ("heating", line.heating),
+                                                     ("temporary", line.temporary)) if v > 0]
+    return [(expense_account(line.program, line.area), line.amount - sum((v for _, v in one_off), ZERO))] + one_off
+
+
+def _pair(accounts: list[tuple[str, Decimal]], funds: list[tuple[str, Decimal]]) -> list[tuple[str, str, Decimal]]:
+    """Lay the account amounts over the fund amounts (both add up to the same): (account, fund, amount)."""
+    out, accounts, funds = [], [list(a) for a in accounts if a[1] > 0], [list(f) for f in funds if f[1] > 0]
+    while accounts and funds:
+        take = min(accounts[0][1], funds[0][1])
+        out.append((accounts[0][0], funds[0][0], take))
+        for queue in (accounts, funds):
+            queue[0][1] -= take
+            if queue[0][1] == 0:
+                queue.pop(0)
+    return out
+
+
+def cycle_view(session: Session, cycle_id: int) -> dict:
+    """Everything `cycle show` prints: the cycle, its control totals and its lines."""
+    cycle = cycle_of(session, cycle_id)
+    lines = session.scalars(select(CycleLine).where(CycleLine.cycle_id == cycle_id)
+                            .order_by(CycleLine.township, CycleLine.household_id))
+    by_program: dict[str, list] = defaultdict(lambda: [0, ZERO])
+    by_township: dict[str, list] = defaultdict(lambda: [0, ZERO])
+    out = []
+    for line in lines:
+        for bucket in (by_program[line.program], by_township[line.township]):
+            bucket[0] += 1
+            bucket[1] += line.amount
+        out.append({"household_id": line.household_id, "program": line.program, "area": line.area,
+                    "township": line.township, "members": line.members, "head_name": line.head_name,
+                    "head_id_number": line.head_id_number, "amount": line.amount, "payee_name": line.payee_name,
+                    "bank_account": line.bank_account, "components": json.loads(line.components)})
+    transitions = session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == cycle_id)
+                                  .order_by(CycleTransition.id))
+    # The bank's returns of this cycle with their ids (what `cycle cancel-return` takes) and
+    # how each ended; accounts are left out (the lines carry them, masked where they must be).
+    returns = session.execute(
+        select(BankReturn, ReturnResolution).outerjoin(ReturnResolution, ReturnResolution.return_id == BankReturn.id)
+        .where(BankReturn.cycle_id == cycle_id).order_by(BankReturn.id)).all()
+    return {
+        "cycle": str(cycle.id), "jurisdiction": cycle.jurisdiction_code, "month": cycle.month,
+        "status": cycle.status, "count": cycle.count, "total": cycle.total,
+        "by_program": {k: {"count": c, "total": t} for k, (c, t) in sorted(by_program.items())},
+        "by_township": {k: {"count": c, "total": t} for k, (c, t) in sorted(by_township.items())},
+        "inputs": json.loads(cycle.inputs),
+        "history": [{"status": t.status, "on": t.on, "user": t.user_name, "entry": t.entry_seq,
+                     "reason": t.reason or None} for t in transitions],
+        "returns": [{"id": r.id, "household_id": r.household_id, "amount": r.amount, "reason": r.reason,
+                     "returned_on": r.returned_on, "resolution": done.kind if done else None,
+                     "resolved_on": done.on if done else None, "resolved_in_cycle": done.cycle_id if done else None}
+                    for r, done in returns],
+        "adjustments": [{"household_id": a.household_id, "month": a.month, "kind": a.kind, "amount": a.amount,
+                         "paid_before": a.paid_before, "entitled": a.entitled, "reason": a.reason}
+                        for a in session.scalars(select(CycleAdjustment).where(CycleAdjustment.cycle_id == cycle_id)
+                                                 .order_by(CycleAdjustment.month, CycleAdjustment.household_id))],
+        "instalments": [{"grant_id": i.grant_id, "instalment": i.number, "amount": i.amount}
+                        for i in session.scalars(select(CycleInstalment).where(CycleInstalment.cycle_id == cycle_id)
+                                                 .order_by(CycleInstalment.grant_id, CycleInstalment.number))],
+        "lines": out,
+    }

@@ -1,0 +1,190 @@
+"""`cycle run`: compute a county's month and store it as a draft cycle, in one transaction.
+
+One live cycle per county and month (a unique index). Running again while it is a draft
+replaces the draft; once approved it can only be cancelled. Because the whole run is one
+transaction, a run killed at any moment leaves either no new cycle or the complete draft.
+The rows come from cycle_rows.py; a large county is computed on every core (cycle_workers.py).
+
+Besides the month's rules, a line may carry additions: bank returns re-issued to a
+corrected account, instalments of approved temporary grants (grants.py), and arrears for
+months already paid that the policy or late registry changes have raised (recompute.py).
+The run also stores what it found about months already paid (`cycle_adjustments`): the
+arrears it pays, the receivables its approval will create, and notes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from aidledger.disbursement.entitlement.compute import MonthComputer
+from aidledger.disbursement.entitlement.rows import AMOUNT, LINE_COLUMNS, TRACK_COLUMNS, computed_rows
+from aidledger.disbursement.entitlement.store import previous_tracks, stream_county
+from aidledger.disbursement.entitlement.workers import in_workers, parts_of
+from aidledger.disbursement.opening.service import start_of
+from aidledger.disbursement.payments.tables import (
+    Cycle,
+    CycleAdjustment,
+    CycleLine,
+    CycleReissue,
+    CycleTrack,
+    CycleTransition,
+)
+from aidledger.disbursement.recovery.service import store_set_offs
+from aidledger.disbursement.recovery.tables import CycleSetOff
+from aidledger.disbursement.registry.tables import EventRow, RegistryImport
+from aidledger.disbursement.rules.components import ZERO
+from aidledger.disbursement.rules.extras import PriceDeclaration
+from aidledger.disbursement.rules.facts import previous_month
+from aidledger.disbursement.subsidy.service import declaration_for
+from aidledger.disbursement.temporary.tables import CycleInstalment
+from aidledger.errors import Refusal
+from aidledger.ledger.money import from_fen
+from aidledger.ledger.service.accounts import require_jurisdiction
+from aidledger.ledger.service.posting import lock_books
+from aidledger.policy.store import effective_policy
+from aidledger.policy.tables import PolicyFile
+from aidledger.users import require_role
+
+from .additions import gather
+
+_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    cycle_id: int
+    count: int
+    total: Decimal
+    replaced_draft: bool
+
+
+def live_cycle(session: Session, county: str, month: str) -> Cycle | None:
+    return session.scalar(select(Cycle).where(Cycle.jurisdiction_code == county, Cycle.month == month,
+                                              Cycle.status != "cancelled"))
+
+
+def run_cycle(session: Session, county: str, month: str, *, user: str | None, now: datetime,
+              progress: Callable[[int], None] | None = None, workers: int | None = None) -> RunOutcome:
+    """Compute and store the county's month as a draft; `workers` as in `cycle_workers` (None: automatic)."""
+    require_role(session, user, "preparer", action="run payment cycles")
+    lock_books(session)
+    place = require_jurisdiction(session, county)
+    if place.level != "county":
+        raise Refusal(f"{county} {place.name} is a {place.level}; payment cycles run per county")
+    policy = effective_policy(session, county)
+    cycle = live_cycle(session, county, month)
+    replaced = cycle is not None
+    if cycle is not None and cycle.status != "draft":
+        raise Refusal(f"cycle {cycle.id} for {county} {month} is {cycle.status}; it cannot be re-run, "
+                      "only cancelled by an approver (before export)")
+    if cycle is None:
+        cycle = Cycle(jurisdiction_code=county, month=month, status="draft", count=0, total=ZERO, inputs="{}",
+                      run_by=user, run_at=now)
+        session.add(cycle)
+        session.flush()
+    else:
+        for table in (CycleSetOff, CycleLine, CycleTrack, CycleReissue, CycleInstalment, CycleAdjustment):
+            session.execute(delete(table).where(table.cycle_id == cycle.id))
+    previous = live_cycle(session, county, previous_month(month))
+    inputs = _inputs(session, policy, previous)
+    declared = declaration_for(session, county, month)
+    inputs["price_declaration"] = declared.id if declared is not None else None
+    price = PriceDeclaration(declared.cpi, declared.food) if declared is not None else None
+    start = start_of(session, county, policy)
+    computer = MonthComputer(policy, month, price=price, carried=None, start=start)
+    # The 渐退 tracks the previous cycle carried hold only while the policy it ran under still
+    # stands; after a new version (perhaps changing past months) they are walked again.
+    carry = previous if previous is not None and json.loads(previous.inputs).get("policy_versions") == \
+        inputs["policy_versions"] else None
+    workers, parts = parts_of(session, county, workers)
+    extra = gather(session, county, computer, policy, inputs["policy_versions"], (workers, parts))
+    if parts:
+        with in_workers(session, county, month, cycle.id, carry, extra.by_household, price, workers,
+                        parts) as chunks:
+            count, total = _store_lines(session, cycle.id, chunks, extra.reissues, progress)
+    else:
+        carried = previous_tracks(session, carry.id) if carry is not None else None
+        computer = MonthComputer(policy, month, price=price, carried=carried, start=start)
+        rows = computed_rows(cycle.id, stream_county(session, county), computer, extra.by_household)
+        count, total = _store_lines(session, cycle.id, rows, extra.reissues, progress)
+    if extra.instalments:
+        session.execute(insert(CycleInstalment), [
+            {"cycle_id": cycle.id, "grant_id": d.grant_id, "number": d.number, "amount": d.component.amount}
+            for d in extra.instalments])
+    store_set_offs(session, cycle.id, county)
+    if extra.found:
+        session.execute(insert(CycleAdjustment), [
+            {"cycle_id": cycle.id, "household_id": c.household_id, "month": c.month, "kind": c.kind,
+             "amount": c.amount, "paid_before": c.paid_before, "entitled": c.entitled, "reason": c.reason}
+            for c in extra.found])
+    cycle.count, cycle.total, cycle.run_by, cycle.run_at = count, total, user, now
+    cycle.inputs = json.dumps(inputs, ensure_ascii=False, sort_keys=True)
+    session.add(CycleTransition(cycle_id=cycle.id, status="draft", on=now.date(), entry_seq=None,
+                                reason="re-run" if replaced else "run", user_name=user, at=now))
+    session.flush()
+    return RunOutcome(cycle.id, count, total, replaced)
+
+
+def _store_lines(session, cycle_id, chunks, reissues, progress) -> tuple[int, Decimal]:
+    count, total_fen = 0, 0
+    lines: list[tuple] = []
+    tracks: list[tuple] = []
+    for new_lines, new_tracks, done in chunks:
+        count += len(new_lines)
+        total_fen += sum(line[AMOUNT] for line in new_lines)
+        lines += new_lines
+        tracks += new_tracks
+        while len(lines) >= _BATCH:
+            _insert(session, _LINES, lines[:_BATCH])
+            del lines[:_BATCH]
+        while len(tracks) >= _BATCH:
+            _insert(session, _TRACKS, tracks[:_BATCH])
+            del tracks[:_BATCH]
+        if progress:
+            progress(done)
+    if lines:
+        _insert(session, _LINES, lines)
+    if tracks:
+        _insert(session, _TRACKS, tracks)
+    if reissues:
+        session.execute(insert(CycleReissue), [{"cycle_id": cycle_id, "return_id": r.id}
+                                               for due in reissues.values() for r in due])
+    return count, from_fen(total_fen)
+
+
+# The lines and tracks are written as plain rows (money already in fen) with the driver's own
+# executemany, in batches of _BATCH: for a million households the ORM's per-row work on
+# insert would cost more than computing them.
+_LINES = ("cycle_lines", LINE_COLUMNS)
+_TRACKS = ("cycle_tracks", TRACK_COLUMNS)
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+assert set(LINE_COLUMNS) == {c.name for c in CycleLine.__table__.columns}
+assert set(TRACK_COLUMNS) == {c.name for c in CycleTrack.__table__.columns}
+
+
+def _insert(session: Session, target: tuple[str, tuple[str, ...]], rows: list[tuple]) -> None:
+    table, columns = target
+    connection = session.connection()
+    mark = _MARKS[connection.dialect.paramstyle]
+    placeholders = ", ".join([mark] * len(columns))
+    connection.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+
+
+def _inputs(session: Session, policy, previous: Cycle | None) -> dict:
+    versions = dict(session.execute(
+        select(PolicyFile.jurisdiction_code, func.max(PolicyFile.version))
+        .where(PolicyFile.jurisdiction_code.in_([d.code for d in policy.chain]))
+        .group_by(PolicyFile.jurisdiction_code)).all())
+    return {
+        "policy_versions": versions,
+        "registry_import_max": session.scalar(select(func.max(RegistryImport.id))),
+        "registry_event_max": session.scalar(select(func.max(EventRow.id))),
+        "previous_cycle": previous.id if previous is not None else None,
+    }

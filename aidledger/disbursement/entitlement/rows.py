@@ -1,0 +1,127 @@
+"""The rows a payment cycle stores: one cycle_lines row per household paid, a track row per one that left.
+
+Pure but for the column names: a row is a plain tuple in `LINE_COLUMNS` order with money in
+integer fen, so that a run (or a worker computing a share of a large county) hands the
+storing transaction ready rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from aidledger.disbursement.rules import Component
+from aidledger.disbursement.rules.components import ZERO
+from aidledger.disbursement.rules.facts import counted_members
+from aidledger.disbursement.rules.gradual_exit import ENDED
+from aidledger.disbursement.rules.set_off import SetOff
+from aidledger.ledger.money import from_fen, to_fen
+
+from .compute import Computed, MonthComputer, head_of
+
+LINE_COLUMNS = ("cycle_id", "household_id", "program", "area", "township", "head_name", "head_id_number",
+                "members", "payee_name", "bank_account", "amount_fen", "components", "track_status",
+                "exit_month", "exit_base_fen", "dibao_amount_fen", "price_subsidy_fen", "heating_fen",
+                "temporary_fen", "arrears_fen", "set_off_fen")
+TRACK_COLUMNS = ("cycle_id", "household_id", "track_status")
+AMOUNT = LINE_COLUMNS.index("amount_fen")
+PROGRESS_STEP = 1_000  # households per chunk, and per progress report (a terminal's bar redraws on each)
+
+
+@dataclass(frozen=True)
+class Reissue:
+    """A bank return to pay again: its id, amount, when it came back and the month it paid for."""
+
+    id: int
+    amount: Decimal
+    returned_on: object
+    month: str
+
+    def addition(self) -> Addition:
+        return Addition(Component(
+            "arrears", self.amount, f"退票重发: {self.returned_on} 退回的 {self.amount:.2f} 元改付至更正后的账号",
+            "bank return", month=self.month), None, (("return_id", self.id),))
+
+
+@dataclass(frozen=True)
+class Addition:
+    """A component a cycle adds to a household's line beyond the month's rules.
+
+    `part`: the line column that carries it, "temporary" (an instalment) or "arrears" (补发
+    for an earlier month); None for a re-issued bank return, which the cycle's re-issues
+    carry. `extra`: keys added to the component as stored (return_id, grant_id, …).
+    """
+
+    component: Component
+    part: str | None
+    extra: tuple[tuple[str, object], ...] = ()
+
+
+_ONE_OFF = ("price_subsidy", "heating")
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) would build one per line
+
+
+def line_row(cycle_id: int, computed: Computed, additions: list[Addition], computer: MonthComputer) -> tuple:
+    """The cycle_lines row of a paid household, in LINE_COLUMNS order."""
+    stored, state, benefit, track = computed.stored, computed.state, computed.benefit, computed.track
+    household = stored.household
+    amount = benefit.amount
+    parts = {"price_subsidy": 0, "heating": 0, "temporary": 0, "arrears": 0, "set_off": 0}
+    for c in benefit.components:
+        if c.kind in _ONE_OFF:
+            parts[c.kind] += to_fen(c.amount)
+    if additions:
+        components = [c.as_dict() for c in benefit.components]
+        reissued, set_off = ZERO, None
+        for a in additions:
+            if isinstance(a, SetOff):
+                set_off = a
+                continue
+            components.append(a.component.as_dict() | dict(a.extra))
+            amount += a.component.amount
+            if a.part is not None:
+                parts[a.part] += to_fen(a.component.amount)
+            else:
+                reissued += a.component.amount
+        if set_off is not None:  # from the month's own payment only
+            payable = amount - reissued - from_fen(parts["price_subsidy"] + parts["heating"] + parts["temporary"])
+            withheld = set_off.withheld(payable)
+            if withheld > 0:
+                components.append(set_off.component(withheld, payable).as_dict())
+                amount -= withheld
+                parts["set_off"] = to_fen(withheld)
+        components_json = _JSON.encode(components)
+    else:  # the same text, without building the dicts
+        components_json = "[" + ", ".join([c.as_json() for c in benefit.components]) + "]"
+    head = head_of(stored.members)
+    return (
+        cycle_id, household.household_id, household.program, household.area, household.township, head.name,
+        head.id_number, len(counted_members(state)), household.payee_name, state.household.bank_account,
+        to_fen(amount), components_json, track.status, track.exit_month, to_fen(track.exit_base),
+        to_fen(track.amount), parts["price_subsidy"], parts["heating"], parts["temporary"], parts["arrears"],
+        parts["set_off"],
+    )
+
+
+def computed_rows(cycle_id, households, computer: MonthComputer, additions) -> Iterator[tuple[list, list, int]]:
+    """The cycle's rows for the households, in chunks: (lines, tracks, households looked at)."""
+    lines: list[tuple] = []
+    tracks: list[tuple] = []
+    done = 0
+    for stored in households:
+        computed = computer.compute(stored)
+        extra = additions.get(stored.household.household_id, ()) if additions else ()
+        if computed.benefit.paid or any(isinstance(a, Addition) for a in extra):  # a set-off alone pays nothing
+            lines.append(line_row(cycle_id, computed, extra, computer))
+        elif computed.track.status == ENDED:  # the next month must know it is not paid again
+            tracks.append((cycle_id, stored.household.household_id, ENDED))
+        done += 1
+        if done == PROGRESS_STEP:
+            yield lines, tracks, done
+            lines, tracks, done = [], [], 0
+    if done:
+        yield lines, tracks, done

@@ -1,0 +1,41 @@
+"""`explain`: the amount the rules give a household for a month, rebuilt from the stored registry.
+
+The 渐退 state is rebuilt by walking the months from approval or from the county's first
+month (启用月), whichever is later, so the answer needs no cycle to have run ("by these
+rules, whether or not a cycle ran") and no parameter before the first month. A price subsidy declared
+for the month is included; instalments of temporary grants and arrears are not rules of
+the month but additions a cycle makes, shown by `cycle show`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from aidledger.disbursement.opening.service import start_of
+from aidledger.disbursement.registry.store import load_household
+from aidledger.disbursement.rules import Benefit, walk_to
+from aidledger.disbursement.rules.facts import first_day
+from aidledger.disbursement.subsidy.service import price_for
+from aidledger.policy.store import effective_policy
+
+
+@dataclass(frozen=True)
+class Explained:
+    benefit: Benefit
+    track_origin: str | None  # where the 渐退 track began (低保 only), in words
+
+
+def explain(session: Session, household_id: str, month: str) -> Explained:
+    stored = load_household(session, household_id)
+    county = stored.household.county
+    policy = effective_policy(session, county)
+    first_day(month)  # a malformed month is refused by the caller's parser
+    start = start_of(session, county, policy)
+    start.refuse_before(month, "explain")
+    begin = start.begin(household_id, stored.household.approved_on)
+    benefit = walk_to(month, stored.household.approved_on, policy.on, stored.on,
+                      lambda m: price_for(session, county, m) if m == month else None, begin)
+    dibao = stored.on(first_day(month)).household.program == "dibao"
+    return Explained(benefit, begin.origin if dibao else None)

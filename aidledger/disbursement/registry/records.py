@@ -1,0 +1,99 @@
+"""The beneficiary registry as plain immutable records: households, members, events.
+
+Pure. One record per valid row of households.csv, members.csv and events.csv
+(see the registry file format in the spec). The vocabularies of the files live here too,
+so the readers, the checks and the benefit rules share one spelling.
+
+Each record carries the physical `line` of the file it came from (not part of equality):
+cross-row checks name it in their problems, and it tells an operator where a stored value
+came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal
+
+AREAS = ("urban", "rural")
+PROGRAMS = ("dibao", "tekun", "low_income")  # 低保, 特困, 低收入
+INCOME_TYPES = ("stable", "variable")  # decides the review (核查) cadence
+TEKUN_SETTINGS = ("dispersed", "centralized")  # 分散供养, 集中供养
+RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "other")
+DISABILITY_KINDS = ("physical", "visual", "hearing", "speech", "intellectual", "mental", "multiple")
+DISABILITY_GRADES = (1, 2, 3, 4)  # 1 the most severe
+FLAGS = ("serious_illness", "disabled_veteran", "martyr_family", "veteran")
+CARE_LEVELS = ("self", "semi", "full")  # 全自理, 半护理, 全护理
+EVENT_KINDS = ("income", "death", "remove_member", "tier", "care_level", "terminate")
+
+
+@dataclass(frozen=True)
+class Household:
+    """One household (户) receiving 低保, 特困 or 低收入 support."""
+
+    household_id: str
+    county: str  # 6-digit code of the county whose policy applies
+    township: str  # 9-digit code, starts with the county code
+    area: str  # AREAS
+    program: str  # PROGRAMS
+    monthly_income: Decimal | None  # yuan; required for dibao and low_income
+    approved_on: date
+    tier: str | None  # a tier name of the county's dibao.tier_ratio, checked against the policy later
+    income_type: str | None  # INCOME_TYPES; required for dibao
+    tekun_setting: str | None  # TEKUN_SETTINGS; required for tekun
+    payee_name: str  # the institution for centralized 特困
+    bank_account: str  # 10–30 digits
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person of a household, identified by their 居民身份证号码."""
+
+    household_id: str
+    id_number: str  # normalized: 18 characters, check character upper case
+    name: str
+    relation: str  # RELATIONS
+    birth_date: date  # the date inside the id number
+    disability_grade: int | None  # DISABILITY_GRADES
+    disability_kind: str | None  # DISABILITY_KINDS; given exactly when a grade is
+    flags: tuple[str, ...]  # FLAGS, in file order, each once
+    care_level: str | None  # CARE_LEVELS; required for members of tekun households
+    single_person: bool  # covered as 单人户 of a low-income family
+    death_date: date | None
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated change to a stored household: the registry is never edited in place.
+
+    `value` is the new monthly income as a `Decimal` for an `income` event, the tier name
+    for `tier`, the care level for `care_level`, and None for the other kinds. `id_number`
+    names the person for `death`, `remove_member` and `care_level`, and is None otherwise.
+    """
+
+    household_id: str
+    kind: str  # EVENT_KINDS
+    date: date
+    value: Decimal | str | None
+    id_number: str | None
+    line: int = field(default=0, compare=False)
+
+
+def record_builder(cls):
+    """A builder of `cls` records from values in field order, for the stream's million rows.
+
+    The records are frozen dataclasses; their generated __init__ sets each field through
+    object.__setattr__, which costs more than the rest of reading a row. Filling the new
+    instance's __dict__ at once gives the same record (same fields, equality, hash), faster.
+    """
+    names = tuple(f.name for f in fields(cls))
+    new = object.__new__
+
+    def build(values) -> object:
+        record = new(cls)
+        record.__dict__.update(zip(names, values))
+        return record
+
+    return build

@@ -1,0 +1,165 @@
+"""The registry's business actions as users invoke them: roles checked, views for display, reviews."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aidledger.errors import Refusal
+from aidledger.masking import mask
+from aidledger.policy.store import effective_policy
+from aidledger.policy.tables import Township
+from aidledger.users import require_role
+
+from . import store as registry_store
+from .state import HouseholdState
+from .store import ImportOutcome, StoredHousehold, count_households, load_household  # noqa: F401
+from .tables import EventRow, HouseholdRow, RegistryImport, ReviewRow
+
+
+def import_registry(session: Session, households_path: str, members_path: str, *, user, now, today, dry_run,
+                    progress=None) -> ImportOutcome:
+    require_role(session, user, "preparer", action="import the registry")
+    return registry_store.import_registry(session, households_path, members_path, user=user, now=now, today=today,
+                                          dry_run=dry_run, progress=progress)
+
+
+def import_events(session: Session, path: str, *, user, now, today, dry_run) -> ImportOutcome:
+    require_role(session, user, "preparer", action="record registry events")
+    return registry_store.import_events(session, path, user=user, now=now, today=today, dry_run=dry_run)
+
+
+def correct_bank_account(session: Session, household_id: str, account: str, on: date, *, user,
+                         now: datetime) -> None:
+    """Record a corrected receiving account from a day on (e.g. after a bank return), as a dated event."""
+    require_role(session, user, "preparer", action="correct bank accounts")
+    stored = load_household(session, household_id)
+    problems = []
+    if not (account.isdigit() and 10 <= len(account) <= 30):
+        problems.append(f"bank account {account!r} must be 10–30 digits")
+    if on < stored.household.approved_on:
+        problems.append(f"date {on} is before the household's approval on {stored.household.approved_on}")
+    if problems:
+        raise Refusal(problems)
+    if stored.on(on).household.bank_account == account:
+        raise Refusal(f"household {household_id} already has account {mask(account)} on {on}")
+    registry_import = RegistryImport(kind="command", sources="registry account", digest=f"account:{household_id}",
+                                     loaded_by=user, loaded_at=now)
+    session.add(registry_import)
+    session.flush()
+    session.add(EventRow(household_id=household_id, kind="bank_account", date=on, value=account, id_number=None,
+                         import_id=registry_import.id, source_line=0))
+    session.flush()
+
+
+def estimate_rows(*paths: str) -> int:
+    """A cheap row estimate for the progress bar: bytes / 80."""
+    total = 0
+    for path in paths:
+        try:
+            total += os.path.getsize(path) // 80
+        except OSError:
+            pass
+    return total
+
+
+@dataclass(frozen=True)
+class HouseholdView:
+    stored: StoredHousehold
+    state: HouseholdState
+    township_name: str
+
+
+def household_view(session: Session, household_id: str, day: date) -> HouseholdView:
+    stored = load_household(session, household_id)
+    township = session.get(Township, stored.household.township)
+    return HouseholdView(stored, stored.on(day), township.name if township else "")
+
+
+def view_as_dict(view: HouseholdView, *, masked: bool) -> dict:
+    """The household as of the view's day; id numbers and accounts masked unless `masked` is False."""
+    hide = mask if masked else (lambda value: value)
+    h, state = view.state.household, view.state
+    return {
+        "household_id": h.household_id, "as_of": state.day, "county": h.county, "township": h.township,
+        "township_name": view.township_name, "area": h.area, "program": h.program,
+        "monthly_income": h.monthly_income, "approved_on": h.approved_on, "tier": h.tier,
+        "income_type": h.income_type, "tekun_setting": h.tekun_setting, "payee_name": h.payee_name,
+        "bank_account": hide(h.bank_account), "terminated_on": state.terminated_on,
+        "members": [
+            {"id_number": hide(m.id_number), "name": m.name, "relation": m.relation, "birth_date": m.birth_date,
+             "disability_grade": m.disability_grade, "disability_kind": m.disability_kind, "flags": list(m.flags),
+             "care_level": m.care_level, "single_person": m.single_person, "death_date": m.death_date}
+            for m in state.members
+        ],
+        "events": [
+            {"date": e.date, "kind": e.kind, "value": None if e.value is None else str(e.value),
+             "id_number": hide(e.id_number) if e.id_number else None}
+            for e in view.stored.events if e.date <= state.day
+        ],
+    }
+
+
+# ---- reviews (核查) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    household_id: str
+    program: str
+    income_type: str | None
+    last_review: date | None
+    due: date
+
+
+def cadence_months(review, program: str, income_type: str | None) -> int:
+    """特困 yearly; 低保 (and 低收入) by income type: stable yearly, variable half-yearly, per the policy."""
+    if program == "tekun":
+        return review.tekun_months
+    return review.dibao_variable_months if income_type == "variable" else review.dibao_stable_months
+
+
+def next_review(review, program: str, income_type: str | None, approved_on: date, last: date | None) -> date:
+    return (last or approved_on) + relativedelta(months=cadence_months(review, program, income_type))
+
+
+def record_review(session: Session, household_id: str, day: date, *, user, now: datetime) -> date:
+    require_role(session, user, "preparer", action="record reviews")
+    stored = load_household(session, household_id)
+    h = stored.household
+    if day < h.approved_on:
+        raise Refusal(f"review date {day} is before the household's approval on {h.approved_on}")
+    session.add(ReviewRow(household_id=household_id, date=day, recorded_by=user, recorded_at=now))
+    session.flush()
+    review = effective_policy(session, h.county).on(day).review
+    return next_review(review, h.program, h.income_type, h.approved_on, day)
+
+
+def reviews_due(session: Session, county: str, as_of: date) -> list[ReviewDue]:
+    review = effective_policy(session, county).on(as_of).review
+    last = (
+        select(ReviewRow.household_id, func.max(ReviewRow.date).label("last"))
+        .where(ReviewRow.date <= as_of)
+        .group_by(ReviewRow.household_id)
+        .subquery()
+    )
+    terminated = select(EventRow.household_id).where(EventRow.kind == "terminate", EventRow.date <= as_of)
+    rows = session.execute(
+        select(HouseholdRow.household_id, HouseholdRow.program, HouseholdRow.income_type,
+               HouseholdRow.approved_on, last.c.last)
+        .outerjoin(last, last.c.household_id == HouseholdRow.household_id)
+        .where(HouseholdRow.county_code == county, HouseholdRow.approved_on <= as_of,
+               HouseholdRow.household_id.not_in(terminated))
+        .order_by(HouseholdRow.household_id)
+    )
+    due = []
+    for household_id, program, income_type, approved_on, last_review in rows:
+        when = next_review(review, program, income_type, approved_on, last_review)
+        if when <= as_of:
+            due.append(ReviewDue(household_id, program, income_type, last_review, when))
+    return due

@@ -1,0 +1,1 @@
+"""Price subsidies and heating: the declarations that make a month's one-off payments."""

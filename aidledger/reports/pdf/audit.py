@@ -1,0 +1,266 @@
+"""Drawing the audit pack as PDF (A4 landscape, ReportLab platypus).
+
+A cover with `ledger verify`'s result and the chain's head hash, then the fund statement,
+budget execution with the purchased-services cap and a chart, monthly payments by program
+with a chart, the township reserves, the trial balance, the exceptions, each kind with
+its rule and its items (or the note that there are none), and what the year paid and
+claimed beyond the monthly base (grants, arrears, receivables, price-subsidy declarations). Every page carries
+"第 x 页 共 y 页": the pages are kept until the end, when their number is known.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from aidledger.labels import FUND_SHORT_NAMES, PROGRAM_NAMES
+from aidledger.reports.audit_data import SPENDING_HEADS, AuditPack, ExceptionSection
+
+from .base import FONT, money, pdf_target, stamp
+from .charts import budget_chart, cap_chart, monthly_chart
+
+PAGE = landscape(A4)
+MARGIN = 36
+BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9.5)
+COLUMN_HEAD = ParagraphStyle("column_head", parent=SMALL, alignment=1)
+TITLE = ParagraphStyle("title", parent=BODY, fontSize=18, leading=24, alignment=1, spaceAfter=6)
+SUBTITLE = ParagraphStyle("subtitle", parent=BODY, fontSize=10, leading=14, alignment=1, spaceAfter=14)
+HEADING = ParagraphStyle("heading", parent=BODY, fontSize=13, leading=18, spaceBefore=6, spaceAfter=6)
+SUBHEADING = ParagraphStyle("subheading", parent=BODY, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=3)
+
+
+def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _head(text: str, style: ParagraphStyle = COLUMN_HEAD) -> Paragraph:
+    """A column heading "中文 english" on two lines, so that a narrow column never cuts a word."""
+    chinese, _, english = text.partition(" ")
+    return Paragraph(escape(chinese) + ("<br/>" + escape(english) if english else ""), style)
+
+
+def _grid(rows: list[list], widths: list[float], right_from: int = 1, size: float = 8, total_row: bool = False,
+          header_rows: int = 1) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
+    style = [
+        ("FONT", (0, 0), (-1, -1), FONT, size),
+        ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#E4E4E4")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (right_from, header_rows), (-1, -1), "RIGHT"),
+        ("ALIGN", (0, 0), (-1, header_rows - 1), "CENTER"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if total_row:
+        style.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F0F0F0")))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _amount(value: Decimal | None) -> str:
+    return "" if value is None else money(value)
+
+
+def _canvas_maker(title: str, created: date):
+    class NumberedCanvas(Canvas):
+        """Keeps each page until save(), then writes 第 x 页 共 y 页 on all of them."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stamp(self, title, created)
+            self._pages: list[dict] = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self.setFont(FONT, 8)
+                self.drawCentredString(PAGE[0] / 2, 20, f"第 {number} 页 共 {total} 页")
+                self.drawString(MARGIN, 20, title)
+                self.drawRightString(PAGE[0] - MARGIN, 20, f"编制日期 {created.isoformat()}")
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def write_audit(pack: AuditPack, target) -> int:
+    """Draw the pack into `target` (a path or a binary file); returns the number of pages."""
+    doc = SimpleDocTemplate(pdf_target(target), pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                            bottomMargin=MARGIN + 8, title=pack.title, author="aidledger", creator="aidledger",
+                            producer="aidledger (ReportLab)", invariant=1, pageCompression=1)
+    story = _cover(pack) + [PageBreak()]
+    story += _funds(pack) + _budget(pack) + [PageBreak()]
+    story += _monthly(pack) + _reserves(pack) + [PageBreak()]
+    story += _trial(pack) + [PageBreak()]
+    story += _exceptions(pack) + [PageBreak()]
+    story += _beyond(pack)
+    doc.build(story, canvasmaker=_canvas_maker(pack.title, pack.created))
+    return doc.page
+
+
+def _cover(pack: AuditPack) -> list:
+    v = pack.verify
+    first = f"（首个出错分录 first failing entry {v.first_failing_entry}）" if v.first_failing_entry else ""
+    result = "通过 passed" if v.ok else "未通过 FAILED" + first
+    rows = [
+        ["项目 item", "结果 result"],
+        ["账簿校验 ledger verify", result],
+        ["分录数 entries", f"{v.entries:,}"],
+        ["分录行数 lines", f"{v.lines:,}"],
+        ["哈希链链头 head hash", v.head_hash],
+        ["校验问题 problems", str(len(v.problems))],
+        ["截至日期 as of", pack.as_of.isoformat()],
+    ]
+    story = [Spacer(1, 60), _p(pack.title, TITLE),
+             _p(f"审计年度 {pack.year}　截至 {pack.as_of.isoformat()}　编制日期 {pack.created.isoformat()}", SUBTITLE),
+             _grid(rows, [200, 500], right_from=99), Spacer(1, 14),
+             _p("异常事项汇总 Exceptions", SUBHEADING)]
+    summary = [["类别 kind", "事项数 items"]] + [[s.title, str(len(s.items))] for s in pack.exceptions]
+    summary.append(["合计 total", str(pack.exception_count)])
+    story.append(_grid(summary, [500, 200], total_row=True))
+    story += [Spacer(1, 8), _p("购买服务限额：" + next(s.note for s in pack.exceptions if s.kind == "cap_override"),
+                               SMALL)]
+    return story
+
+
+def _funds(pack: AuditPack) -> list:
+    heads = [name for name, _ in SPENDING_HEADS]
+    header = ["资金 fund", "期初 opening", "本年收入 received", *heads, "支出合计 spent", "占用 committed",
+              "期末结余 closing", "可用 available"]
+    rows = [[_head(h) for h in header]]
+    for f in pack.funds + (pack.fund_total,):
+        rows.append([FUND_SHORT_NAMES.get(f.fund, f.name), money(f.opening), money(f.received),
+                     *[money(x) for x in f.spent_by_head], money(f.spent), money(f.committed), money(f.closing),
+                     money(f.available)])
+    # The fund column, then the figures sharing the rest of the page's width.
+    each = (PAGE[0] - 2 * MARGIN - 58) / (len(header) - 1)
+    widths = [58] + [each] * (len(header) - 1)
+    return [_p("一、资金收支情况 Fund statement", HEADING),
+            _p(f"{pack.year}-01-01 至 {pack.as_of.isoformat()}。期末结余 closing = 期初 + 本年收入 - 本年支出；"
+               "可用 available = 期末结余 - 占用（乡镇备用金余额）。支出按项目列示，合计等于 budget status 的 spent。",
+               SMALL), Spacer(1, 4),
+            _grid(rows, widths, size=6.5, total_row=True)]
+
+
+def _budget(pack: AuditPack) -> list:
+    story = [Spacer(1, 10), _p("二、预算执行与购买服务限额 Budget execution", HEADING)]
+    cap = pack.cap
+    if cap is None:
+        story.append(_p("本级未加载政策，无购买服务限额。No policy is loaded for this jurisdiction: no cap."))
+    else:
+        rows = [["基数类型 base kind", "基数 base", "比例 rate", "限额 cap", "已用 used", "余额 headroom"],
+                [f"{cap.base_kind}（{cap.base_name}）", money(cap.base), f"{cap.rate}", money(cap.cap),
+                 money(cap.used), money(cap.headroom)]]
+        story += [_grid(rows, [300, 90, 60, 90, 90, 90]), Spacer(1, 6), cap_chart(cap)]
+    story += [_p("各项资金收支 received, spent and committed per fund", SMALL), budget_chart(pack)]
+    return [KeepTogether(story)]
+
+
+def _monthly(pack: AuditPack) -> list:
+    programs = [p for p, _, _ in pack.months[0].by_program]
+    header = ["月份 month"] + [f"{PROGRAM_NAMES.get(p, p)} 户数" for p in programs] + \
+             [f"{PROGRAM_NAMES.get(p, p)} 金额" for p in programs] + ["合计 total"]
+    rows = [header]
+    for m in pack.months:
+        rows.append([m.month] + [str(c) for _, c, _ in m.by_program] + [money(a) for _, _, a in m.by_program]
+                    + [money(m.total)])
+    totals = [sum(m.by_program[i][2] for m in pack.months) for i in range(len(programs))]
+    rows.append(["合计 total"] + [str(sum(m.by_program[i][1] for m in pack.months)) for i in range(len(programs))]
+                + [money(t) for t in totals] + [money(sum((m.total for m in pack.months), Decimal("0.00")))])
+    widths = [70] + [55] * len(programs) + [90] * len(programs) + [100]
+    return [_p("三、月度发放情况 Monthly disbursement by program", HEADING),
+            _p("已审批、已交银行或已结算的发放批次（不含草稿和撤销）。Posted cycles only.", SMALL),
+            monthly_chart(pack), Spacer(1, 6), _grid(rows, widths, total_row=True)]
+
+
+def _reserves(pack: AuditPack) -> list:
+    rows = [["乡镇 township", "名称 name", "期初 opening", "拨付 advanced", "支出 paid", "补充 replenished",
+             "余额 balance", "未补充说明 undocumented", "逾期 overdue"]]
+    for r in pack.reserves:
+        rows.append([r.township, r.name, money(r.carried), money(r.advanced), money(r.paid), money(r.replenished),
+                     money(r.balance), str(r.undocumented), str(r.overdue)])
+    story = [Spacer(1, 10), _p("四、乡镇临时救助备用金 Township reserves", HEADING),
+             _p(f"截至 as of {pack.as_of.isoformat()}", SMALL)]
+    story.append(_grid(rows, [72, 88, 74, 74, 74, 74, 74, 92, 62], right_from=2) if pack.reserves
+                 else _p("无乡镇备用金。No township reserves."))
+    return [KeepTogether(story)]
+
+
+def _trial(pack: AuditPack) -> list:
+    rows = [["科目 account", "名称 title", "资金 fund", "借方 debit", "贷方 credit"]]
+    for r in pack.trial:
+        rows.append([r.account, _p(r.title, SMALL), r.fund, money(r.debit) if r.debit else "",
+                     money(r.credit) if r.credit else ""])
+    rows.append(["合计 total", "", "", money(pack.trial_debit), money(pack.trial_credit)])
+    return [_p(f"五、试算平衡表 Trial balance（截至 {pack.as_of.isoformat()}）", HEADING),
+            _grid(rows, [200, 190, 110, 120, 120], right_from=3, total_row=True)]
+
+
+def _exceptions(pack: AuditPack) -> list:
+    story = [_p("六、异常事项 Exceptions", HEADING),
+             _p("每项列出户（或对象）、月份、金额和所违反的规则及数据。Each item names the household (or person), "
+                "the month, the amount and the rule with its figures.", SMALL)]
+    for number, section in enumerate(pack.exceptions, start=1):
+        story += _exception_section(number, section)
+    return story
+
+
+def _beyond(pack: AuditPack) -> list:
+    """七: what the year paid and claimed beyond the monthly base, each part with its rule."""
+    b = pack.beyond
+    story = [_p("七、补发、追回与临时救助 Beyond the monthly base", HEADING),
+             _p("补发：已发月份因政策调整或登记变更重算后的差额，同一年度内补发一次；追回：多发月份形成的应收款；"
+                "临时救助：一次审批、分阶段发放；价格临时补贴：按月申报的物价涨幅。Arrears, receivables, temporary "
+                "grants in instalments and price-subsidy declarations (docs/beyond-the-base.md).", SMALL)]
+
+    def part(title: str, header: list[str], rows: list[list], widths: list[float], right_from: int, empty: str):
+        story.append(_p(title, SUBHEADING))
+        story.append(_grid([header] + rows, widths, right_from=right_from) if rows else _p(empty, SMALL))
+
+    part("1. 支出型临时救助 Temporary grants", ["编号 id", "户 household", "总额 total", "期数 instalments",
+                                            "首期 first month", "已发 paid", "一事一议 committee", "经办 / 审批"],
+         [[str(g.grant_id), g.household_id, money(g.total), str(g.instalments), g.first_month, money(g.paid),
+           g.committee_ref or "—", f"{g.granted_by} / {g.approved_by or '待审批'}"] for g in b.grants],
+         [50, 90, 80, 70, 80, 80, 140, 180], 2, "本年无。None in the year.")
+    part("2. 补发 Arrears paid", ["发放月份 paid in", "补发月份 for month", "户数 households", "金额 amount"],
+         [[a.paid_in, a.month, str(a.households), money(a.amount)] for a in b.arrears]
+         + ([["合计 total", "", str(sum(a.households for a in b.arrears)),
+              money(sum((a.amount for a in b.arrears), Decimal("0.00")))]] if b.arrears else []),
+         [120, 120, 100, 120], 2, "本年无。None in the year.")
+    part("3. 追回 Receivables", ["编号 id", "户 household", "月份 month", "原因 reason", "应收 amount",
+                                "已追回 recovered", "未追回 outstanding", "形成日期 created"],
+         [[r.receivable_id, r.household_id, r.month, r.reason, money(r.amount), money(r.recovered),
+           money(r.outstanding), r.created_on.isoformat()] for r in b.receivables],
+         [50, 90, 70, 100, 90, 90, 90, 90], 4, "本年无。None in the year.")
+    part("4. 价格临时补贴申报 Price-subsidy declarations", ["月份 month", "申报地区 declared by", "CPI 涨幅 %",
+                                                         "食品价格涨幅 food %"],
+         [[d.month, d.jurisdiction, f"{d.cpi}", f"{d.food}"] for d in b.declarations],
+         [100, 120, 100, 120], 2, "本年无。None in the year.")
+    return story
+
+
+def _exception_section(number: int, section: ExceptionSection) -> list:
+    head = [_p(f"{number}. {section.title}（{len(section.items)}）", SUBHEADING),
+            _p("规则 rule：" + section.rule, SMALL)]
+    if not section.items:
+        return [KeepTogether(head + [Spacer(1, 2), _p(section.note, SMALL)])]
+    rows = [["户 household", "月份 month", "金额 amount", "规则与数据 rule and figures"]]
+    for item in section.items:
+        rows.append([_p(item.household, SMALL), item.month, _amount(item.amount), _p(item.rule, SMALL)])
+    table = _grid(rows, [130, 55, 75, 510], right_from=2)
+    table.setStyle(TableStyle([("ALIGN", (3, 1), (3, -1), "LEFT")]))
+    return head + [Spacer(1, 2), table]

@@ -1,0 +1,215 @@
+"""Reading a jurisdiction's year from the books for the audit pack.
+
+Every figure comes from the same services the commands use (`ledger verify`, `budget
+status`'s fund figures and cap check, `reserve status`, `ledger trial-balance`), so the pack
+cannot disagree with them; the posted cycles' lines, the registry, the reserve cases and the
+bank returns are read as records for the exception finders (exceptions_data.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from aidledger.budget.rules import CAP_BASES
+from aidledger.budget.service import reserves
+from aidledger.budget.service.figures import fund_figures
+from aidledger.budget.service.purchases import cap_check
+from aidledger.budget.tables import ReserveCase, ReserveDocumentation
+from aidledger.disbursement.checks import verify_books
+from aidledger.disbursement.opening.service import start_of
+from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleAdjustment, CycleLine, ReturnResolution
+from aidledger.disbursement.recovery.service import receivable_list
+from aidledger.disbursement.registry.store import load_households
+from aidledger.disbursement.rules.instalments import instalment_months
+from aidledger.disbursement.subsidy.service import declaration_for, price_for
+from aidledger.disbursement.temporary.service import grant_views
+from aidledger.errors import Refusal
+from aidledger.ledger.chart import FUNDS
+from aidledger.ledger.service.accounts import require_jurisdiction
+from aidledger.ledger.service.balances import movements, trial_balance
+from aidledger.policy.store import effective_policy
+from aidledger.policy.tables import Township
+from aidledger.reports import exceptions_data as found
+from aidledger.reports.audit_data import (
+    ArrearsRow,
+    AuditPack,
+    BeyondTheBase,
+    CapStatus,
+    DeclarationRow,
+    ExpenseMovement,
+    FundFigure,
+    GrantRow,
+    ReceivableRow,
+    ReserveRow,
+    TrialRow,
+    VerifyResult,
+    exception_sections,
+    fund_statements,
+    monthly,
+)
+
+POSTED = ("approved", "exported", "settled")
+
+
+def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | None = None,
+               created: date | None = None, progress: Callable[[int], None] | None = None) -> AuditPack:
+    """The pack of a year; `progress` is told of every journal line `ledger verify` reads."""
+    place = require_jurisdiction(session, jurisdiction)
+    start = date(year, 1, 1)
+    as_of = as_of or date(year, 12, 31)
+    if not start <= as_of <= date(year, 12, 31):
+        raise Refusal(f"--as-of {as_of} is not in {year}")
+    report = verify_books(session, progress=progress)
+    checked = VerifyResult(report.ok, report.entries, report.lines, report.head_hash, report.first_failing_entry,
+                           tuple(report.problems))
+    names = {f.code: f.name for f in FUNDS}
+    figures = [FundFigure(f.fund, names[f.fund], f.opening, f.received, f.spent, f.committed)
+               for f in fund_figures(session, jurisdiction, start, as_of)]
+    expenses = [ExpenseMovement(m.account, m.fund, m.debit, m.credit)
+                for m in movements(session, jurisdiction, start, as_of) if m.type == "expense"]
+    has_policy = _has_policy(session, jurisdiction)
+    cycles = _posted_cycles(session, jurisdiction, year)
+    lines = list(_paid_lines(session, cycles, _settled_later(session, jurisdiction)))
+    registry = _registry(session, sorted({line.household_id for line in lines}))
+    cases = _reserve_cases(session, jurisdiction, as_of)
+    returns = _bank_returns(session, jurisdiction, as_of)
+    exceptions: list[found.AuditException] = []
+    exceptions += found.payments_after_end(lines, registry)
+    exceptions += found.duplicate_ids(lines, cases)
+    if lines:
+        policy = effective_policy(session, jurisdiction)
+        exceptions += found.amounts_differing(lines, registry, policy.on,
+                                              lambda month: price_for(session, jurisdiction, month),
+                                              start_of(session, jurisdiction, policy))
+    exceptions += found.overdue_reserve_cases(cases, as_of)
+    exceptions += found.open_bank_returns(returns, as_of)
+    exceptions += found.open_receivables(
+        found.ReceivableRecord(r["household_id"], r["month"], r["amount"], r["outstanding"], r["reason"])
+        for r in receivable_list(session, jurisdiction, as_of))
+    exceptions += found.verify_failures(checked.problems)
+    tb = trial_balance(session, jurisdiction, as_of)
+    return AuditPack(
+        jurisdiction=jurisdiction, name=place.name, year=year, as_of=as_of, created=created or as_of,
+        verify=checked,
+        funds=fund_statements(figures, expenses),
+        cap=_cap(session, jurisdiction, as_of) if has_policy else None,
+        months=monthly(year, _monthly_rows(session, cycles)),
+        reserves=tuple(ReserveRow(r.township, r.name, r.carried, r.advanced, r.paid, r.replenished, r.balance,
+                                  r.undocumented, r.overdue) for r in reserves.status(session, jurisdiction, as_of))
+        if has_policy else (),
+        trial=tuple(TrialRow(r.account, r.title, r.fund, r.debit, r.credit) for r in tb.rows),
+        exceptions=exception_sections(exceptions),
+        beyond=_beyond(session, jurisdiction, year, as_of) if has_policy else BeyondTheBase(),
+    )
+
+
+def _beyond(session: Session, county: str, year: int, as_of: date) -> BeyondTheBase:
+    """The year's grants, arrears, receivables and price-subsidy declarations (docs/beyond-the-base.md)."""
+    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
+    grants = tuple(
+        GrantRow(g["id"], g["household_id"], g["total"], g["instalments"], g["first_month"], g["paid"],
+                 g["committee_ref"], g["granted_by"], g["approved_by"])
+        for g in grant_views(session, county)
+        if g["first_month"] <= months[-1] and instalment_months(g["first_month"], g["instalments"])[-1] >= months[0])
+    arrears = tuple(ArrearsRow(*row) for row in session.execute(
+        select(Cycle.month, CycleAdjustment.month, func.count(), func.sum(CycleAdjustment.amount))
+        .join(Cycle, Cycle.id == CycleAdjustment.cycle_id)
+        .where(Cycle.jurisdiction_code == county, Cycle.status.in_(POSTED), Cycle.month.in_(months),
+               CycleAdjustment.kind == "arrears")
+        .group_by(Cycle.month, CycleAdjustment.month).order_by(Cycle.month, CycleAdjustment.month)))
+    receivables = tuple(
+        ReceivableRow(r["id"], r["household_id"], r["month"], r["reason"], r["amount"], r["recovered"], r["created_on"])
+        for r in receivable_list(session, county, as_of) if r["created_on"] >= date(year, 1, 1))
+    declarations = tuple(DeclarationRow(month, row.jurisdiction_code, row.cpi, row.food) for month in months
+                         if (row := declaration_for(session, county, month)) is not None)
+    return BeyondTheBase(grants, arrears, receivables, declarations)
+
+
+def _has_policy(session: Session, jurisdiction: str) -> bool:
+    try:
+        effective_policy(session, jurisdiction)
+    except Refusal:
+        return False
+    return True
+
+
+def _cap(session: Session, jurisdiction: str, as_of: date) -> CapStatus:
+    check = cap_check(session, jurisdiction, as_of, requested=Decimal("0.00"))
+    return CapStatus(check.base_kind, CAP_BASES[check.base_kind][2], check.base, check.rate, check.cap, check.used)
+
+
+def _posted_cycles(session: Session, jurisdiction: str, year: int) -> list[tuple[int, str]]:
+    return list(session.execute(
+        select(Cycle.id, Cycle.month).where(Cycle.jurisdiction_code == jurisdiction, Cycle.status.in_(POSTED),
+                                            Cycle.month.like(f"{year:04d}-%")).order_by(Cycle.month, Cycle.id)).all())
+
+
+def _monthly_rows(session: Session, cycles: Sequence[tuple[int, str]]):
+    months = dict(cycles)
+    if not months:
+        return []
+    rows = session.execute(
+        select(CycleLine.cycle_id, CycleLine.program, func.count(), func.sum(CycleLine.amount))
+        .where(CycleLine.cycle_id.in_(list(months))).group_by(CycleLine.cycle_id, CycleLine.program))
+    return [(months[cycle_id], program, count, amount) for cycle_id, program, count, amount in rows]
+
+
+def _settled_later(session: Session, county: str) -> dict[tuple[str, str], Decimal]:
+    """(household, month) → arrears paid minus receivables claimed for it by posted cycles."""
+    out: dict[tuple[str, str], Decimal] = {}
+    for household_id, month, kind, amount in session.execute(
+            select(CycleAdjustment.household_id, CycleAdjustment.month, CycleAdjustment.kind, CycleAdjustment.amount)
+            .join(Cycle, Cycle.id == CycleAdjustment.cycle_id)
+            .where(Cycle.jurisdiction_code == county, Cycle.status.in_(POSTED),
+                   CycleAdjustment.kind.in_(("arrears", "recovery")))):
+        out[(household_id, month)] = out.get((household_id, month), Decimal("0.00")) + (
+            amount if kind == "arrears" else -amount)
+    return out
+
+
+def _paid_lines(session: Session, cycles: Sequence[tuple[int, str]],
+                settled: dict[tuple[str, str], Decimal]) -> Iterator[found.PaidLine]:
+    for cycle_id, month in cycles:
+        rows = session.execute(
+            select(CycleLine.household_id, CycleLine.program, CycleLine.members, CycleLine.amount,
+                   CycleLine.head_id_number, CycleLine.components)
+            .where(CycleLine.cycle_id == cycle_id).order_by(CycleLine.household_id)
+            .execution_options(yield_per=20_000))
+        for household_id, program, members, amount, head_id, components in rows:
+            parts = json.loads(components)
+            added = sum((Decimal(c["amount"]) for c in parts if c.get("kind") in ("arrears", "temporary", "recovery")),
+                        Decimal("0.00"))  # a set-off (recovery) is negative
+            ids = (head_id,) + tuple(c["id_number"] for c in parts if c.get("id_number"))
+            yield found.PaidLine(cycle_id, month, household_id, program, members, amount, added, ids,
+                                 settled.get((household_id, month), Decimal("0.00")))
+
+
+def _registry(session: Session, household_ids: Sequence[str]) -> dict[str, found.RegistryRecord]:
+    return {h: found.RegistryRecord(stored.household, stored.members, stored.events)
+            for h, stored in load_households(session, household_ids).items()}
+
+
+def _reserve_cases(session: Session, county: str, as_of: date) -> list[found.ReserveCaseRecord]:
+    rows = session.execute(
+        select(ReserveCase, Township.name, ReserveDocumentation.documented_on)
+        .join(Township, Township.code == ReserveCase.township)
+        .outerjoin(ReserveDocumentation, ReserveDocumentation.case_id == ReserveCase.id)
+        .where(ReserveCase.county_code == county, ReserveCase.paid_on <= as_of).order_by(ReserveCase.id))
+    return [found.ReserveCaseRecord(c.id, c.township, name, c.id_number, c.name, c.amount, c.paid_on, c.deadline,
+                                    documented_on) for c, name, documented_on in rows]
+
+
+def _bank_returns(session: Session, county: str, as_of: date) -> list[found.BankReturnRecord]:
+    rows = session.execute(
+        select(BankReturn, Cycle.month, ReturnResolution.on, ReturnResolution.kind)
+        .join(Cycle, Cycle.id == BankReturn.cycle_id)
+        .outerjoin(ReturnResolution, ReturnResolution.return_id == BankReturn.id)
+        .where(Cycle.jurisdiction_code == county, BankReturn.returned_on <= as_of).order_by(BankReturn.id))
+    return [found.BankReturnRecord(r.id, r.cycle_id, month, r.household_id, r.amount, r.reason, r.returned_on,
+                                   resolved_on, kind) for r, month, resolved_on, kind in rows]
