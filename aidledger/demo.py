@@ -359,7 +359,7 @@ def write_outputs(demo: Demo) -> None:
         explained = {month: {h: explain(s, h, month).benefit for h in (f"H{n:03d}" for n in range(1, 12))}
                      for month in ("2021-12", "2022-01", "2022-02", "2022-03")}
     if not report.ok:
-        raise RuntimeError("demo books failed verification: " + "; ".join(report.problems))
+        raise RuntimeError("demo books failed verification: " + "; ".join(report.messages))
     demo.log(f"ledger verify: ok, {report.entries} entries, head {report.head_hash}")
     files += [demo.result.database, out / "ledger.beancount"]
     files.append(_dump(out / "trial-balance.json", {

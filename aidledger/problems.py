@@ -1,66 +1,101 @@
-"""Problems found in registry files, and the log that collects them during a load.
+"""Problems as records: what is wrong, where, under which rule, with which figures.
 
-Pure. A `RowProblem` names the file, the physical line (the header is line 1), the column
-and the reason, so an operator can go straight to the cell. Problems are collected, never
-raised one at a time: a load reports every bad row of every file.
+Pure. Every layer that finds something wrong says so with a `Problem`: the registry and opening readers
+(a file, a physical line — the header is line 1 — and a column, so an operator can go straight to the cell),
+the entry checks and `ledger verify` (the entry or account it is about), the services' refusals. The command
+line prints `str(problem)` after `error:`; pages and reports can show the parts (the file and line, the rule,
+the figures) apart. Problems are collected, never raised one at a time: a load reports every bad row of every
+file, an entry every rule it breaks.
 
-A load over a million rows may find a million problems, so `ProblemLog` does not grow with
-them: it counts every problem, passes every one to an optional `sink` (a report file, say),
-and keeps only the first `shown` for the refusal message, which ends with a line saying how
-many more there were.
+A load over a million rows may find a million problems, so `ProblemLog` does not grow with them: it counts
+every problem, passes every one to an optional `sink` (a report file, say), and keeps only the first `shown`
+for the refusal message, which ends with a line saying how many more there were.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .errors import Refusal
+if TYPE_CHECKING:
+    from aidledger.errors import Refusal
 
 SHOWN_PROBLEMS = 200
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    """Why one cell, row or file cannot be loaded.
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why something cannot be accepted, or is no longer what it was.
 
-    `column` is None for a problem of the whole row or file (wrong number of fields, not
-    UTF-8). `household_id` is the household the row names when it could be read; it lets
-    later checks stay quiet about rows that depend on a row already refused.
+    `what` says it in words with the figures in them, as a reader sees it. `rule` names the rule broken (a
+    short stable code, `entry.balanced`, `verify.chain`, `file.cell`…; empty where a message has not been
+    given one). The place is a file location (`source`, `line`, `column`: None for a problem of the whole row
+    or file) or an `entity` (`entry 17`, `cycle 3`). For a file row, `entity` is the household id the row
+    names when it could be read: later checks stay quiet about rows that depend on a row already refused.
+    `figures` carries the amounts or counts compared, by name, for a page to set out.
     """
 
-    source: str
-    line: int
-    column: str | None
-    reason: str
-    household_id: str | None = None
+    what: str
+    rule: str = ""
+    source: str | None = None
+    line: int | None = None
+    column: str | None = None
+    entity: str | None = None
+    figures: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def in_file(cls, source: str, line: int, column: str | None, reason: str,
+                household_id: str | None = None) -> Problem:
+        """A problem of a cell, a row or a whole file."""
+        return cls(reason, "file.cell" if column is not None else "file.row", source, line, column, household_id)
+
+    @property
+    def reason(self) -> str:
+        return self.what
+
+    @property
+    def household_id(self) -> str | None:
+        """The household a file row names (the row's entity)."""
+        return self.entity if self.source is not None else None
+
+    def where(self) -> str:
+        if self.source is not None:
+            where = f"{self.source} line {self.line}"
+            return where + (f", column {self.column}" if self.column is not None else "")
+        return self.entity or ""
 
     def __str__(self) -> str:
-        where = f"{self.source} line {self.line}"
-        if self.column is not None:
-            where += f", column {self.column}"
-        return f"{where}: {self.reason}"
+        where = self.where()
+        return f"{where}: {self.what}" if where else self.what
+
+
+def as_problems(found: str | Problem | Iterable[str | Problem]) -> list[Problem]:
+    """Problems from what a check returned: records as they are, a message as a problem of that text."""
+    if isinstance(found, (str, Problem)):
+        found = [found]
+    return [p if isinstance(p, Problem) else Problem(p) for p in found]
 
 
 class ProblemLog:
     """Every problem of a load counted; the first `shown` kept for the message."""
 
-    def __init__(self, shown: int = SHOWN_PROBLEMS, sink: Callable[[RowProblem], object] | None = None):
+    def __init__(self, shown: int = SHOWN_PROBLEMS, sink: Callable[[Problem], object] | None = None):
         if shown < 1:
             raise ValueError("a problem log shows at least one problem")
         self.shown = shown
         self.sink = sink
         self.count = 0
-        self.first: list[RowProblem] = []
+        self.first: list[Problem] = []
 
-    def add(self, problem: RowProblem) -> None:
+    def add(self, problem: Problem) -> None:
         self.count += 1
         if len(self.first) < self.shown:
             self.first.append(problem)
         if self.sink is not None:
             self.sink(problem)
 
-    def extend(self, problems: Iterable[RowProblem]) -> None:
+    def extend(self, problems: Iterable[Problem]) -> None:
         for problem in problems:
             self.add(problem)
 
@@ -79,7 +114,10 @@ class ProblemLog:
         return lines
 
     def refusal(self) -> Refusal:
-        """The refusal to raise when the log holds any problem."""
+        """The refusal to raise when the log holds any problem: the kept problems, then the count left out."""
+        from aidledger.errors import Refusal  # errors sits on problems: Refusal carries Problem records
+
         if not self.count:
             raise ValueError("no problems to refuse with")
-        return Refusal(self.messages())
+        messages = self.messages()
+        return Refusal(list(self.first) + messages[len(self.first):])

@@ -418,7 +418,7 @@ def measure(backend: Backend, entries: int, per_batch: int, dates: str, profile:
         click.echo(
             f"{backend.name}: verify  {verify_s:.1f} s, {'ok' if report.ok else 'FAILED'}: "
             f"{report.entries:,} entries, {report.lines:,} lines"
-            + ("" if report.ok else f"; {report.problems[:3]}")
+            + ("" if report.ok else f"; {report.messages[:3]}")
         )
         return Result(backend.name, lines, service_s, floor_s, timings[0], min(timings), rows, verify_s, report.ok)
     finally:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from aidledger.problems import Problem
+
 from .chart import FUND_CODES
 from .money import MAX_LINE_FEN, format_amount, from_fen, to_fen
 
@@ -85,41 +87,45 @@ def sha256_json(obj: object) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def check_entry(entry: EntryDraft, label: str = "entry") -> list[str]:
-    """Every problem an entry has on its own, as messages naming the rule and the figures."""
-    problems: list[str] = []
+def check_entry(entry: EntryDraft, label: str = "entry") -> list[Problem]:
+    """Every problem an entry has on its own, each naming the rule and the figures (`label` names the entry)."""
+    problems: list[Problem] = []
+
+    def found(rule: str, what: str, where: str = label, **figures: str) -> None:
+        problems.append(Problem(what, rule, entity=where, figures=tuple(figures.items())))
+
     if len(entry.lines) < 2:
-        problems.append(f"{label}: an entry needs two or more lines, it has {len(entry.lines)}")
+        found("entry.lines", f"an entry needs two or more lines, it has {len(entry.lines)}",
+              lines=str(len(entry.lines)))
     if not entry.description.strip():
-        problems.append(f"{label}: the description is empty")
+        found("entry.description", "the description is empty")
     for field_name, value, limit in (("description", entry.description, MAX_DESCRIPTION),
                                      ("reference", entry.reference, MAX_REFERENCE),
                                      ("idempotency key", entry.idempotency_key or "", MAX_REFERENCE)):
         if "\x00" in value:
-            problems.append(f"{label}: the {field_name} contains a NUL character")
+            found("entry.text", f"the {field_name} contains a NUL character")
         if len(value) > limit:
-            problems.append(f"{label}: the {field_name} has {len(value)} characters, at most {limit} are kept")
+            found("entry.text", f"the {field_name} has {len(value)} characters, at most {limit} are kept",
+                  characters=str(len(value)), limit=str(limit))
     per_fund: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for n, line in enumerate(entry.lines, start=1):
         where = f"{label} line {n} ({line.account}, {line.fund})"
         if line.fund not in FUND_CODES:
-            problems.append(f"{where}: unknown fund {line.fund!r}; funds are {', '.join(sorted(FUND_CODES))}")
+            found("entry.fund", f"unknown fund {line.fund!r}; funds are {', '.join(sorted(FUND_CODES))}", where)
         try:
             debit, credit = line.debit_fen, line.credit_fen
         except ValueError as exc:
-            problems.append(f"{where}: {exc}")
+            found("entry.amount", str(exc), where)
             continue
         if debit < 0 or credit < 0 or (debit == 0) == (credit == 0):
-            problems.append(
-                f"{where}: a line carries exactly one positive amount, "
-                f"got debit {format_amount(line.debit)} and credit {format_amount(line.credit)}"
-            )
+            found("entry.one_side", "a line carries exactly one positive amount, "
+                  f"got debit {format_amount(line.debit)} and credit {format_amount(line.credit)}", where,
+                  debit=format_amount(line.debit), credit=format_amount(line.credit))
             continue
         if max(debit, credit) > MAX_LINE_FEN:
-            problems.append(
-                f"{where}: amount {format_amount(max(line.debit, line.credit))} is beyond the column's range "
-                f"(at most {format_amount(from_fen(MAX_LINE_FEN))} per line)"
-            )
+            found("entry.range", f"amount {format_amount(max(line.debit, line.credit))} is beyond the column's range "
+                  f"(at most {format_amount(from_fen(MAX_LINE_FEN))} per line)", where,
+                  amount=format_amount(max(line.debit, line.credit)), limit=format_amount(from_fen(MAX_LINE_FEN)))
         per_fund[line.fund][0] += debit
         per_fund[line.fund][1] += credit
     if problems:
@@ -127,18 +133,15 @@ def check_entry(entry: EntryDraft, label: str = "entry") -> list[str]:
     total_debit = sum(d for d, _ in per_fund.values())
     total_credit = sum(c for _, c in per_fund.values())
     if total_debit != total_credit:
-        problems.append(
-            f"{label}: unbalanced: debits {format_amount(from_fen(total_debit))} "
-            f"≠ credits {format_amount(from_fen(total_credit))}"
-        )
+        debits, credits = format_amount(from_fen(total_debit)), format_amount(from_fen(total_credit))
+        found("entry.balanced", f"unbalanced: debits {debits} ≠ credits {credits}", debits=debits, credits=credits)
     elif not entry.fund_transfer:
         for fund, (debit, credit) in sorted(per_fund.items()):
             if debit != credit:
-                problems.append(
-                    f"{label}: unbalanced in fund {fund}: debits {format_amount(from_fen(debit))} "
-                    f"≠ credits {format_amount(from_fen(credit))} "
-                    f"(an entry moving money between funds must declare fund_transfer)"
-                )
+                debits, credits = format_amount(from_fen(debit)), format_amount(from_fen(credit))
+                found("entry.balanced_in_fund", f"unbalanced in fund {fund}: debits {debits} ≠ credits {credits} "
+                      "(an entry moving money between funds must declare fund_transfer)",
+                      fund=fund, debits=debits, credits=credits)
     return problems
 
 

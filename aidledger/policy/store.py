@@ -75,7 +75,7 @@ def chain_problems_of_batch(session: Session, documents: Sequence[PolicyDocument
             EffectivePolicy.resolve(_chain(proposed, code))
         except Refusal as refusal:
             source = proposed[code].source
-            problems += [p if p.startswith(source) else f"{source}: {p}" for p in refusal.problems]
+            problems += [p if p.startswith(source) else f"{source}: {p}" for p in refusal.messages]
     return problems
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from aidledger.disbursement.registry.context import InMemoryRegistryContext
-from aidledger.problems import RowProblem
+from aidledger.problems import Problem
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples" / "registry"  # the spec's, copied
 
@@ -64,11 +64,11 @@ def csv_lines(rows: list[dict[str, str]], columns: list[str] | None = None) -> l
 
 
 def problems_of(items) -> list[tuple[str, int, str | None, str]]:
-    return [(p.source, p.line, p.column, p.reason) for p in items if isinstance(p, RowProblem)]
+    return [(p.source, p.line, p.column, p.reason) for p in items if isinstance(p, Problem)]
 
 
 def records_of(items) -> list:
-    return [item for item in items if not isinstance(item, RowProblem)]
+    return [item for item in items if not isinstance(item, Problem)]
 
 
 def example_lines(name: str) -> list[str]:

@@ -10,7 +10,7 @@ from registry_samples import EVENT, HOUSEHOLD, MEMBER, SPARE_IDS, TODAY, csv_lin
 from aidledger.disbursement.registry.context import InMemoryRegistryContext
 from aidledger.disbursement.registry.load import RegistryLoad
 from aidledger.disbursement.registry.readers import read_households, read_members
-from aidledger.problems import ProblemLog, RowProblem
+from aidledger.problems import Problem, ProblemLog
 
 TEKUN = {**HOUSEHOLD, "program": "tekun", "monthly_income": "", "income_type": "", "tekun_setting": "dispersed"}
 
@@ -242,7 +242,7 @@ def test_clashing_events():
 
 
 def test_the_problem_log_counts_everything_and_shows_the_first():
-    sunk: list[RowProblem] = []
+    sunk: list[Problem] = []
     log = ProblemLog(shown=2, sink=sunk.append)
     load = RegistryLoad(example_context(), today=TODAY, problems=log)
     rows = [{**HOUSEHOLD, "household_id": f"H{n}", "area": "city"} for n in range(5)]
@@ -254,11 +254,11 @@ def test_the_problem_log_counts_everything_and_shows_the_first():
         "households.csv line 3, column area: 'city' is not one of urban, rural",
         "… and 3 more problems not shown (5 in all)",
     ]
-    assert log.refusal().problems == log.messages()
+    assert log.refusal().messages == log.messages()
 
 
 def test_a_problem_without_a_column_reads_well():
-    assert str(RowProblem("m.csv", 7, None, "the row has 3 fields, the header has 11")) == (
+    assert str(Problem.in_file("m.csv", 7, None, "the row has 3 fields, the header has 11")) == (
         "m.csv line 7: the row has 3 fields, the header has 11"
     )
 

@@ -153,7 +153,7 @@ def test_a_missing_file_is_a_refusal(tmp_path):
     with pytest.raises(Refusal) as caught:
         with open_registry_file(tmp_path / "nope.csv", "households.csv"):
             pass
-    assert caught.value.problems[0].startswith("households.csv: cannot be read: ")
+    assert caught.value.messages[0].startswith("households.csv: cannot be read: ")
 
 
 def test_crlf_line_endings(tmp_path):

@@ -13,7 +13,7 @@ from aidledger.disbursement.registry.csv_source import utf8_lines
 from aidledger.disbursement.registry.load import RegistryLoad
 from aidledger.disbursement.registry.readers import read_events, read_households, read_members
 from aidledger.disbursement.registry.records import Event, Household, Member
-from aidledger.problems import RowProblem
+from aidledger.problems import Problem
 
 READERS = [
     (read_households, list(HOUSEHOLD), Household, HOUSEHOLD),
@@ -71,7 +71,7 @@ CELL = st.one_of(TRICKY, st.text(max_size=12), st.sampled_from(list(HOUSEHOLD.va
 def assert_only_records_and_problems(items, record_type, source):
     previous = 0
     for item in items:
-        if isinstance(item, RowProblem):
+        if isinstance(item, Problem):
             assert item.source == source
             assert item.line >= 1 and isinstance(item.reason, str) and item.reason
             assert item.line >= previous  # file order

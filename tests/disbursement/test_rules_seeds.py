@@ -482,7 +482,7 @@ def test_shanxi_dispersed_care_is_1_2_3_times_the_elder_care_subsidy(level, basi
 def test_a_care_ratio_above_10_is_refused():
     with pytest.raises(Refusal) as caught:
         parse_policy(SHANXI_COMMON + SHANXI_DISPERSED_CARE.replace("full = 3", "full = 11"), "140000-shanxi.toml")
-    assert caught.value.problems == [
+    assert caught.value.messages == [
         "140000-shanxi.toml: tekun.care_dispersed.full: 11 is out of range: a multiple of the care base must be "
         "from 0 to 10",
     ]

@@ -47,7 +47,7 @@ def refusal(text: str, source: str = "t.toml") -> list[str]:
     """The problems a file is refused with (the test fails if it is accepted)."""
     with pytest.raises(Refusal) as caught:
         parse_policy(text, source)
-    return caught.value.problems
+    return caught.value.messages
 
 
 def county_refusal(body: str) -> list[str]:

@@ -74,7 +74,7 @@ def test_chain_must_run_from_a_province_down_through_parents():
 def test_a_county_chain_must_set_the_standards_somewhere():
     with pytest.raises(Refusal) as caught:
         EffectivePolicy.resolve([province(), city(), county()])
-    assert caught.value.problems == [
+    assert caught.value.messages == [
         "230523: dibao.standard_urban is required and none of the chain's files sets it "
         "(230000-p.toml, 230500-c.toml, 230523-x.toml)",
         "230523: dibao.standard_rural is required and none of the chain's files sets it "

@@ -50,7 +50,7 @@ def test_several_files_are_refused_together():
     good = header("230000", "province", None)
     with pytest.raises(Refusal) as caught:
         parse_policies([(good, "p.toml"), ("[dibao\n", "a.toml"), (header() + "[reserve]\namount = -1\n", "b.toml")])
-    assert [p.split(":")[0] for p in caught.value.problems] == ["a.toml", "b.toml"]
+    assert [p.split(":")[0] for p in caught.value.messages] == ["a.toml", "b.toml"]
     assert [d.code for d in parse_policies([(good, "p.toml")])] == ["230000"]
 
 

@@ -26,6 +26,7 @@ from aidledger.ledger.service.posting import lock_books, post_entry
 from aidledger.ledger.tables import Account, JournalEntry, JournalLine
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
+from aidledger.problems import Problem
 from aidledger.users import require_role
 
 from .figures import reserve_range_from, spendable_from
@@ -220,7 +221,7 @@ def status(session: Session, county: str, as_of: date) -> list[TownshipReserve]:
     return result
 
 
-def check_cases(session: Session) -> list[str]:
+def check_cases(session: Session) -> list[Problem]:
     """Sub-ledger check for `ledger verify`: each case's amount is what its entry took from the reserve."""
     rows = session.execute(
         select(ReserveCase.id, ReserveCase.amount, func.sum(JournalLine.credit))
@@ -229,5 +230,7 @@ def check_cases(session: Session) -> list[str]:
         .where(Account.name.like("Assets:Reserve:%"))
         .group_by(ReserveCase.id, ReserveCase.amount)
     )
-    return [f"reserve case {case_id}: recorded {amount:.2f} but its entry took {booked:.2f} from the reserve"
+    return [Problem(f"recorded {amount:.2f} but its entry took {booked:.2f} from the reserve", "reserve.case_entry",
+                    entity=f"reserve case {case_id}",
+                    figures=(("recorded", f"{amount:.2f}"), ("taken", f"{booked:.2f}")))
             for case_id, amount, booked in rows if amount != booked]

@@ -23,6 +23,7 @@ from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleLine,
 from aidledger.disbursement.recovery.service import RECEIVABLE
 from aidledger.ledger.service.balances import balance
 from aidledger.ledger.service.posting import load_entry
+from aidledger.problems import Problem
 
 ZERO = Decimal("0.00")
 FAR_FUTURE = date(9999, 12, 31)
@@ -30,8 +31,9 @@ FAR_FUTURE = date(9999, 12, 31)
 _PARTS = {part: (account, "debit") for part, account in ONE_OFF_ACCOUNTS.items()} | {"set_off": (RECEIVABLE, "credit")}
 
 
-def check_cycles(session: Session) -> list[str]:
-    problems: list[str] = []
+def check_cycles(session: Session) -> list[Problem]:
+    """`ledger verify`: each cycle's lines add up to it, its approval booked them, the control accounts agree."""
+    problems: list[Problem] = []
     sums = {cid: (n, t or ZERO) for cid, n, t in session.execute(
         select(CycleLine.cycle_id, func.count(), func.sum(CycleLine.amount)).group_by(CycleLine.cycle_id))}
     parts = {cid: dict(zip(_PARTS, rest)) for cid, *rest in session.execute(
@@ -39,29 +41,36 @@ def check_cycles(session: Session) -> list[str]:
     for cycle in session.scalars(select(Cycle).order_by(Cycle.id)):
         count, total = sums.get(cycle.id, (0, ZERO))
         if (count, total) != (cycle.count, cycle.total):
-            problems.append(f"cycle {cycle.id}: its lines hold {count} households and {total:.2f}, "
-                            f"but the cycle records {cycle.count} and {cycle.total:.2f}")
+            problems.append(Problem(f"its lines hold {count} households and {total:.2f}, "
+                                    f"but the cycle records {cycle.count} and {cycle.total:.2f}", "cycles.lines",
+                                    entity=f"cycle {cycle.id}",
+                                    figures=(("lines", f"{count}/{total:.2f}"),
+                                             ("cycle", f"{cycle.count}/{cycle.total:.2f}"))))
         if cycle.status in ("approved", "exported", "settled"):
             seq = session.scalar(select(CycleTransition.entry_seq).where(
                 CycleTransition.cycle_id == cycle.id, CycleTransition.status == "approved"))
             lines = load_entry(session, seq).lines
             booked = sum((ln.credit for ln in lines if ln.account == "Liabilities:Payable:Beneficiaries"), ZERO)
             if booked != cycle.total:
-                problems.append(f"cycle {cycle.id}: approval entry {seq} credited {booked:.2f} to the payable, "
-                                f"not the cycle's {cycle.total:.2f}")
+                problems.append(Problem(f"approval entry {seq} credited {booked:.2f} to the payable, "
+                                        f"not the cycle's {cycle.total:.2f}", "cycles.approval_entry",
+                                        entity=f"cycle {cycle.id}",
+                                        figures=(("booked", f"{booked:.2f}"), ("cycle", f"{cycle.total:.2f}"))))
             for part, (account, side) in _PARTS.items():
                 want = parts.get(cycle.id, {}).get(part) or ZERO
                 have = sum(((ln.debit if side == "debit" else ln.credit) for ln in lines if ln.account == account),
                            ZERO)
                 if have != want:
-                    problems.append(f"cycle {cycle.id}: approval entry {seq} {side}s {account} with {have:.2f}, "
-                                    f"but its lines' {part} parts add up to {want:.2f}")
+                    problems.append(Problem(f"approval entry {seq} {side}s {account} with {have:.2f}, "
+                                            f"but its lines' {part} parts add up to {want:.2f}", "cycles.line_parts",
+                                            entity=f"cycle {cycle.id}",
+                                            figures=(("booked", f"{have:.2f}"), ("lines", f"{want:.2f}"))))
     for county, in session.execute(select(Cycle.jurisdiction_code).distinct()):
         problems += _control_accounts(session, county)
     return problems
 
 
-def _control_accounts(session: Session, county: str) -> list[str]:
+def _control_accounts(session: Session, county: str) -> list[Problem]:
     def status_total(status: str) -> Decimal:
         return session.scalar(select(func.sum(Cycle.total)).where(
             Cycle.jurisdiction_code == county, Cycle.status == status)) or ZERO
@@ -79,5 +88,7 @@ def _control_accounts(session: Session, county: str) -> list[str]:
     for account, want in expected.items():
         have = balance(session, county, account, None, FAR_FUTURE)
         if have != want:
-            problems.append(f"{county} {account} holds {have:.2f} but the cycles and returns account for {want:.2f}")
+            problems.append(Problem(f"{county} {account} holds {have:.2f} but the cycles and returns account for "
+                                    f"{want:.2f}", "cycles.control_account",
+                                    figures=(("balance", f"{have:.2f}"), ("cycles", f"{want:.2f}"))))
     return problems

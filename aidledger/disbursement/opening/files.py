@@ -24,7 +24,7 @@ from aidledger.disbursement.registry.csv_source import Columns, read_rows
 from aidledger.disbursement.registry.fields import Cells, shown
 from aidledger.disbursement.rules.first_month import HANDED_OVER_STATUSES
 from aidledger.ledger.chart import FUND_CODES
-from aidledger.problems import RowProblem
+from aidledger.problems import Problem
 
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])", re.ASCII)
 _TOO_PRECISE = re.compile(r"-?[0-9]+\.[0-9]{3,}", re.ASCII)
@@ -95,11 +95,11 @@ def _month(cells: Cells, column: str, required: str | None) -> str | None:
 
 
 def _rows(lines: Iterable[str], source: str, columns: Columns,
-          build: Callable[[Cells], tuple[R | None, str | None]]) -> Iterator[R | RowProblem]:
+          build: Callable[[Cells], tuple[R | None, str | None]]) -> Iterator[R | Problem]:
     """Each row built by `build(cells)`, or its problems; a key seen twice is refused at the later row."""
     seen: dict[object, int] = {}
     for row in read_rows(lines, source, columns):
-        if isinstance(row, RowProblem):
+        if isinstance(row, Problem):
             yield row
             continue
         cells = Cells(source, row.line, row.values)
@@ -116,7 +116,7 @@ def _rows(lines: Iterable[str], source: str, columns: Columns,
             yield record
 
 
-def read_funds(lines: Iterable[str], source: str = "funds.csv") -> Iterator[FundBalance | RowProblem]:
+def read_funds(lines: Iterable[str], source: str = "funds.csv") -> Iterator[FundBalance | Problem]:
     def build(cells: Cells) -> tuple[FundBalance | None, str]:
         fund = cells.choice("fund", sorted(FUND_CODES), "required")
         amount = _amount(cells, "amount", positive=False)
@@ -124,7 +124,7 @@ def read_funds(lines: Iterable[str], source: str = "funds.csv") -> Iterator[Fund
     return _rows(lines, source, FUNDS, build)
 
 
-def read_reserves(lines: Iterable[str], source: str = "reserves.csv") -> Iterator[ReserveBalance | RowProblem]:
+def read_reserves(lines: Iterable[str], source: str = "reserves.csv") -> Iterator[ReserveBalance | Problem]:
     def build(cells: Cells) -> tuple[ReserveBalance | None, str]:
         township = cells.digits("township", range(9, 10), "required")
         amount = _amount(cells, "amount", positive=False)
@@ -133,7 +133,7 @@ def read_reserves(lines: Iterable[str], source: str = "reserves.csv") -> Iterato
 
 
 def read_receivables(lines: Iterable[str], source: str = "receivables.csv"
-                     ) -> Iterator[OpenReceivable | RowProblem]:
+                     ) -> Iterator[OpenReceivable | Problem]:
     def build(cells: Cells) -> tuple[OpenReceivable | None, None]:
         household = cells.household_id = cells.text("household_id", "required")
         month = _month(cells, "month", "required")
@@ -148,7 +148,7 @@ def read_receivables(lines: Iterable[str], source: str = "receivables.csv"
     return _rows(lines, source, RECEIVABLES, build)
 
 
-def read_states(lines: Iterable[str], source: str = "states.csv") -> Iterator[StateRow | RowProblem]:
+def read_states(lines: Iterable[str], source: str = "states.csv") -> Iterator[StateRow | Problem]:
     def build(cells: Cells) -> tuple[StateRow | None, str]:
         household = cells.household_id = cells.text("household_id", "required")
         status = cells.choice("status", HANDED_OVER_STATUSES, "required")

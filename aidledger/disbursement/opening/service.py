@@ -43,7 +43,7 @@ from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.posting import load_entry, lock_books, post_entries, reverse_entry
 from aidledger.policy import EffectivePolicy
 from aidledger.policy.store import effective_policy
-from aidledger.problems import ProblemLog, RowProblem
+from aidledger.problems import Problem, ProblemLog
 from aidledger.users import require_role
 
 from .files import read_funds, read_receivables, read_reserves, read_states
@@ -185,7 +185,7 @@ def _read(path: str | None, reader, log: ProblemLog) -> list:
     rows = []
     with open_registry_file(path, _source(path)) as lines:
         for item in reader(lines, _source(path)):
-            if isinstance(item, RowProblem):
+            if isinstance(item, Problem):
                 log.add(item)
             else:
                 rows.append(item)
@@ -313,7 +313,7 @@ def opening_view(session: Session, county: str) -> dict:
     return view
 
 
-def check_openings(session: Session) -> list[str]:
+def check_openings(session: Session) -> list[Problem]:
     """`ledger verify`: each opening's fund and reserve rows are what their entries posted."""
     rows = [(f.opening_id, "opening_funds", TREASURY, f.fund, f.amount, f.entry_seq)
             for f in session.scalars(select(OpeningFund).where(OpeningFund.entry_seq.is_not(None)))]
@@ -326,5 +326,7 @@ def check_openings(session: Session) -> list[str]:
         lines = load_entry(session, seq).lines
         booked = sum((ln.debit for ln in lines if ln.account == account and ln.fund == fund), ZERO)
         if booked != amount:
-            problems.append(f"opening {opening_id}: {table} records {amount:.2f} but entry {seq} posted {booked:.2f}")
+            problems.append(Problem(f"{table} records {amount:.2f} but entry {seq} posted {booked:.2f}",
+                                    "opening.entry", entity=f"opening {opening_id}",
+                                    figures=(("recorded", f"{amount:.2f}"), ("posted", f"{booked:.2f}"))))
     return problems

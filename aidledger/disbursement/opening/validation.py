@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from aidledger.disbursement.rules.first_month import months_between
-from aidledger.problems import RowProblem
+from aidledger.problems import Problem
 
 from .files import OpenReceivable, ReserveBalance, StateRow
 
@@ -27,41 +27,41 @@ class HouseholdFacts:
 
 
 def reserve_problems(row: ReserveBalance, source: str, county: str, townships: Mapping[str, str],
-                     set_amount: Decimal) -> list[RowProblem]:
+                     set_amount: Decimal) -> list[Problem]:
     if row.township not in townships:
-        return [RowProblem(source, row.line, "township", f"{row.township} is not a township of {county} "
+        return [Problem.in_file(source, row.line, "township", f"{row.township} is not a township of {county} "
                            f"(its policy lists {', '.join(sorted(townships)) or 'none'})")]
     if row.amount > set_amount:
-        return [RowProblem(source, row.line, "amount", f"reserve.amount: {townships[row.township]} "
+        return [Problem.in_file(source, row.line, "amount", f"reserve.amount: {townships[row.township]} "
                            f"({row.township}) is set at {set_amount:.2f}; a balance of {row.amount:.2f} is above it")]
     return []
 
 
 def _household_problem(row: OpenReceivable | StateRow, source: str, county: str,
-                       facts: HouseholdFacts | None) -> RowProblem | None:
+                       facts: HouseholdFacts | None) -> Problem | None:
     if facts is None:
-        return RowProblem(source, row.line, "household_id", f"household {row.household_id} is not in the registry "
+        return Problem.in_file(source, row.line, "household_id", f"household {row.household_id} is not in the registry "
                           "(import the registry before the opening load)", row.household_id)
     if facts.county != county:
-        return RowProblem(source, row.line, "household_id",
+        return Problem.in_file(source, row.line, "household_id",
                           f"household {row.household_id} belongs to county {facts.county}, not {county}",
                           row.household_id)
     return None
 
 
 def receivable_problems(row: OpenReceivable, source: str, county: str, first_month: str,
-                        facts: HouseholdFacts | None) -> list[RowProblem]:
+                        facts: HouseholdFacts | None) -> list[Problem]:
     wrong = _household_problem(row, source, county, facts)
     if wrong is not None:
         return [wrong]
     if row.month >= first_month:
-        return [RowProblem(source, row.line, "month", f"{row.month} is not before the first month {first_month}: "
+        return [Problem.in_file(source, row.line, "month", f"{row.month} is not before the first month {first_month}: "
                            "an open receivable of the old books is for a month they paid", row.household_id)]
     return []
 
 
 def state_problems(row: StateRow, source: str, county: str, first_month: str,
-                   facts: HouseholdFacts | None) -> list[RowProblem]:
+                   facts: HouseholdFacts | None) -> list[Problem]:
     wrong = _household_problem(row, source, county, facts)
     if wrong is not None:
         return [wrong]
@@ -69,7 +69,7 @@ def state_problems(row: StateRow, source: str, county: str, first_month: str,
     problems = []
 
     def refuse(column: str, reason: str) -> None:
-        problems.append(RowProblem(source, row.line, column, reason, row.household_id))
+        problems.append(Problem.in_file(source, row.line, column, reason, row.household_id))
 
     if facts.program != "dibao":
         refuse("status", f"household {row.household_id} is {facts.program} on the first day of {first_month}; "

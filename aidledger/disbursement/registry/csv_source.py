@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from aidledger.errors import Refusal
-from aidledger.problems import RowProblem
+from aidledger.problems import Problem
 
 UTF8_BOM = b"\xef\xbb\xbf"
 MAX_LINE_BYTES = 1 << 20
@@ -35,7 +35,7 @@ MAX_LINE_BYTES = 1 << 20
 class UnreadableFile(Exception):
     """The rest of a file cannot be read (not UTF-8, a runaway line); carries the problem."""
 
-    def __init__(self, problem: RowProblem):
+    def __init__(self, problem: Problem):
         super().__init__(str(problem))
         self.problem = problem
 
@@ -75,7 +75,8 @@ def utf8_lines(stream: BinaryIO, source: str) -> Iterator[str]:
         number += 1
         if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
             raise UnreadableFile(
-                RowProblem(source, number, None, f"the line is longer than {MAX_LINE_BYTES} bytes: is this a CSV file?")
+                Problem.in_file(source, number, None,
+                                f"the line is longer than {MAX_LINE_BYTES} bytes: is this a CSV file?")
             )
         skipped = len(UTF8_BOM) if number == 1 and raw.startswith(UTF8_BOM) else 0
         try:
@@ -86,11 +87,11 @@ def utf8_lines(stream: BinaryIO, source: str) -> Iterator[str]:
         yield text
 
 
-def _not_utf8(source: str, number: int, raw: bytes, offset: int, index: int) -> RowProblem:
+def _not_utf8(source: str, number: int, raw: bytes, offset: int, index: int) -> Problem:
     if number == 1 and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return RowProblem(source, 1, None, "the file is UTF-16, not UTF-8: save the file as UTF-8 (CSV UTF-8)")
+        return Problem.in_file(source, 1, None, "the file is UTF-16, not UTF-8: save the file as UTF-8 (CSV UTF-8)")
     reason = f"not UTF-8 (byte 0x{raw[index]:02x} at offset {offset + index}): save the file as UTF-8"
-    return RowProblem(source, number, None, reason)
+    return Problem.in_file(source, number, None, reason)
 
 
 @contextmanager
@@ -109,7 +110,7 @@ def open_registry_file(path: str | Path, source: str | None = None) -> Iterator[
         yield utf8_lines(stream, name)
 
 
-def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[Row | RowProblem]:
+def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[Row | Problem]:
     """The rows of a CSV file after its header, or the problems that stop them being read.
 
     `lines` are physical lines, as iterating a text file or `utf8_lines` gives them.
@@ -119,13 +120,13 @@ def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[R
     try:
         header = next(reader)
     except StopIteration:
-        yield RowProblem(source, 1, None, f"the file is empty: it needs a header row ({','.join(columns.all)})")
+        yield Problem.in_file(source, 1, None, f"the file is empty: it needs a header row ({','.join(columns.all)})")
         return
     except UnreadableFile as exc:
         yield exc.problem
         return
     except csv.Error as exc:
-        yield RowProblem(source, 1, None, f"the header row is not valid CSV: {_csv_reason(exc)}")
+        yield Problem.in_file(source, 1, None, f"the header row is not valid CSV: {_csv_reason(exc)}")
         return
     names = [name.strip() for name in header]
     if names and names[0].startswith("\ufeff"):  # a BOM left by a caller who decoded without utf-8-sig
@@ -145,7 +146,7 @@ def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[R
             yield exc.problem
             return
         except csv.Error as exc:
-            yield RowProblem(source, previous + 1, None, f"not valid CSV: {_csv_reason(exc)}")
+            yield Problem.in_file(source, previous + 1, None, f"not valid CSV: {_csv_reason(exc)}")
             previous = physical.count
             continue
         start, previous = previous + 1, physical.count
@@ -153,7 +154,7 @@ def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[R
             continue
         if len(fields) != len(names):
             reason = _field_count_reason(len(fields), len(names), start, previous)
-            yield RowProblem(source, start, None, reason, _household_id(fields, names))
+            yield Problem.in_file(source, start, None, reason, _household_id(fields, names))
             continue
         values = {name: value.strip() for name, value in zip(names, fields)}
         values.update(absent)
@@ -176,20 +177,20 @@ class _LineCounter:
         return line
 
 
-def _header_problems(names: list[str], source: str, columns: Columns) -> list[RowProblem]:
+def _header_problems(names: list[str], source: str, columns: Columns) -> list[Problem]:
     problems = []
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            problems.append(RowProblem(source, 1, name, "the column appears twice in the header"))
+            problems.append(Problem.in_file(source, 1, name, "the column appears twice in the header"))
         seen.add(name)
         if name not in columns.all:
             shown = repr(name) if name else "an unnamed column"
             reason = f"unknown column {shown}; columns are {', '.join(columns.all)}"
-            problems.append(RowProblem(source, 1, name or None, reason))
+            problems.append(Problem.in_file(source, 1, name or None, reason))
     for name in columns.required:
         if name not in seen:
-            problems.append(RowProblem(source, 1, name, "the header lacks this required column"))
+            problems.append(Problem.in_file(source, 1, name, "the header lacks this required column"))
     return problems
 
 

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from aidledger.ledger.money import FEN, MAX_LINE_FEN, MoneyError, parse_amount
-from aidledger.problems import RowProblem
+from aidledger.problems import Problem
 
 EARLIEST_DATE = date(1900, 1, 1)
 MAX_TEXT = 200  # characters of a name or an identifier
@@ -36,11 +36,11 @@ class Cells:
         self.source = source
         self.line = line
         self.values = values
-        self.problems: list[RowProblem] = []
+        self.problems: list[Problem] = []
         self.household_id: str | None = None  # set once known, carried on the problems
 
     def refuse(self, column: str | None, reason: str) -> None:
-        self.problems.append(RowProblem(self.source, self.line, column, reason, self.household_id))
+        self.problems.append(Problem.in_file(self.source, self.line, column, reason, self.household_id))
 
     def raw(self, column: str) -> str:
         return self.values.get(column, "")

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from aidledger.problems import ProblemLog, RowProblem
+from aidledger.problems import Problem, ProblemLog
 
 from .context import RegistryContext
 from .readers import read_events, read_households, read_members
@@ -84,7 +84,7 @@ class RegistryLoad:
         refused rows so that rows depending on one are not refused again."""
         try:
             for item in items:
-                if isinstance(item, RowProblem):
+                if isinstance(item, Problem):
                     self.problems.add(item)
                     checks.refused(item)
                     continue

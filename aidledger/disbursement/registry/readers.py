@@ -1,6 +1,6 @@
 """Streaming readers of households.csv, members.csv and events.csv.
 
-Pure. Each reader yields, in file order, a record for every good row and one `RowProblem`
+Pure. Each reader yields, in file order, a record for every good row and one `Problem`
 per bad cell of every bad row (a bad row yields no record). Nothing is kept between rows:
 the checks that span rows live in `registry_checks`, and the checks that need the stored
 registry or a county's policy come through a `RegistryContext` there.
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from aidledger.idcard import birth_date_from_id, id_number_problem, normalize_id_number
-from aidledger.problems import RowProblem
+from aidledger.problems import Problem
 
 from .csv_source import Columns, Row, read_rows
 from .fields import Cells, shown
@@ -65,34 +65,34 @@ EVENT_USES = {
     "terminate": (),
 }
 
-def read_households(lines: Iterable[str], source: str, *, today: date) -> Iterator[Household | RowProblem]:
+def read_households(lines: Iterable[str], source: str, *, today: date) -> Iterator[Household | Problem]:
     """The households of a households.csv, one at a time, with the problems of bad rows."""
     for row in read_rows(lines, source, HOUSEHOLD_COLUMNS):
-        if isinstance(row, RowProblem):
+        if isinstance(row, Problem):
             yield row
         else:
             yield from household_from_row(row, source, today)
 
 
-def read_members(lines: Iterable[str], source: str, *, today: date) -> Iterator[Member | RowProblem]:
+def read_members(lines: Iterable[str], source: str, *, today: date) -> Iterator[Member | Problem]:
     """The members of a members.csv, one at a time, with the problems of bad rows."""
     for row in read_rows(lines, source, MEMBER_COLUMNS):
-        if isinstance(row, RowProblem):
+        if isinstance(row, Problem):
             yield row
         else:
             yield from member_from_row(row, source, today)
 
 
-def read_events(lines: Iterable[str], source: str, *, today: date) -> Iterator[Event | RowProblem]:
+def read_events(lines: Iterable[str], source: str, *, today: date) -> Iterator[Event | Problem]:
     """The events of an events.csv, one at a time, with the problems of bad rows."""
     for row in read_rows(lines, source, EVENT_COLUMNS):
-        if isinstance(row, RowProblem):
+        if isinstance(row, Problem):
             yield row
         else:
             yield from event_from_row(row, source, today)
 
 
-def household_from_row(row: Row, source: str, today: date) -> list[Household] | list[RowProblem]:
+def household_from_row(row: Row, source: str, today: date) -> list[Household] | list[Problem]:
     """One households.csv row as a Household, or its problems."""
     cells = Cells(source, row.line, row.values)
     household_id = cells.household_id = cells.text("household_id", REQUIRED)
@@ -140,7 +140,7 @@ def household_from_row(row: Row, source: str, today: date) -> list[Household] | 
     ]
 
 
-def member_from_row(row: Row, source: str, today: date) -> list[Member] | list[RowProblem]:
+def member_from_row(row: Row, source: str, today: date) -> list[Member] | list[Problem]:
     """One members.csv row as a Member, or its problems.
 
     Whether care_level is required depends on the household's program, which this row does
@@ -193,7 +193,7 @@ def member_from_row(row: Row, source: str, today: date) -> list[Member] | list[R
     ]
 
 
-def event_from_row(row: Row, source: str, today: date) -> list[Event] | list[RowProblem]:
+def event_from_row(row: Row, source: str, today: date) -> list[Event] | list[Problem]:
     """One events.csv row as an Event, or its problems."""
     cells = Cells(source, row.line, row.values)
     household_id = cells.household_id = cells.text("household_id", REQUIRED)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from aidledger.problems import RowProblem
+from aidledger.problems import Problem
 
 from .context import RegistryContext
 from .records import Event, Household, Member
@@ -37,7 +37,7 @@ class HouseholdSeen:
     member_refused: bool = False
 
 
-def member_program_problems(member: Member, program: str, source: str) -> list[RowProblem]:
+def member_program_problems(member: Member, program: str, source: str) -> list[Problem]:
     """The rules of a member that depend on the household's program.
 
     care_level is required for 特困 (tekun) members and means nothing elsewhere; a 单人户
@@ -46,7 +46,7 @@ def member_program_problems(member: Member, program: str, source: str) -> list[R
     problems = []
 
     def refuse(column: str, reason: str) -> None:
-        problems.append(RowProblem(source, member.line, column, reason, member.household_id))
+        problems.append(Problem.in_file(source, member.line, column, reason, member.household_id))
 
     if program == "tekun" and member.care_level is None:
         refuse("care_level", f"required for members of tekun households ({member.household_id} is tekun)")
@@ -67,16 +67,16 @@ class HouseholdChecks:
         self.seen: dict[str, HouseholdSeen] = {}
         self._townships: dict[str, Collection[str] | None] = {}  # a load names few counties
 
-    def refused(self, problem: RowProblem) -> None:
+    def refused(self, problem: Problem) -> None:
         """Note a row the reader refused, so that its members are not refused again."""
         if problem.household_id and problem.household_id not in self.seen:
             self.seen[problem.household_id] = HouseholdSeen(problem.line, None)
 
-    def check(self, household: Household) -> list[RowProblem]:
+    def check(self, household: Household) -> list[Problem]:
         problems = []
 
         def refuse(column: str, reason: str) -> None:
-            problems.append(RowProblem(self.source, household.line, column, reason, household.household_id))
+            problems.append(Problem.in_file(self.source, household.line, column, reason, household.household_id))
 
         earlier = self.seen.get(household.household_id)
         if earlier is not None:
@@ -109,18 +109,18 @@ class MemberChecks:
         self.households = households
         self._id_lines: dict[int, int] = {}  # first 17 digits of an id number → its line; compact
 
-    def refused(self, problem: RowProblem) -> None:
+    def refused(self, problem: Problem) -> None:
         """Note a row the reader refused: it may have been the head, so the head count is not judged."""
         if problem.household_id:
             seen = self._household(problem.household_id)
             if seen is not None:
                 seen.member_refused = True
 
-    def check(self, member: Member) -> list[RowProblem]:
+    def check(self, member: Member) -> list[Problem]:
         problems = []
 
         def refuse(column: str, reason: str) -> None:
-            problems.append(RowProblem(self.source, member.line, column, reason, member.household_id))
+            problems.append(Problem.in_file(self.source, member.line, column, reason, member.household_id))
 
         seen = self._household(member.household_id)
         if seen is None:
@@ -151,7 +151,7 @@ class MemberChecks:
             refuse("id_number", f"this person is already stored in household {elsewhere}")
         return problems
 
-    def finish(self) -> list[RowProblem]:
+    def finish(self) -> list[Problem]:
         """The problems only the end of the members file reveals: households with no head."""
         problems = []
         for household_id, seen in self.households.seen.items():
@@ -159,7 +159,7 @@ class MemberChecks:
                 continue  # stored households keep their head; refused ones were reported
             if seen.first_member_line == 0:
                 problems.append(
-                    RowProblem(
+                    Problem.in_file(
                         self.households.source,
                         seen.line,
                         "household_id",
@@ -169,7 +169,7 @@ class MemberChecks:
                 )
             elif seen.head_line == 0:
                 problems.append(
-                    RowProblem(
+                    Problem.in_file(
                         self.source,
                         seen.first_member_line,
                         "relation",
@@ -201,14 +201,14 @@ class EventChecks:
         self.context = context
         self._keys: dict[tuple, int] = {}
 
-    def refused(self, problem: RowProblem) -> None:
+    def refused(self, problem: Problem) -> None:
         """A refused event row leaves nothing for later rows to depend on."""
 
-    def check(self, event: Event) -> list[RowProblem]:
+    def check(self, event: Event) -> list[Problem]:
         problems = []
 
         def refuse(column: str, reason: str) -> None:
-            problems.append(RowProblem(self.source, event.line, column, reason, event.household_id))
+            problems.append(Problem.in_file(self.source, event.line, column, reason, event.household_id))
 
         once_per_person = event.kind in ("death", "remove_member")
         key = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -21,12 +21,13 @@ from aidledger.ledger.chain import GENESIS_HASH, entry_hash
 from aidledger.ledger.entries import Line, check_entry
 from aidledger.ledger.money import to_fen
 from aidledger.ledger.tables import Account, AccountBalance, JournalEntry, JournalLine, LedgerHead
+from aidledger.problems import Problem, as_problems
 
 from .posting import draft_from_row
 
 # A further check (a sub-ledger against its control account, …) takes the session and returns
-# its problems. The ledger knows none of them: `disbursement/verify_checks.py` lists them all.
-Check = Callable[[Session], list[str]]
+# its problems. The ledger knows none of them: `disbursement/checks.py` lists them all.
+Check = Callable[[Session], Sequence[str | Problem]]
 
 
 @dataclass
@@ -35,11 +36,15 @@ class VerifyReport:
     lines: int = 0
     head_hash: str = GENESIS_HASH
     first_failing_entry: int | None = None
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(p) for p in self.problems]
 
 
 def verify(session: Session, progress: Callable[[int], None] | None = None,
@@ -49,17 +54,21 @@ def verify(session: Session, progress: Callable[[int], None] | None = None,
     totals: dict[tuple[int, str, date], list[int]] = defaultdict(lambda: [0, 0])
     expected_seq, prev = 1, GENESIS_HASH
     for entry, lines, line_accounts in _entries_with_lines(session):
-        problems = []
+        problems: list[Problem] = []
         if entry.seq != expected_seq:
-            problems.append(f"sequence gap: expected entry {expected_seq}, found {entry.seq}")
+            problems.append(Problem(f"sequence gap: expected entry {expected_seq}, found {entry.seq}",
+                                    "verify.sequence",
+                                    figures=(("expected", str(expected_seq)), ("found", str(entry.seq)))))
         if entry.prev_hash != prev:
-            problems.append("its previous-hash link does not match the entry before it")
+            problems.append(Problem("its previous-hash link does not match the entry before it", "verify.chain"))
         draft = draft_from_row(entry, lines)
         if draft.digest() != entry.digest:
-            problems.append("its content no longer matches the digest recorded when it was posted")
+            problems.append(Problem("its content no longer matches the digest recorded when it was posted",
+                                    "verify.digest"))
         computed = entry_hash(prev, entry.seq, draft.content(), entry.user_name, entry.idempotency_key)
         if computed != entry.hash:
-            problems.append(f"stored hash {entry.hash[:12]}… ≠ recomputed {computed[:12]}…")
+            problems.append(Problem(f"stored hash {entry.hash[:12]}… ≠ recomputed {computed[:12]}…", "verify.hash",
+                                    figures=(("stored", entry.hash), ("recomputed", computed))))
         problems += check_entry(draft, "it")
         if problems:
             _fail(report, entry.seq, problems)
@@ -76,14 +85,14 @@ def verify(session: Session, progress: Callable[[int], None] | None = None,
     _check_head(session, report, expected_seq - 1, prev)
     _check_balances(session, report, totals)
     for check in checks:
-        report.problems += check(session)
+        report.problems += as_problems(check(session))
     return report
 
 
-def _fail(report: VerifyReport, seq: int, problems: list[str]) -> None:
+def _fail(report: VerifyReport, seq: int, problems: list[Problem]) -> None:
     if report.first_failing_entry is None:
         report.first_failing_entry = seq
-    report.problems += [f"entry {seq}: {p}" for p in problems]
+    report.problems += [replace(p, what=str(p), entity=f"entry {seq}") for p in problems]
 
 
 def _entries_with_lines(session: Session) -> Iterator[tuple[JournalEntry, list[Line], list[int]]]:
@@ -114,12 +123,12 @@ def _entries_with_lines(session: Session) -> Iterator[tuple[JournalEntry, list[L
 def _check_head(session: Session, report: VerifyReport, last_seq: int, last_hash: str) -> None:
     head = session.get(LedgerHead, 1)
     if head is None:
-        report.problems.append("the ledger head row is missing")
+        report.problems.append(Problem("the ledger head row is missing", "verify.head"))
     elif head.seq != last_seq or head.hash != last_hash:
-        report.problems.append(
+        report.problems.append(Problem(
             f"the ledger head names entry {head.seq} ({head.hash[:12]}…) but the journal ends at entry "
-            f"{last_seq} ({last_hash[:12]}…)"
-        )
+            f"{last_seq} ({last_hash[:12]}…)", "verify.head",
+            figures=(("head", str(head.seq)), ("journal", str(last_seq)))))
 
 
 def _check_balances(session: Session, report: VerifyReport, totals: dict) -> None:
@@ -139,10 +148,11 @@ def _check_balances(session: Session, report: VerifyReport, totals: dict) -> Non
         have = stored.get(key, (0, 0))
         if want != have:
             account_id, fund, day = key
-            mismatches.append(
+            mismatches.append(Problem(
                 f"stored balance of {names.get(account_id, account_id)} / {fund} on {day} is "
-                f"{have[0]} / {have[1]} fen (debit / credit) but the journal sums to {want[0]} / {want[1]}"
-            )
+                f"{have[0]} / {have[1]} fen (debit / credit) but the journal sums to {want[0]} / {want[1]}",
+                "verify.balance",
+                figures=(("stored_fen", f"{have[0]}/{have[1]}"), ("journal_fen", f"{want[0]}/{want[1]}"))))
     report.problems += mismatches[:20]
     if len(mismatches) > 20:
-        report.problems.append(f"… and {len(mismatches) - 20} more balance mismatches")
+        report.problems.append(Problem(f"… and {len(mismatches) - 20} more balance mismatches", "verify.balance"))
