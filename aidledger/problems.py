@@ -120,4 +120,5 @@ class ProblemLog:
         if not self.count:
             raise ValueError("no problems to refuse with")
         messages = self.messages()
-        return Refusal(list(self.first) + messages[len(self.first):])
+        left_out: list[str | Problem] = list(messages[len(self.first):])
+        return Refusal([*self.first, *left_out])

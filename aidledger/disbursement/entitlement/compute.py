@@ -56,15 +56,16 @@ class MonthComputer:
     @lru_cache(maxsize=None)
     def _lowest_standard(self, area: str, since: str) -> Decimal:
         """The lowest standard of an area over the months since..M (inclusive)."""
-        lowest, current = None, since
+        lowest = self.policy.on(first_day(since)).dibao.standard(area)
+        current = next_month(since)
         while current <= self.month:
-            value = self.policy.on(first_day(current)).dibao.standard(area)
-            lowest = value if lowest is None else min(lowest, value)
+            lowest = min(lowest, self.policy.on(first_day(current)).dibao.standard(area))
             current = next_month(current)
         return lowest
 
     def _carried_track(self, household_id: str) -> DibaoTrack | None:
         while self._next_carried is not None and self._next_carried[0] < household_id:
+            assert self._carried is not None  # there is a next one only from a stream
             self._next_carried = next(self._carried, None)
         if self._next_carried is not None and self._next_carried[0] == household_id:
             return self._next_carried[1]
@@ -101,6 +102,8 @@ class MonthComputer:
         if stored.events and any(e.date <= day for e in stored.events):
             return False
         household = stored.household
+        if household.monthly_income is None:  # a 低保 household's income is required by the registry checks
+            return False
         throughout = len([m for m in stored.members if m.death_date is None])
         return below_standard(household.monthly_income, self._lowest_standard(household.area, start), throughout)
 

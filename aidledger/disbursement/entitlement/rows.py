@@ -1,17 +1,19 @@
 """The rows a payment cycle stores: one cycle_lines row per household paid, a track row per one that left.
 
-Pure but for the column names: a row is a plain tuple in `LINE_COLUMNS` order with money in
-integer fen, so that a run (or a worker computing a share of a large county) hands the
-storing transaction ready rows.
+Pure. A row is a named tuple in the table's column order with money in integer fen, so that a run (or a
+worker computing a share of a large county) hands the storing transaction ready rows for the driver's
+executemany, and a reader (and mypy) knows each field by name.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
+from aidledger.disbursement.registry.state import StoredHousehold
 from aidledger.disbursement.rules import Component
 from aidledger.disbursement.rules.components import ZERO
 from aidledger.disbursement.rules.facts import counted_members
@@ -21,12 +23,43 @@ from aidledger.ledger.money import from_fen, to_fen
 
 from .compute import Computed, MonthComputer, head_of
 
-LINE_COLUMNS = ("cycle_id", "household_id", "program", "area", "township", "head_name", "head_id_number",
-                "members", "payee_name", "bank_account", "amount_fen", "components", "track_status",
-                "exit_month", "exit_base_fen", "dibao_amount_fen", "price_subsidy_fen", "heating_fen",
-                "temporary_fen", "arrears_fen", "set_off_fen")
-TRACK_COLUMNS = ("cycle_id", "household_id", "track_status")
-AMOUNT = LINE_COLUMNS.index("amount_fen")
+
+class LineRow(NamedTuple):
+    """One `cycle_lines` row, money in fen, fields in the table's column order (a test holds them equal)."""
+
+    cycle_id: int
+    household_id: str
+    program: str
+    area: str
+    township: str
+    head_name: str
+    head_id_number: str
+    members: int
+    payee_name: str
+    bank_account: str
+    amount_fen: int
+    components: str  # JSON: the components as `cycle show` prints them
+    track_status: str
+    exit_month: int  # the 渐退 month k (0 outside an exit)
+    exit_base_fen: int
+    dibao_amount_fen: int
+    price_subsidy_fen: int
+    heating_fen: int
+    temporary_fen: int
+    arrears_fen: int
+    set_off_fen: int
+
+
+class TrackRow(NamedTuple):
+    """One `cycle_tracks` row: a household not paid this month whose 渐退 track the next month must know."""
+
+    cycle_id: int
+    household_id: str
+    track_status: str
+
+
+LINE_COLUMNS: tuple[str, ...] = LineRow._fields
+TRACK_COLUMNS: tuple[str, ...] = TrackRow._fields
 PROGRESS_STEP = 1_000  # households per chunk, and per progress report (a terminal's bar redraws on each)
 
 
@@ -65,8 +98,9 @@ _ONE_OFF = ("price_subsidy", "heating")
 _JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) would build one per line
 
 
-def line_row(cycle_id: int, computed: Computed, additions: list[Addition], computer: MonthComputer) -> tuple:
-    """The cycle_lines row of a paid household, in LINE_COLUMNS order."""
+def line_row(cycle_id: int, computed: Computed, additions: Sequence[Addition | SetOff],
+             computer: MonthComputer) -> LineRow:
+    """The cycle_lines row of a paid household."""
     stored, state, benefit, track = computed.stored, computed.state, computed.benefit, computed.track
     household = stored.household
     amount = benefit.amount
@@ -75,7 +109,7 @@ def line_row(cycle_id: int, computed: Computed, additions: list[Addition], compu
         if c.kind in _ONE_OFF:
             parts[c.kind] += to_fen(c.amount)
     if additions:
-        components = [c.as_dict() for c in benefit.components]
+        components: list[Mapping[str, object]] = [c.as_dict() for c in benefit.components]
         reissued, set_off = ZERO, None
         for a in additions:
             if isinstance(a, SetOff):
@@ -98,7 +132,7 @@ def line_row(cycle_id: int, computed: Computed, additions: list[Addition], compu
     else:  # the same text, without building the dicts
         components_json = "[" + ", ".join([c.as_json() for c in benefit.components]) + "]"
     head = head_of(stored.members)
-    return (
+    return LineRow(
         cycle_id, household.household_id, household.program, household.area, household.township, head.name,
         head.id_number, len(counted_members(state)), household.payee_name, state.household.bank_account,
         to_fen(amount), components_json, track.status, track.exit_month, to_fen(track.exit_base),
@@ -107,10 +141,12 @@ def line_row(cycle_id: int, computed: Computed, additions: list[Addition], compu
     )
 
 
-def computed_rows(cycle_id, households, computer: MonthComputer, additions) -> Iterator[tuple[list, list, int]]:
+def computed_rows(cycle_id: int, households: Iterable[StoredHousehold], computer: MonthComputer,
+                  additions: Mapping[str, Sequence[Addition | SetOff]] | None
+                  ) -> Iterator[tuple[list[LineRow], list[TrackRow], int]]:
     """The cycle's rows for the households, in chunks: (lines, tracks, households looked at)."""
-    lines: list[tuple] = []
-    tracks: list[tuple] = []
+    lines: list[LineRow] = []
+    tracks: list[TrackRow] = []
     done = 0
     for stored in households:
         computed = computer.compute(stored)
@@ -118,7 +154,7 @@ def computed_rows(cycle_id, households, computer: MonthComputer, additions) -> I
         if computed.benefit.paid or any(isinstance(a, Addition) for a in extra):  # a set-off alone pays nothing
             lines.append(line_row(cycle_id, computed, extra, computer))
         elif computed.track.status == ENDED:  # the next month must know it is not paid again
-            tracks.append((cycle_id, stored.household.household_id, ENDED))
+            tracks.append(TrackRow(cycle_id, stored.household.household_id, ENDED))
         done += 1
         if done == PROGRESS_STEP:
             yield lines, tracks, done

@@ -11,9 +11,16 @@ came from.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")  # a record type a builder makes
 
 AREAS = ("urban", "rural")
 PROGRAMS = ("dibao", "tekun", "low_income")  # 低保, 特困, 低收入
@@ -81,7 +88,7 @@ class Event:
     line: int = field(default=0, compare=False)
 
 
-def record_builder(cls):
+def record_builder(cls: type[R]) -> Callable[[Iterable[object]], R]:
     """A builder of `cls` records from values in field order, for the stream's million rows.
 
     The records are frozen dataclasses; their generated __init__ sets each field through
@@ -91,7 +98,7 @@ def record_builder(cls):
     names = tuple(f.name for f in fields(cls))
     new = object.__new__
 
-    def build(values) -> object:
+    def build(values: Iterable[object]) -> R:
         record = new(cls)
         record.__dict__.update(zip(names, values))
         return record

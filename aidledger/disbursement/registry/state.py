@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
+from typing import cast
 
 from .records import Event, Household, Member
 
@@ -29,11 +31,11 @@ def state_as_of(household: Household, members: Iterable[Member], events: Iterabl
     terminated_on = None
     for event in sorted((e for e in events if e.date <= day), key=lambda e: e.date):
         if event.kind == "income":
-            household = replace(household, monthly_income=event.value)
+            household = replace(household, monthly_income=cast(Decimal, event.value))
         elif event.kind == "tier":
-            household = replace(household, tier=event.value)
+            household = replace(household, tier=cast(str, event.value))
         elif event.kind == "bank_account":  # recorded by `registry account`, not by events.csv
-            household = replace(household, bank_account=event.value)
+            household = replace(household, bank_account=cast(str, event.value))
         elif event.kind == "terminate":
             terminated_on = terminated_on or event.date
         elif event.id_number in people:
@@ -43,7 +45,7 @@ def state_as_of(household: Household, members: Iterable[Member], events: Iterabl
             elif event.kind == "remove_member":
                 del people[event.id_number]
             elif event.kind == "care_level":
-                people[event.id_number] = replace(person, care_level=event.value)
+                people[event.id_number] = replace(person, care_level=cast(str, event.value))
     return HouseholdState(day, household, tuple(people.values()), terminated_on)
 
 
