@@ -53,7 +53,7 @@ class MissingEntry(MissingParameter, KeyError):
 
 
 @dataclass(frozen=True, slots=True)
-class Gap:
+class UndefinedAt:
     """Where a value would be: enough to raise MissingParameter when, and only when, it is read."""
 
     path: str

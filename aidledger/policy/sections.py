@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from .missing import Gap
+from .missing import UndefinedAt
 
 _UNSET = object()
 
@@ -23,26 +23,26 @@ _UNSET = object()
 class Section:
     """Base of the sections: lazy refusal of undefined values, readable repr, equality by value."""
 
-    __slots__ = ("_gaps",)
+    __slots__ = ("_undefined",)
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when the slot is unset (or the name is not a field at all).
         try:
-            gaps = object.__getattribute__(self, "_gaps")
+            undefined = object.__getattribute__(self, "_undefined")
         except AttributeError:
-            gaps = {}
-        gap = gaps.get(name)
-        if gap is None:
+            undefined = {}
+        missing = undefined.get(name)
+        if missing is None:
             raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
-        raise gap.error()
+        raise missing.error()
 
     @classmethod
-    def build(cls, values: Mapping[str, Any], gaps: Mapping[str, Gap]):
-        """A section from its defined values and the gaps where undefined ones would be."""
+    def build(cls, values: Mapping[str, Any], undefined: Mapping[str, UndefinedAt]):
+        """A section from its defined values and where the undefined ones would be."""
         section = object.__new__(cls)
         for name, value in values.items():
             object.__setattr__(section, name, value)
-        object.__setattr__(section, "_gaps", dict(gaps))
+        object.__setattr__(section, "_undefined", dict(undefined))
         return section
 
     def is_defined(self, name: str) -> bool:
@@ -55,8 +55,8 @@ class Section:
 
     def undefined(self) -> tuple[str, ...]:
         """Parameter paths of the fields undefined on the day."""
-        gaps = getattr(self, "_gaps", {})
-        return tuple(gaps[f.name].path for f in fields(self) if not self.is_defined(f.name))
+        undefined = getattr(self, "_undefined", {})
+        return tuple(undefined[f.name].path for f in fields(self) if not self.is_defined(f.name))
 
     def _state(self) -> tuple:
         return tuple(
@@ -93,23 +93,23 @@ class ParameterMap(Mapping):
     or one no file names, raises MissingEntry (a MissingParameter and a KeyError).
     """
 
-    __slots__ = ("_values", "_gaps", "_gap")
+    __slots__ = ("_values", "_undefined", "_table")
 
-    def __init__(self, values: Mapping[str, Any], gaps: Mapping[str, Gap], gap: Gap):
+    def __init__(self, values: Mapping[str, Any], undefined: Mapping[str, UndefinedAt], missing: UndefinedAt):
         self._values = dict(values)
-        self._gaps = dict(gaps)
-        self._gap = gap  # for a key no file names: path of the table, extended by the key
+        self._undefined = dict(undefined)
+        self._table = missing  # for a key no file names: path of the table, extended by the key
 
     def __getitem__(self, key: str) -> Any:
         try:
             return self._values[key]
         except KeyError:
             pass
-        gap = self._gaps.get(key)
-        if gap is None:
-            g = self._gap
-            gap = Gap(f"{g.path}.{key}", g.jurisdiction, g.day, None, g.chain)
-        raise gap.error(entry=True)
+        missing = self._undefined.get(key)
+        if missing is None:
+            g = self._table
+            missing = UndefinedAt(f"{g.path}.{key}", g.jurisdiction, g.day, None, g.chain)
+        raise missing.error(entry=True)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
@@ -118,13 +118,13 @@ class ParameterMap(Mapping):
         return len(self._values)
 
     def __repr__(self) -> str:
-        undefined = f", undefined={sorted(self._gaps)}" if self._gaps else ""
+        undefined = f", undefined={sorted(self._undefined)}" if self._undefined else ""
         return f"ParameterMap({self._values!r}{undefined})"
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ParameterMap):
-            return self._values == other._values and set(self._gaps) == set(other._gaps)
-        return isinstance(other, Mapping) and not self._gaps and self._values == dict(other)
+            return self._values == other._values and set(self._undefined) == set(other._undefined)
+        return isinstance(other, Mapping) and not self._undefined and self._values == dict(other)
 
     def __hash__(self) -> int:
         return hash(tuple(sorted(self._values.items())))

@@ -1,7 +1,7 @@
 """Building a PolicySnapshot: every parameter of the merged chain resolved for one day.
 
 Dated values are resolved here, once per snapshot, so the rules read plain attributes. A
-value that is undefined on the day becomes a `Gap` and raises only when read. Optional keys
+value that is undefined on the day becomes an `UndefinedAt` (where it would be) and raises only when read. Optional keys
 (an add-on's conditions, the exit's income_ceiling_ratio) that no file sets are None; an
 optional value that is dated and not yet in force is undefined like any other.
 """
@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .dated import UNDEFINED, Dated
-from .missing import Gap
+from .missing import UndefinedAt
 from .sections import (
     AddonRule,
     Budget,
@@ -44,27 +44,27 @@ _ABSENT = object()
 
 
 class _Reader:
-    """Resolves raw values of the merged body on one day into values or gaps."""
+    """Resolves raw values of the merged body on one day into values, or where undefined ones would be."""
 
     __slots__ = ("day", "code", "chain")
 
     def __init__(self, day: date, code: str, chain: tuple[str, ...]):
         self.day, self.code, self.chain = day, code, chain
 
-    def gap(self, path: str, first_start: date | None = None) -> Gap:
-        return Gap(path, self.code, self.day, first_start, self.chain)
+    def undefined(self, path: str, first_start: date | None = None) -> UndefinedAt:
+        return UndefinedAt(path, self.code, self.day, first_start, self.chain)
 
     def value(self, raw: Any, path: str) -> Any:
-        """A raw value (maybe dated, maybe absent) → its value on the day, or a Gap."""
+        """A raw value (maybe dated, maybe absent) → its value on the day, or where it would be (UndefinedAt)."""
         if raw is _ABSENT:
-            return self.gap(path)
+            return self.undefined(path)
         if isinstance(raw, Dated):
             value = raw.value_on(self.day)
-            return self.gap(path, raw.first_start) if value is UNDEFINED else value
+            return self.undefined(path, raw.first_start) if value is UNDEFINED else value
         return raw
 
 
-# How a field's raw value becomes its snapshot value: (reader, raw, path) → value or Gap.
+# How a field's raw value becomes its snapshot value: (reader, raw, path) → value or UndefinedAt.
 Convert = Callable[[_Reader, Any, str], Any]
 
 
@@ -74,10 +74,10 @@ def _table(raw: Any) -> Mapping[str, Any]:
 
 def _build(cls: type[Section], reader: _Reader, raw: Any, path: str,
            convert: Mapping[str, Convert] | None = None, optional: tuple[str, ...] = ()) -> Section:
-    """A section from a raw table: each field read, converted, or left as a gap."""
+    """A section from a raw table: each field read, converted, or left undefined."""
     table = _table(raw)
     values: dict[str, Any] = {}
-    gaps: dict[str, Gap] = {}
+    undefined: dict[str, UndefinedAt] = {}
     for f in fields(cls):
         here = f"{path}.{f.name}"
         item = table.get(f.name, _ABSENT)
@@ -88,32 +88,32 @@ def _build(cls: type[Section], reader: _Reader, raw: Any, path: str,
             result = convert[f.name](reader, item, here)
         else:
             result = reader.value(item, here)
-        if isinstance(result, Gap):
-            gaps[f.name] = result
+        if isinstance(result, UndefinedAt):
+            undefined[f.name] = result
         else:
             values[f.name] = result
-    return cls.build(values, gaps)
+    return cls.build(values, undefined)
 
 
 def _unit(reader: _Reader, raw: Any, path: str) -> Any:
     value = reader.value(raw, path)
-    return value if isinstance(value, Gap) else Decimal(value)
+    return value if isinstance(value, UndefinedAt) else Decimal(value)
 
 
 def _map(reader: _Reader, raw: Any, path: str) -> ParameterMap:
-    values, gaps = {}, {}
+    values, undefined = {}, {}
     for key, item in _table(raw).items():
         value = reader.value(item, f"{path}.{key}")
-        if isinstance(value, Gap):
-            gaps[key] = value
+        if isinstance(value, UndefinedAt):
+            undefined[key] = value
         else:
             values[key] = value
-    return ParameterMap(values, gaps, reader.gap(path))
+    return ParameterMap(values, undefined, reader.undefined(path))
 
 
 def _addons(reader: _Reader, raw: Any, path: str) -> Any:
     if raw is _ABSENT:
-        return reader.gap(path)
+        return reader.undefined(path)
     return tuple(
         _build(AddonRule, reader, item, f"{path}[{index}]",
                optional=("min_age", "max_age", "max_disability_grade", "disability_kinds", "flag"))
@@ -123,12 +123,12 @@ def _addons(reader: _Reader, raw: Any, path: str) -> Any:
 
 def _steps(reader: _Reader, raw: Any, path: str) -> Any:
     if raw is _ABSENT:
-        return reader.gap(path)
+        return reader.undefined(path)
     steps = []
     for index, item in enumerate(raw):
         # One undefined ratio makes the whole schedule undefined: steps are plain tuples.
         ratio = reader.value(item["ratio"], f"{path}[{index}].ratio")
-        if isinstance(ratio, Gap):
+        if isinstance(ratio, UndefinedAt):
             return ratio
         steps.append(ExitStep(item["from_month"], ratio))
     return tuple(steps)

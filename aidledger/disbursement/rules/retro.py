@@ -37,21 +37,21 @@ class Difference:
 def difference(household_id: str, month: str, cycle_month: str, entitled: Decimal, paid_before: Decimal,
                late_events: tuple[str, ...]) -> Difference | None:
     """What the cycle of `cycle_month` does about `month`, or None when it was paid right."""
-    gap = entitled - paid_before
-    if gap == ZERO:
+    delta = entitled - paid_before
+    if delta == ZERO:
         return None
 
     def made(kind: str, amount: Decimal, reason: str) -> Difference:
         return Difference(household_id, month, kind, amount, paid_before, entitled, reason)
 
-    if gap > 0:
+    if delta > 0:
         if month[:4] == cycle_month[:4]:
-            return made(ARREARS, gap, f"{month} 应发 {entitled:.2f}, 已发 {paid_before:.2f}, 补发 {gap:.2f}")
-        return made(NOTE, gap, f"{month} 应发 {entitled:.2f}, 已发 {paid_before:.2f}: 少发 {gap:.2f} 属以前年度, "
+            return made(ARREARS, delta, f"{month} 应发 {entitled:.2f}, 已发 {paid_before:.2f}, 补发 {delta:.2f}")
+        return made(NOTE, delta, f"{month} 应发 {entitled:.2f}, 已发 {paid_before:.2f}: 少发 {delta:.2f} 属以前年度, "
                                "不自动补发, 请另行审批")
     if late_events:
-        return made(RECOVERY, -gap, ",".join(sorted(set(late_events))))
-    return made(NOTE, -gap, f"{month} 按现行政策应发 {entitled:.2f}, 已发 {paid_before:.2f}: 标准下调不追减, "
+        return made(RECOVERY, -delta, ",".join(sorted(set(late_events))))
+    return made(NOTE, -delta, f"{month} 按现行政策应发 {entitled:.2f}, 已发 {paid_before:.2f}: 标准下调不追减, "
                             "不产生负补发")
 
 
