@@ -1,7 +1,8 @@
 """Cycles beyond the base: arrears after a retroactive policy change, receivables after late deaths.
 
 Never part of the test suite. Built on bench/cycle.py (imported, not copied): the same
-county, set-up, subprocess timing and raw-driver floor. For each backend (SQLite always;
+county, set-up, subprocess timing and raw-driver floor; the constants, backends and machine
+lines of bench/common.py. For each backend (SQLite always;
 PostgreSQL when --pg-url or AIDLEDGER_TEST_PG_URL names a server) it:
 
   1. sets up as bench/cycle.py does (fresh database, users, the three example policies,
@@ -43,11 +44,8 @@ from __future__ import annotations
 import csv
 import os
 import random
-import shutil
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +55,9 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cycle as base  # noqa: E402  (bench/cycle.py: set-up, county, run_cli, Floor, machine)
+import common  # noqa: E402  (bench/common.py: the set-up's constants, backends, the machine)
+import cycle as base  # noqa: E402  (bench/cycle.py: set-up, county, run_cli, Floor)
+from common import ADMIN, AIDLEDGER, APPROVER, COUNTY, POLICY_DIR, PREPARER, Backend, loads  # noqa: E402
 
 from aidledger.disbursement.cycles.service import run as cycle_run  # noqa: E402
 
@@ -109,7 +109,7 @@ def yuan(fen: int) -> str:
 
 def _cli(url: str, user: str, *args: str) -> str:
     """A set-up command (not timed) other than `cycle …`."""
-    command = [base.AIDLEDGER, "--db", url, "--user", user, *args]
+    command = [AIDLEDGER, "--db", url, "--user", user, *args]
     done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise SystemExit(f"`{' '.join(command[3:])}` failed (exit {done.returncode}): "
@@ -119,8 +119,8 @@ def _cli(url: str, user: str, *args: str) -> str:
 
 def _run_month(name: str, url: str, workers: int | None) -> tuple[base.Phase, tuple[float, ...]]:
     load = os.getloadavg()
-    click.echo(f"{name}: cycle run {MONTH} … (load average {' '.join(f'{x:.2f}' for x in load)})", err=True)
-    phase = base.run_cli(name, url, base.PREPARER, "run", "--jurisdiction", base.COUNTY, "--month", MONTH,
+    click.echo(f"{name}: cycle run {MONTH} … (load average {loads(load)})", err=True)
+    phase = base.run_cli(name, url, PREPARER, "run", "--jurisdiction", COUNTY, "--month", MONTH,
                          workers=workers)
     return phase, load
 
@@ -131,10 +131,10 @@ def _pay_months(name: str, url: str, workers: int | None) -> list[tuple[str, int
     try:
         for month in PAID_MONTHS:
             click.echo(f"{name}: set-up: cycle run {month}, approve …", err=True)
-            run = base.run_cli("run", url, base.PREPARER, "run", "--jurisdiction", base.COUNTY, "--month", month,
+            run = base.run_cli("run", url, PREPARER, "run", "--jurisdiction", COUNTY, "--month", month,
                                workers=workers)
             cycle_id = int(run.output.splitlines()[-1])
-            base.run_cli("approve", url, base.APPROVER, "approve", str(cycle_id), "--date", f"{month}-05")
+            base.run_cli("approve", url, APPROVER, "approve", str(cycle_id), "--date", f"{month}-05")
             with engine.connect() as connection:
                 count, total = connection.execute(text("SELECT count, total_fen FROM cycles WHERE id = :id"),
                                                   {"id": cycle_id}).one()
@@ -146,7 +146,7 @@ def _pay_months(name: str, url: str, workers: int | None) -> list[tuple[str, int
 
 def _new_city_policy(directory: str) -> str:
     """The city's file with the urban 低保 standard raised to 700 from 2022-02-01, in its own folder."""
-    source = (base.POLICY_DIR / CITY_FILE).read_text(encoding="utf-8")
+    source = (POLICY_DIR / CITY_FILE).read_text(encoding="utf-8")
     if source.count(OLD_LINE) != 1:
         raise SystemExit(f"{CITY_FILE}: expected one line {OLD_LINE.strip()!r} (the urban standard)")
     folder = os.path.join(directory, "policy-v2")
@@ -211,7 +211,7 @@ def _found(url: str, run: Run, cycle_id: int) -> None:
         engine.dispose()
 
 
-def _floor(backend: base.Backend, url: str, directory: str, run: Run, cycle_id: int, tag: str) -> None:
+def _floor(backend: Backend, url: str, directory: str, run: Run, cycle_id: int, tag: str) -> None:
     """bench/cycle.py's floor for the run (lines + tracks), then the run's adjustments, into a fresh database."""
     floor_url = backend.new_database(f"floor_{tag}")
     base.set_up(floor_url, allocation=False)
@@ -224,7 +224,7 @@ def _floor(backend: base.Backend, url: str, directory: str, run: Run, cycle_id: 
     run.floor_adjustments_s = _floor_adjustments(backend, url, floor_url, cycle_id)
 
 
-def _floor_adjustments(backend: base.Backend, url: str, floor_url: str, cycle_id: int) -> float:
+def _floor_adjustments(backend: Backend, url: str, floor_url: str, cycle_id: int) -> float:
     """The run's cycle_adjustments rows inserted by the raw driver, executemany × _BATCH, one transaction."""
     m = backend.mark
     source = backend.raw_connect(url)
@@ -258,7 +258,7 @@ def _floor_adjustments(backend: base.Backend, url: str, floor_url: str, cycle_id
         target.close()
 
 
-def measure(backend: base.Backend, households: int, directory: str, workers: int | None) -> Result:
+def measure(backend: Backend, households: int, directory: str, workers: int | None) -> Result:
     name = backend.name
     start = time.perf_counter()
     url = backend.new_database("service")
@@ -280,7 +280,7 @@ def measure(backend: base.Backend, households: int, directory: str, workers: int
 
     policy_file = _new_city_policy(directory)
     click.echo(f"{name}: policy load {policy_file} (urban standard 700 from 2022-02-01) …", err=True)
-    click.echo(f"{name}: {_cli(url, base.ADMIN, 'policy', 'load', policy_file)}", err=True)
+    click.echo(f"{name}: {_cli(url, ADMIN, 'policy', 'load', policy_file)}", err=True)
     arrears, load = _run_month(f"{name} arrears", url, workers)
     if int(arrears.output.splitlines()[-1]) != cycle_id:
         raise SystemExit(f"{name}: the re-run stored cycle {arrears.output!r}, not the draft {cycle_id}")
@@ -290,7 +290,7 @@ def measure(backend: base.Backend, households: int, directory: str, workers: int
 
     events_file, late, heads = _late_deaths(url, paid[-1][1], households // 100, directory)
     click.echo(f"{name}: registry events: {late:,} deaths dated {DEATH_DAY} ({heads:,} of them heads) …", err=True)
-    click.echo(f"{name}: {_cli(url, base.PREPARER, 'registry', 'events', events_file)}", err=True)
+    click.echo(f"{name}: {_cli(url, PREPARER, 'registry', 'events', events_file)}", err=True)
     late_run, load = _run_month(f"{name} late", url, workers)
     runs.append(Run("with arrears + late deaths", late_run, load))
     _found(url, runs[-1], cycle_id)
@@ -325,7 +325,7 @@ def report(r: Result) -> None:
                    f"{p.seconds / plain.seconds:.2f}× wall, {p.cpu_s / plain.cpu_s:.2f}× CPU; floor "
                    f"{run.floor_s:.2f} s (lines + tracks {run.floor_lines_s:.2f}, adjustments "
                    f"{run.floor_adjustments_s:.2f}), ÷ floor {p.seconds / run.floor_s:.1f}×; CPU pressure "
-                   f"{_pct(p.cpu_pressure)}; load average before {' '.join(f'{x:.2f}' for x in run.load)}")
+                   f"{_pct(p.cpu_pressure)}; load average before {loads(run.load)}")
         click.echo(f"{name}:   {run.lines:,} lines, {run.tracks:,} tracks, total {yuan(run.total_fen)} yuan; "
                    f"adjustments: {_adjustments_text(run)}")
         for (kind, month), (n, fen) in sorted(run.by_month.items()):
@@ -339,10 +339,8 @@ def report(r: Result) -> None:
 @click.command()
 @click.option("--households", type=click.IntRange(min=100), default=100_000, show_default=True,
               help="Households in the county (members ≈ 2.5 per household).")
-@click.option("--pg-url", envvar="AIDLEDGER_TEST_PG_URL", default=None,
-              help="A PostgreSQL server to run on too (postgresql+psycopg://…); the bench creates and drops its "
-                   "own databases there. Default: $AIDLEDGER_TEST_PG_URL.")
-@click.option("--sqlite/--no-sqlite", "on_sqlite", default=True, show_default=True, help="Run on SQLite.")
+@common.pg_url_option()
+@common.sqlite_option
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="Worker processes computing the runs (AIDLEDGER_CYCLE_WORKERS for the command; 0: in process). "
                    "Default: the command's own choice.")
@@ -350,28 +348,10 @@ def report(r: Result) -> None:
 def main(households: int, pg_url: str | None, on_sqlite: bool, workers: int | None, keep: bool) -> None:
     """Pay 2022-01…03, then time `cycle run 2022-04` plain, with arrears, and with late deaths too."""
     load_at_start = os.getloadavg()
-    directory = tempfile.mkdtemp(prefix="aidledger-beyondbench-")
-    results: list[Result] = []
-    versions = [f"SQLite {sqlite3.sqlite_version}"]
-    backends = ([lambda: base.sqlite_backend(directory)] if on_sqlite else []) + \
-        ([lambda: base.postgresql_backend(pg_url)] if pg_url else [])
-    try:
-        for make in backends:
-            with make() as backend:
-                if backend.server_version.startswith("PostgreSQL"):
-                    versions.append(backend.server_version)
-                results.append(measure(backend, households, directory, workers))
-    finally:
-        if keep:
-            click.echo(f"kept {directory}", err=True)
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
-    if not results:
-        return
-    click.echo("")
-    for line in base.machine(versions, load_at_start):
-        click.echo(line)
-    click.echo("")
+    with common.scratch_folder("aidledger-beyondbench-", keep) as directory:
+        results, versions = common.on_each_backend(directory, "beyondbench", on_sqlite, pg_url,
+                                                   lambda backend: measure(backend, households, directory, workers))
+    common.echo_machine(versions, load_at_start)
     click.echo("| backend | households | run of 2022-04 | seconds | CPU s | peak RSS MiB | ÷ plain (wall) "
                "| ÷ plain (CPU) | floor s | ÷ floor | CPU pressure | adjustments found |")
     click.echo("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")

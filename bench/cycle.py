@@ -60,11 +60,8 @@ import csv
 import hashlib
 import marshal
 import os
-import platform
 import pstats
 import random
-import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -78,32 +75,22 @@ from decimal import Decimal
 from pathlib import Path
 
 import click
-import psycopg
-import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import common  # noqa: E402  (bench/common.py)
-from common import Backend, cpu_and_memory, sqlite_backend  # noqa: E402
+import common  # noqa: E402  (bench/common.py: the set-up's constants and books, backends, the machine)
+from common import AIDLEDGER, APPROVER, COUNTY, NOW, PREPARER, Backend  # noqa: E402
 
 from aidledger import db as dbmod  # noqa: E402
 from aidledger.budget.service.allocations import allocate  # noqa: E402
-from aidledger.budget.service.policies import load_policies  # noqa: E402
 from aidledger.disbursement.cycles.service import run as cycle_run  # noqa: E402
+from aidledger.disbursement.entitlement.rows import LINE_COLUMNS, TRACK_COLUMNS  # noqa: E402  (the rows the run writes)
 from aidledger.disbursement.registry.tables import RegistryImport  # noqa: E402
 from aidledger.idcard import check_character  # noqa: E402
-from aidledger.users import add_user  # noqa: E402
 
-ADMIN, PREPARER, APPROVER = "bench.admin", "bench.preparer", "bench.approver"
-COUNTY = "230523"
-TOWNSHIPS = ("230523100", "230523101", "230523102")  # 宝清镇, 七星泡镇, 青原镇
 MONTH = "2022-01"
 APPROVE_ON, EXPORT_ON = "2022-01-05", "2022-01-06"
 ALLOCATION = Decimal("2000000000")  # yuan of central_subsidy, on 2021-12-01
-POLICY_DIR = Path(__file__).resolve().parent.parent / "aidledger" / "demo_data"
-POLICY_FILES = ("230000-heilongjiang.toml", "230500-shuangyashan.toml", "230523-baoqing.toml")
-NOW = datetime(2022, 1, 4, 9, 0, tzinfo=timezone.utc)
-AIDLEDGER = str(Path(sys.executable).with_name("aidledger"))
 TARGETS = {"sqlite": 60.0, "postgresql": 120.0}  # seconds for run + approve + export
 MEMORY_TARGET_MIB = 1024
 LOAD_BATCH = 10_000  # rows per executemany while loading the registry (set-up)
@@ -111,22 +98,7 @@ LOAD_BATCH = 10_000  # rows per executemany while loading the registry (set-up)
 # The standards of the example policies (元/人/月), for generating incomes around them.
 STANDARD = {"urban": (640, 680), "rural": (430, 460)}  # 2021-01-01, 2022-01-01
 
-HOUSEHOLD_COLUMNS = ("household_id", "county_code", "township", "area", "program", "monthly_income_fen",
-                     "approved_on", "tier", "income_type", "tekun_setting", "payee_name", "bank_account",
-                     "import_id", "source_line")
-MEMBER_COLUMNS = ("id_number", "household_id", "name", "relation", "birth_date", "disability_grade",
-                  "disability_kind", "flags", "care_level", "single_person", "death_date", "import_id",
-                  "source_line")
 EVENT_COLUMNS = ("household_id", "kind", "date", "value", "id_number", "import_id", "source_line")
-from aidledger.disbursement.entitlement.rows import LINE_COLUMNS, TRACK_COLUMNS  # noqa: E402  (the rows the run writes)
-
-SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋"
-            "蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段")
-GIVEN = ("建国秀英玉梅志强桂兰淑珍春华海明丽娟立新凤芝文军红霞永刚金凤德福晓东雪梅"
-         "宝山丽华国庆振华淑华子涵浩然欣怡思远雨萱佳怡宇轩一诺梓萱俊杰")
-INSTITUTIONS = ("宝清县社会福利中心", "宝清县七星泡镇敬老院", "宝清县青原镇敬老院")
-DISABILITY_KINDS = ("physical", "physical", "physical", "visual", "hearing", "speech", "intellectual", "mental",
-                    "multiple")
 REFERENCE_DAY = date(2022, 1, 1)
 
 
@@ -156,7 +128,7 @@ class Generator:
         self.rng = random.Random(seed)
         self.person = 0  # members so far: makes every id number unique
         self.county = County()
-        self.given = [a + b for a in GIVEN for b in GIVEN[::3]] + list(GIVEN)
+        self.given = [a + b for a in common.GIVEN for b in common.GIVEN[::3]] + list(common.GIVEN)
 
     def batches(self, size: int) -> Iterator[tuple[list[tuple], list[tuple], list[tuple]]]:
         households: list[tuple] = []
@@ -175,51 +147,44 @@ class Generator:
     def _household(self, n: int, households: list, members: list, events: list) -> None:
         rng = self.rng
         county = self.county
-        r = rng.random()
-        program = "dibao" if r < 0.60 else "tekun" if r < 0.70 else "low_income"
+        program, township, area = common.draw_household(rng)
         county.programs[program] += 1
-        township = TOWNSHIPS[0] if (t := rng.random()) < 0.4 else TOWNSHIPS[1] if t < 0.7 else TOWNSHIPS[2]
-        area = "urban" if rng.random() < (0.7 if township == TOWNSHIPS[0] else 0.15) else "rural"
         household_id = f"{township}{n:07d}"
         # Approved during 2021 (the example policies' standards start 2021-01-01); 1 % in
         # January 2022, not paid before February.
         approved = date(2021, 1, 1) + timedelta(days=rng.randrange(365))
         standard_2021, standard_2022 = STANDARD[area]
-        income_fen = tier = income_type = setting = None
+        income_fen = tier = income_type = None
         kind = ""
-        if program == "tekun":
-            size = 1 if rng.random() < 0.85 else 2
-            setting = "centralized" if rng.random() < 0.2 else "dispersed"
-        else:
-            size = rng.choices((1, 2, 3, 4, 5, 6), weights=(25, 25, 25, 15, 7, 3))[0]
-            if program == "dibao":
-                income_type = "variable" if rng.random() < 0.6 else "stable"
-                k = rng.random()
-                if k < 0.93:
-                    kind = "below"  # below the lowest standard since approval: a plain 'normal' track
-                    income_fen = 0 if rng.random() < 0.1 else rng.randrange(int(standard_2021 * size * 95))
-                elif k < 0.96:
-                    kind = "raised"  # an income event lifts it above the standard: 渐退, or ended
-                    income_fen = rng.randrange(int(standard_2021 * size * 80))
-                elif k < 0.98:
-                    kind = "changed"  # an income event, still below: the track is rebuilt, stays normal
-                    income_fen = rng.randrange(int(standard_2021 * size * 80))
-                elif k < 0.99:
-                    kind = "raise_brings_in"  # between the 2021 and the 2022 standard
-                    income_fen = rng.randrange(standard_2021 * size * 100, standard_2022 * size * 100)
-                else:
-                    kind = "new"  # approved in January 2022: first paid in February
-                    approved = date(2022, 1, 1) + timedelta(days=rng.randrange(20))
-                    income_fen = rng.randrange(int(standard_2022 * size * 95))
-                county.kinds[kind] = county.kinds.get(kind, 0) + 1
+        size, setting = common.draw_size(rng, program)
+        if program == "dibao":
+            income_type = "variable" if rng.random() < 0.6 else "stable"
+            k = rng.random()
+            if k < 0.93:
+                kind = "below"  # below the lowest standard since approval: a plain 'normal' track
+                income_fen = 0 if rng.random() < 0.1 else rng.randrange(int(standard_2021 * size * 95))
+            elif k < 0.96:
+                kind = "raised"  # an income event lifts it above the standard: 渐退, or ended
+                income_fen = rng.randrange(int(standard_2021 * size * 80))
+            elif k < 0.98:
+                kind = "changed"  # an income event, still below: the track is rebuilt, stays normal
+                income_fen = rng.randrange(int(standard_2021 * size * 80))
+            elif k < 0.99:
+                kind = "raise_brings_in"  # between the 2021 and the 2022 standard
+                income_fen = rng.randrange(standard_2021 * size * 100, standard_2022 * size * 100)
             else:
-                income_fen = rng.randrange(600 * size * 100, 1300 * size * 100)
-                income_type = rng.choice((None, None, "stable", "variable"))
-        surname = SURNAMES[rng.randrange(len(SURNAMES))]
+                kind = "new"  # approved in January 2022: first paid in February
+                approved = date(2022, 1, 1) + timedelta(days=rng.randrange(20))
+                income_fen = rng.randrange(int(standard_2022 * size * 95))
+            county.kinds[kind] = county.kinds.get(kind, 0) + 1
+        elif program == "low_income":
+            income_fen = rng.randrange(600 * size * 100, 1300 * size * 100)
+            income_type = rng.choice((None, None, "stable", "variable"))
+        surname = common.SURNAMES[rng.randrange(len(common.SURNAMES))]
         first = len(members)
         self._members(household_id, program, size, surname, members)
         head_name = members[first][2]
-        payee = INSTITUTIONS[rng.randrange(3)] if setting == "centralized" else head_name
+        payee = common.INSTITUTIONS[rng.randrange(3)] if setting == "centralized" else head_name
         account = f"62170{n:011d}{rng.randrange(1000):03d}"  # 19 digits, unique by n
         households.append((household_id, COUNTY, township, area, program, income_fen, approved.isoformat(), tier,
                            income_type, setting, payee, account, self.import_id, n + 1))
@@ -254,12 +219,13 @@ class Generator:
             region, seq = divmod(self.person, 999)
             first17 = f"{230000 + region:06d}{born.year:04d}{born.month:02d}{born.day:02d}{seq + 1:03d}"
             id_number = first17 + check_character(first17)
-            family = surname if relation in ("head", "child", "grandchild") else SURNAMES[rng.randrange(len(SURNAMES))]
+            family = (surname if relation in ("head", "child", "grandchild")
+                      else common.SURNAMES[rng.randrange(len(common.SURNAMES))])
             name = family + self.given[rng.randrange(len(self.given))]
             grade = kind_ = None
             if rng.random() < (0.25 if program == "tekun" else 0.07):
                 grade = (1, 2, 2, 3, 3, 4, 4)[rng.randrange(7)]
-                kind_ = DISABILITY_KINDS[rng.randrange(len(DISABILITY_KINDS))]
+                kind_ = common.DISABILITY_KINDS[rng.randrange(len(common.DISABILITY_KINDS))]
             flags = []
             if rng.random() < 0.04 and age >= 18:
                 flags.append("serious_illness")
@@ -317,31 +283,20 @@ class Generator:
             out.append((household_id, event_kind, day, value, id_number, self.import_id, self.county.events + 1))
 
 
-# ---------------------------------------------------------------------------- backends
-
-
-def postgresql_backend(admin_url: str):
-    return common.postgresql_backend(admin_url, "cyclebench")
-
-
 # ---------------------------------------------------------------------------- set-up (not timed)
 
 
 def set_up(url: str, *, allocation: bool) -> None:
-    """Migrate; add admin, preparer and approver; load the three example policies; allocate the money."""
+    """The bench's books (common.prepare_books: migrate, users, the three example policies); with allocation,
+    ALLOCATION yuan of central_subsidy allocated to the county on 2021-12-01."""
+    common.prepare_books(url)
+    if not allocation:
+        return
     database = dbmod.Database(url)
     try:
-        dbmod.upgrade(database)
-        files = [((POLICY_DIR / name).read_text(encoding="utf-8"), name) for name in POLICY_FILES]
         with database.write() as session:
-            add_user(session, ADMIN, "admin", acting=None, now=NOW)
-            add_user(session, PREPARER, "preparer", acting=ADMIN, now=NOW)
-            add_user(session, APPROVER, "approver", acting=ADMIN, now=NOW)
-            load_policies(session, files, user=ADMIN, now=NOW)
-        if allocation:
-            with database.write() as session:
-                allocate(session, COUNTY, "central_subsidy", ALLOCATION, date(2021, 12, 1), from_code=None,
-                         reference="bench", user=PREPARER, now=NOW)
+            allocate(session, COUNTY, "central_subsidy", ALLOCATION, date(2021, 12, 1), from_code=None,
+                     reference="bench", user=PREPARER, now=NOW)
     finally:
         database.dispose()
 
@@ -366,8 +321,8 @@ def load_registry(backend: Backend, url: str, households: int) -> County:
             if backend.sqlite:
                 cursor = connection.cursor()
                 cursor.execute("BEGIN IMMEDIATE")
-                sql = [backend.insert_sql(t, c) for t, c in (("households", HOUSEHOLD_COLUMNS),
-                                                             ("members", MEMBER_COLUMNS),
+                sql = [backend.insert_sql(t, c) for t, c in (("households", common.HOUSEHOLD_COLUMNS),
+                                                             ("members", common.MEMBER_COLUMNS),
                                                              ("registry_events", EVENT_COLUMNS))]
                 for batch in generator.batches(LOAD_BATCH):
                     for statement, rows in zip(sql, batch):
@@ -380,14 +335,14 @@ def load_registry(backend: Backend, url: str, households: int) -> County:
                     # One pass of the generator feeding three COPYs: households first (the
                     # members' and events' foreign keys), the others kept in temporary files.
                     spill = [tempfile.TemporaryFile(), tempfile.TemporaryFile()]
-                    with cursor.copy(f"COPY households ({', '.join(HOUSEHOLD_COLUMNS)}) FROM STDIN") as copy:
+                    with cursor.copy(f"COPY households ({', '.join(common.HOUSEHOLD_COLUMNS)}) FROM STDIN") as copy:
                         for households_rows, member_rows, event_rows in generator.batches(LOAD_BATCH):
                             for row in households_rows:
                                 copy.write_row(row)
                             marshal.dump(member_rows, spill[0])
                             marshal.dump(event_rows, spill[1])
                             step(len(households_rows))
-                    for handle, table, columns in ((spill[0], "members", MEMBER_COLUMNS),
+                    for handle, table, columns in ((spill[0], "members", common.MEMBER_COLUMNS),
                                                    (spill[1], "registry_events", EVENT_COLUMNS)):
                         handle.seek(0)
                         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -802,29 +757,11 @@ def profile_run(backend: Backend, households: int, prefix: str) -> None:
     stats.sort_stats("tottime").print_stats(30)
 
 
-# ---------------------------------------------------------------------------- machine
-
-
-def machine(versions: list[str], load_at_start: tuple[float, ...]) -> list[str]:
-    cpu, memory = cpu_and_memory()
-    return [
-        f"date: {datetime.now().date().isoformat()}",
-        f"machine: nproc {len(os.sched_getaffinity(0))}, {cpu}{memory}, {platform.system()} {platform.release()}",
-        f"software: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__}"
-        + "".join(f", {v} server" for v in versions if v.startswith("PostgreSQL")),
-        f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load_at_start)} at the start, "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end",
-    ]
-
-
 @click.command()
 @click.option("--households", type=click.IntRange(min=100), default=1_000_000, show_default=True,
               help="Households in the county (members ≈ 2.5 per household).")
-@click.option("--pg-url", envvar="AIDLEDGER_TEST_PG_URL", default=None,
-              help="A PostgreSQL server to run on too (postgresql+psycopg://…); the bench creates and drops its "
-                   "own databases there. Default: $AIDLEDGER_TEST_PG_URL.")
-@click.option("--sqlite/--no-sqlite", "on_sqlite", default=True, show_default=True, help="Run on SQLite.")
+@common.pg_url_option()
+@common.sqlite_option
 @click.option("--profile", default=None, metavar="PREFIX",
               help="Only cProfile an in-process run of --profile-households; writes PREFIX.<backend>.prof.")
 @click.option("--profile-households", type=click.IntRange(min=100), default=100_000, show_default=True)
@@ -836,31 +773,18 @@ def main(households: int, pg_url: str | None, on_sqlite: bool, profile: str | No
          workers: int | None, keep: bool) -> None:
     """Generate a county, run one month through `aidledger cycle run/approve/export-bank`; compare with the floors."""
     load_at_start = os.getloadavg()
-    directory = tempfile.mkdtemp(prefix="aidledger-cyclebench-")
-    results: list[Result] = []
-    versions = [f"SQLite {sqlite3.sqlite_version}"]
-    backends = ([lambda: sqlite_backend(directory)] if on_sqlite else []) + \
-        ([lambda: postgresql_backend(pg_url)] if pg_url else [])
-    try:
-        for make in backends:
-            with make() as backend:
-                if backend.server_version.startswith("PostgreSQL"):
-                    versions.append(backend.server_version)
-                if profile:
-                    profile_run(backend, profile_households, profile)
-                else:
-                    results.append(measure(backend, households, directory, workers))
-    finally:
-        if keep:
-            click.echo(f"kept {directory}", err=True)
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
+    with common.scratch_folder("aidledger-cyclebench-", keep) as directory:
+        def on(backend: Backend) -> Result | None:
+            if profile:
+                profile_run(backend, profile_households, profile)
+                return None
+            return measure(backend, households, directory, workers)
+
+        measured, versions = common.on_each_backend(directory, "cyclebench", on_sqlite, pg_url, on)
+    results = [r for r in measured if r is not None]
     if not results:
         return
-    click.echo("")
-    for line in machine(versions, load_at_start):
-        click.echo(line)
-    click.echo("")
+    common.echo_machine(versions, load_at_start)
     click.echo("| backend | phase | seconds | CPU s | households/s | peak RSS MiB | floor s | ratio | floor "
                "| CPU pressure |")
     click.echo("|---|---|---:|---:|---:|---:|---:|---:|---|---:|")

@@ -22,34 +22,25 @@ Building the drafts (and, for the floor, their rows and hashes) is not timed.
     .venv/bin/python bench/ledger.py --profile /tmp/post  # cProfile the service: /tmp/post.<backend>.prof
 
 PostgreSQL databases are created fresh (named with the pid and a random suffix) through
-the given URL's server and dropped at the end.
+the given URL's server and dropped at the end (bench/common.py's backends).
 """
 
 from __future__ import annotations
 
 import cProfile
 import os
-import platform
 import random
-import shutil
-import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import click
-import psycopg
-import sqlalchemy
-from common import cpu_and_memory  # bench/common.py
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, make_url
+from common import Backend, aidledger_source, echo_machine, on_each_backend, pg_url_option, scratch_folder
+from sqlalchemy import text
 
 import aidledger.models  # noqa: F401  (every table, so the ORM resolves every foreign key)
 from aidledger import db as dbmod
@@ -129,17 +120,7 @@ def batches(entries: int, per_batch: int) -> Iterator[tuple[int, int, int]]:
         yield index, start + 1, min(per_batch, entries - start)
 
 
-# ---------------------------------------------------------------------------- backends
-
-
-@dataclass
-class Backend:
-    name: str
-    service_url: str  # a fresh database for the posting service
-    floor_url: str  # a second fresh database for the raw driver
-    raw_connect: Callable[[], object]  # opens a raw driver connection to the floor database
-    driver: str
-    server_version: str = ""
+# ---------------------------------------------------------------------------- measurements
 
 
 @dataclass
@@ -170,63 +151,6 @@ def set_up(url: str) -> dbmod.Database:
         add_jurisdiction(session, CITY, "双鸭山市", "city", PROVINCE, user=ADMIN, now=NOW)
         add_jurisdiction(session, COUNTY, "宝清县", "county", CITY, user=ADMIN, now=NOW)
     return database
-
-
-@contextmanager
-def sqlite_backend() -> Iterator[Backend]:
-    directory = tempfile.mkdtemp(prefix="aidledger-bench-")
-    service, floor = os.path.join(directory, "service.db"), os.path.join(directory, "floor.db")
-
-    def connect():
-        # The settings the service's engine applies (aidledger/db.py): WAL, synchronous
-        # NORMAL, foreign keys on, explicit BEGIN IMMEDIATE per transaction.
-        connection = sqlite3.connect(floor, isolation_level=None, timeout=60)
-        for pragma in ("foreign_keys = ON", "busy_timeout = 60000", "journal_mode = WAL", "synchronous = NORMAL"):
-            connection.execute(f"PRAGMA {pragma}")
-        return connection
-
-    try:
-        yield Backend("sqlite", f"sqlite:///{service}", f"sqlite:///{floor}", connect,
-                      f"sqlite3 (stdlib), SQLite {sqlite3.sqlite_version}", f"SQLite {sqlite3.sqlite_version}")
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-@contextmanager
-def postgresql_backend(admin_url: str) -> Iterator[Backend]:
-    base = make_url(admin_url)
-    if base.drivername in ("postgresql", "postgres"):
-        base = base.set(drivername="postgresql+psycopg")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    stem = f"aidl_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    names = [f"{stem}_service", f"{stem}_floor"]
-    created: list[str] = []
-    try:
-        with admin.connect() as connection:
-            version = connection.execute(text("SHOW server_version")).scalar_one()
-            for name in names:
-                connection.execute(text(f"CREATE DATABASE {name}"))
-                created.append(name)
-        service_url, floor_url = (base.set(database=n) for n in names)
-        raw = floor_url.translate_connect_args(username="user", database="dbname")
-
-        def connect():
-            return psycopg.connect(**raw)
-
-        yield Backend("postgresql", _render(service_url), _render(floor_url), connect,
-                      f"psycopg {psycopg.__version__}", f"PostgreSQL {version}")
-    finally:
-        with admin.connect() as connection:
-            for name in reversed(created):
-                connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-
-def _render(url: URL) -> str:
-    return url.render_as_string(hide_password=False)
-
-
-# ---------------------------------------------------------------------------- measurements
 
 
 @contextmanager
@@ -275,16 +199,13 @@ def floor_rows(drafts: list[EntryDraft], first: int, prev: str, account_ids: dic
 class Floor:
     """The raw driver inserting prepared rows into the floor database, one transaction per batch."""
 
-    def __init__(self, backend: Backend):
+    def __init__(self, backend: Backend, url: str):
         self.backend = backend
-        marks = "?" if backend.name == "sqlite" else "%s"
-        self.insert_entries = (f"INSERT INTO journal_entries ({', '.join(ENTRY_COLUMNS)}) "
-                               f"VALUES ({', '.join([marks] * len(ENTRY_COLUMNS))})")
-        self.insert_lines = (f"INSERT INTO journal_lines ({', '.join(LINE_COLUMNS)}) "
-                             f"VALUES ({', '.join([marks] * len(LINE_COLUMNS))})")
-        self.connection = backend.raw_connect()
+        self.insert_entries = backend.insert_sql("journal_entries", ENTRY_COLUMNS)
+        self.insert_lines = backend.insert_sql("journal_lines", LINE_COLUMNS)
+        self.connection = backend.raw_connect(url)
         self.cursor = self.connection.cursor()
-        self.cursor.execute(f"SELECT name, id FROM accounts WHERE jurisdiction_code = {marks}", (COUNTY,))
+        self.cursor.execute(f"SELECT name, id FROM accounts WHERE jurisdiction_code = {backend.mark}", (COUNTY,))
         self.account_ids = dict(self.cursor.fetchall())
         if backend.name == "postgresql":
             self.connection.commit()
@@ -349,7 +270,7 @@ def post_both(service: dbmod.Database, floor: Floor, entries: int, per_batch: in
     return service_s, floor_s
 
 
-def same_rows(service: dbmod.Database, backend: Backend, entries: int) -> list[str]:
+def same_rows(service: dbmod.Database, backend: Backend, floor_url: str, entries: int) -> list[str]:
     """Differences between the two databases' first and last entries and line totals (expected: none)."""
     queries = [
         f"SELECT {', '.join(ENTRY_COLUMNS)} FROM journal_entries WHERE seq IN (1, {entries}) ORDER BY seq",
@@ -359,7 +280,7 @@ def same_rows(service: dbmod.Database, backend: Backend, entries: int) -> list[s
     ]
     with service.engine.connect() as connection:
         theirs = [[tuple(r) for r in connection.exec_driver_sql(q)] for q in queries]
-    raw = backend.raw_connect()
+    raw = backend.raw_connect(floor_url)
     try:
         ours = [[tuple(r) for r in raw.cursor().execute(q).fetchall()] for q in queries]
     finally:
@@ -369,11 +290,12 @@ def same_rows(service: dbmod.Database, backend: Backend, entries: int) -> list[s
 
 def measure(backend: Backend, entries: int, per_batch: int, dates: str, profile: str | None) -> Result:
     lines = entries * LINES_PER_ENTRY
-    service = set_up(backend.service_url)
-    set_up(backend.floor_url).dispose()
+    floor_url = backend.new_database("floor")
+    service = set_up(backend.new_database("service"))
+    set_up(floor_url).dispose()
     try:
         profiler = cProfile.Profile() if profile else None
-        floor = Floor(backend)
+        floor = Floor(backend, floor_url)
         try:
             service_s, floor_s = post_both(service, floor, entries, per_batch, dates, backend.name, profiler)
         finally:
@@ -393,7 +315,7 @@ def measure(backend: Backend, entries: int, per_batch: int, dates: str, profile:
             raise SystemExit(
                 f"{backend.name}: the floor's chain ({entries}, {floor_head}) ≠ the service's {tuple(head)}"
             )
-        differences = same_rows(service, backend, entries)
+        differences = same_rows(service, backend, floor_url, entries)
         if differences:
             raise SystemExit(f"{backend.name}: the floor did not write the service's rows: {differences}")
 
@@ -429,28 +351,6 @@ def report_rate(backend: str, what: str, lines: int, seconds: float, how: str) -
     click.echo(f"{backend}: {what:<7} {lines:,} lines in {seconds:.2f} s = {lines / seconds:,.0f} lines/s ({how})")
 
 
-def git_revision() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=os.path.dirname(os.path.abspath(__file__)),
-                              capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def machine(server_versions: list[str], load_at_start: tuple[float, ...], revision: str) -> list[str]:
-    cpu, memory = cpu_and_memory()
-    return [
-        f"date: {datetime.now().date().isoformat()}, aidledger at commit {revision} (plus any uncommitted changes)",
-        f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}{memory}, "
-        f"{platform.system()} {platform.release()}",
-        f"software: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__}"
-        + "".join(f", {v} server" for v in server_versions if v.startswith("PostgreSQL")),
-        f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load_at_start)} at the start, "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end",
-    ]
-
-
 @click.command()
 @click.option("--lines", "lines", type=click.IntRange(min=1), default=1_000_000, show_default=True,
               help="Journal lines to post (rounded up to whole entries of 10 lines).")
@@ -458,29 +358,19 @@ def machine(server_versions: list[str], load_at_start: tuple[float, ...], revisi
               help="Entries per transaction.")
 @click.option("--dates", type=click.Choice(["ordered", "random"]), default="ordered", show_default=True,
               help="Entries in date order through 2022 (a batch covers a few days) or each on a random day.")
-@click.option("--pg-url", envvar=["AIDLEDGER_BENCH_PG_URL", "AIDLEDGER_TEST_PG_URL"], default=None,
-              help="A PostgreSQL server to run on too (postgresql+psycopg://…); the bench creates and drops "
-                   "its own databases there. Default: $AIDLEDGER_BENCH_PG_URL, then $AIDLEDGER_TEST_PG_URL.")
+@pg_url_option("AIDLEDGER_BENCH_PG_URL", "AIDLEDGER_TEST_PG_URL")
 @click.option("--profile", default=None, metavar="PREFIX",
               help="cProfile the posting service; writes PREFIX.<backend>.prof.")
 def main(lines: int, per_batch: int, dates: str, pg_url: str | None, profile: str | None) -> None:
     """Post LINES journal lines through the posting service and through the raw driver; compare."""
     entries = -(-lines // LINES_PER_ENTRY)
-    load_at_start, revision = os.getloadavg(), git_revision()
-    results: list[Result] = []
-    versions = [f"SQLite {sqlite3.sqlite_version}"]
+    load_at_start, source = os.getloadavg(), aidledger_source()
     click.echo(f"aidledger ledger benchmark: {entries * LINES_PER_ENTRY:,} lines = {entries:,} entries of "
                f"{LINES_PER_ENTRY} lines, batches of {per_batch:,} entries, one county, dates in 2022 ({dates})")
-    with sqlite_backend() as backend:
-        results.append(measure(backend, entries, per_batch, dates, profile))
-    if pg_url:
-        with postgresql_backend(pg_url) as backend:
-            versions.append(backend.server_version)
-            results.append(measure(backend, entries, per_batch, dates, profile))
-    click.echo("")
-    for line in machine(versions, load_at_start, revision):
-        click.echo(line)
-    click.echo("")
+    with scratch_folder("aidledger-bench-") as directory:
+        results, versions = on_each_backend(directory, "ledgerbench", True, pg_url,
+                                            lambda backend: measure(backend, entries, per_batch, dates, profile))
+    echo_machine(versions, load_at_start, extra=[f"aidledger: {source}"])
     click.echo("| backend | dates | lines | service lines/s | floor lines/s | ratio | trial balance s | verify s |")
     click.echo("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in results:

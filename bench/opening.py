@@ -20,23 +20,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import click
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cycle import (  # noqa: E402
-    AIDLEDGER,
-    COUNTY,
-    PREPARER,
-    TOWNSHIPS,
-    load_registry,
-    postgresql_backend,
-    set_up,
-    sqlite_backend,
-)
+from common import AIDLEDGER, COUNTY, PREPARER, TOWNSHIPS, on_each_backend, pg_url_option, scratch_folder  # noqa: E402
+from cycle import load_registry, set_up  # noqa: E402  (bench/cycle.py: the county and its set-up)
 
 MONTH = "2022-01"
 
@@ -123,14 +114,11 @@ def measure(backend, households: int, rows: int, directory: str) -> None:
 @click.command()
 @click.option("--households", default=20_000, show_default=True)
 @click.option("--rows", default=5_000, show_default=True, help="Receivables and handed-over states, each.")
-@click.option("--pg-url", envvar="AIDLEDGER_TEST_PG_URL")
+@pg_url_option()
 def main(households: int, rows: int, pg_url: str | None) -> None:
-    with tempfile.TemporaryDirectory(prefix="aidledger-openingbench-") as directory:
-        with sqlite_backend(directory) as backend:
-            measure(backend, households, rows, directory)
-        if pg_url:
-            with postgresql_backend(pg_url) as backend:
-                measure(backend, households, rows, directory)
+    with scratch_folder("aidledger-openingbench-") as directory:
+        on_each_backend(directory, "openingbench", True, pg_url,
+                        lambda backend: measure(backend, households, rows, directory))
 
 
 if __name__ == "__main__":

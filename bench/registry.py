@@ -11,8 +11,8 @@ AIDLEDGER_BENCH_PG_URL or AIDLEDGER_TEST_PG_URL names a server) it:
      real birth dates, exactly one head per household, a mix of dibao / tekun / low_income
      with each program's required columns, care_level for tekun members, disability
      grades and kinds, flags, single_person, a few death dates;
-  2. runs the real command in a subprocess against a fresh migrated database holding two
-     users and the three example policies:
+  2. runs the real command in a subprocess against a fresh migrated database holding the
+     bench's users and the three example policies (bench/common.py's prepare_books):
          aidledger --db URL --user bench.preparer registry import --households … --members …
      timing it from outside (wall clock, interpreter start-up included) and taking its
      CPU seconds and peak RSS from /usr/bin/time -f "%e %U %S %M" (see run_cli for why
@@ -53,11 +53,8 @@ import cProfile
 import csv
 import io
 import os
-import platform
 import pstats
 import random
-import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -66,13 +63,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import click
 import common  # bench/common.py (bench/ is sys.path[0] when run as a script)
-import psycopg
-import sqlalchemy
-from common import Backend, cpu_and_memory, sqlite_backend
+from common import AIDLEDGER, COUNTY, PREPARER, Backend, prepare_books
 
 from aidledger import db as dbmod
 from aidledger.disbursement.registry import service as registry_service
@@ -82,39 +76,18 @@ try:
     from aidledger.idcard import check_character
 except ImportError:  # where it lived before
     from aidledger.disbursement.idcard import check_character
-from aidledger.budget.service.policies import load_policies
-from aidledger.users import add_user
 
-ADMIN, PREPARER = "bench", "bench.preparer"
-COUNTY = "230523"
-TOWNSHIPS = ("230523100", "230523101", "230523102")  # 宝清镇, 七星泡镇, 青原镇
-POLICY_DIR = Path(__file__).resolve().parents[1] / "aidledger" / "demo_data"  # the spec's example policies, copied
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(timezone.utc).replace(microsecond=0)  # the import's clock (the books are set up at common.NOW)
 TODAY = date.today()
 LATEST_APPROVAL = min(TODAY - timedelta(days=1), date(2026, 10, 31))
 LATEST_BIRTH = min(TODAY - timedelta(days=30), date(2026, 6, 30))
 TINY = 100  # households of the start-up run
-AIDLEDGER = str(Path(sys.executable).with_name("aidledger"))
 
 HOUSEHOLD_HEADER = ("household_id", "county", "township", "area", "program", "monthly_income", "approved_on",
                     "tier", "income_type", "tekun_setting", "payee_name", "bank_account")
 MEMBER_HEADER = ("household_id", "id_number", "name", "relation", "birth_date", "disability_grade",
                  "disability_kind", "flags", "care_level", "single_person", "death_date")
-HOUSEHOLD_COLUMNS = ("household_id", "county_code", "township", "area", "program", "monthly_income_fen",
-                     "approved_on", "tier", "income_type", "tekun_setting", "payee_name", "bank_account",
-                     "import_id", "source_line")
-MEMBER_COLUMNS = ("id_number", "household_id", "name", "relation", "birth_date", "disability_grade",
-                  "disability_kind", "flags", "care_level", "single_person", "death_date", "import_id",
-                  "source_line")
-
-SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋"
-            "蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段")
-GIVEN = ("建国秀英玉梅志强桂兰淑珍春华海明丽娟立新凤芝文军红霞永刚金凤德福晓东雪梅"
-         "宝山丽华国庆振华淑华子涵浩然欣怡思远雨萱佳怡宇轩一诺梓萱俊杰")
 BIRTH_REGIONS = ("230523",) * 17 + ("230521", "230502", "230506")  # mostly born in the county
-INSTITUTIONS = ("宝清县社会福利中心", "宝清县七星泡镇敬老院", "宝清县青原镇敬老院")
-DISABILITY_KINDS = ("physical", "physical", "physical", "visual", "hearing", "speech", "intellectual", "mental",
-                    "multiple")
 
 
 # ---------------------------------------------------------------------------- the county's files
@@ -141,8 +114,8 @@ class People:
         return first17 + check_character(first17)
 
     def name(self, surname: str | None = None) -> str:
-        surname = surname or self.rng.choice(SURNAMES)
-        return surname + "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2, 2))))
+        surname = surname or self.rng.choice(common.SURNAMES)
+        return surname + "".join(self.rng.choice(common.GIVEN) for _ in range(self.rng.choice((1, 2, 2))))
 
 
 def _birth(rng: random.Random, min_age: int, max_age: int) -> date:
@@ -195,29 +168,22 @@ def generate(directory: str, households: int, seed: str = "aidledger-registry-be
 
 
 def _household(rng: random.Random, people: People, n: int) -> tuple[tuple, list[tuple]]:
-    r = rng.random()
-    program = "dibao" if r < 0.60 else "tekun" if r < 0.70 else "low_income"
-    township = rng.choices(TOWNSHIPS, weights=(40, 30, 30))[0]
-    urban_share = 0.7 if township == TOWNSHIPS[0] else 0.15
-    area = "urban" if rng.random() < urban_share else "rural"
+    program, township, area = common.draw_household(rng)
     household_id = f"{township}{n:07d}"
     approved = date(2015, 1, 1) + timedelta(days=rng.randrange((LATEST_APPROVAL - date(2015, 1, 1)).days + 1))
-    income = tier = income_type = setting = ""
-    if program == "tekun":
-        size = 1 if rng.random() < 0.85 else 2
-        setting = "centralized" if rng.random() < 0.2 else "dispersed"
-    else:
-        size = rng.choices((1, 2, 3, 4, 5, 6), weights=(25, 25, 25, 15, 7, 3))[0]
-        if program == "dibao":
-            income = _amount(rng, 0, 300 * size)
-            income_type = "variable" if rng.random() < 0.6 else "stable"
-        else:
-            income = _amount(rng, 600 * size, 1300 * size)
-            income_type = rng.choice(("", "", "stable", "variable"))
-    surname = rng.choice(SURNAMES)
+    income = tier = income_type = ""
+    size, setting = common.draw_size(rng, program)
+    setting = setting or ""
+    if program == "dibao":
+        income = _amount(rng, 0, 300 * size)
+        income_type = "variable" if rng.random() < 0.6 else "stable"
+    elif program == "low_income":
+        income = _amount(rng, 600 * size, 1300 * size)
+        income_type = rng.choice(("", "", "stable", "variable"))
+    surname = rng.choice(common.SURNAMES)
     members = _members(rng, people, household_id, program, size, surname)
     head_name = members[0][2]
-    payee = rng.choice(INSTITUTIONS) if setting == "centralized" else head_name
+    payee = rng.choice(common.INSTITUTIONS) if setting == "centralized" else head_name
     account = f"62170{n:011d}{rng.randrange(1000):03d}"  # 19 digits, unique by n
     household = (household_id, COUNTY, township, area, program, income, approved.isoformat(), tier, income_type,
                  setting, payee, account)
@@ -259,7 +225,7 @@ def _members(rng: random.Random, people: People, household_id: str, program: str
         grade = kind_ = ""
         if rng.random() < (0.25 if program == "tekun" else 0.07):
             grade = str(rng.choice((1, 2, 2, 3, 3, 4, 4)))
-            kind_ = rng.choice(DISABILITY_KINDS)
+            kind_ = rng.choice(common.DISABILITY_KINDS)
         flags = []
         if rng.random() < 0.04 and _age(born) >= 18:
             flags.append("serious_illness")
@@ -279,27 +245,6 @@ def _members(rng: random.Random, people: People, household_id: str, program: str
         rows.append((household_id, id_number, name, relation, birth_column, grade, kind_, ";".join(flags), care,
                      single, death))
     return rows
-
-
-# ---------------------------------------------------------------------------- backends
-
-
-def postgresql_backend(admin_url: str):
-    return common.postgresql_backend(admin_url, "regbench")
-
-
-def set_up(url: str) -> None:
-    """Migrate, add the admin and the preparer, load the three example policies (230000 > 230500 > 230523)."""
-    database = dbmod.Database(url)
-    try:
-        dbmod.upgrade(database)
-        files = [(path.read_text(encoding="utf-8"), path.name) for path in sorted(POLICY_DIR.glob("*.toml"))]
-        with database.write() as session:
-            add_user(session, ADMIN, "admin", acting=None, now=NOW)
-            add_user(session, PREPARER, "preparer", acting=ADMIN, now=NOW)
-            load_policies(session, files, user=ADMIN, now=NOW)
-    finally:
-        database.dispose()
 
 
 # ---------------------------------------------------------------------------- measurements
@@ -371,13 +316,10 @@ class Floor:
     def __init__(self, backend: Backend, url: str):
         self.backend = backend
         self.url = url
-        self.sqlite = backend.name == "sqlite"
-        marks = "?" if self.sqlite else "%s"
-        self.marks = marks
-        self.insert_households = (f"INSERT INTO households ({', '.join(HOUSEHOLD_COLUMNS)}) "
-                                  f"VALUES ({', '.join([marks] * len(HOUSEHOLD_COLUMNS))})")
-        self.insert_members = (f"INSERT INTO members ({', '.join(MEMBER_COLUMNS)}) "
-                               f"VALUES ({', '.join([marks] * len(MEMBER_COLUMNS))})")
+        self.sqlite = backend.sqlite
+        self.marks = backend.mark
+        self.insert_households = backend.insert_sql("households", common.HOUSEHOLD_COLUMNS)
+        self.insert_members = backend.insert_sql("members", common.MEMBER_COLUMNS)
 
     def run(self, data: Generated) -> tuple[float, float]:
         """Wall and CPU seconds (this process's: SQLite runs in it, a PostgreSQL server does not) to read
@@ -448,9 +390,9 @@ class Floor:
 
 
 COMPARED = [
-    f"SELECT {', '.join(c for c in HOUSEHOLD_COLUMNS if c != 'import_id')} FROM households "
+    f"SELECT {', '.join(c for c in common.HOUSEHOLD_COLUMNS if c != 'import_id')} FROM households "
     "ORDER BY household_id LIMIT 3",
-    f"SELECT {', '.join(c for c in MEMBER_COLUMNS if c != 'import_id')} FROM members ORDER BY id_number LIMIT 3",
+    f"SELECT {', '.join(c for c in common.MEMBER_COLUMNS if c != 'import_id')} FROM members ORDER BY id_number LIMIT 3",
     "SELECT count(*), sum(monthly_income_fen), sum(source_line) FROM households",
     "SELECT count(*), sum(disability_grade), sum(source_line), count(care_level), count(death_date) FROM members",
     "SELECT program, count(*) FROM households GROUP BY program ORDER BY program",
@@ -569,7 +511,7 @@ def measure(backend: Backend, files: dict[int, Generated], small: int, full: int
     runs: dict[int, Run] = {}
     for size in (TINY, small, full):
         url = backend.new_database(f"service_{size}")
-        set_up(url)
+        prepare_books(url)
         click.echo(f"{name}: importing {size:,} households through the CLI …", err=True)
         runs[size] = run_cli(url, files[size])
         r = runs[size]
@@ -580,7 +522,7 @@ def measure(backend: Backend, files: dict[int, Generated], small: int, full: int
             service_url = url
 
     floor_url = backend.new_database("floor")
-    set_up(floor_url)
+    prepare_books(floor_url)
     click.echo(f"{name}: the floor ({backend.driver}) inserting the same {runs[full].rows:,} rows …", err=True)
     floor_s, floor_cpu_s = Floor(backend, floor_url).run(files[full])
     differences = same_rows(backend, service_url, floor_url)
@@ -602,7 +544,7 @@ def measure(backend: Backend, files: dict[int, Generated], small: int, full: int
     state = None
     if state_households:
         url = backend.new_database("state")
-        set_up(url)
+        prepare_books(url)
         state = check_state(url, files[state_households])
         click.echo(f"{name}: checks  the load's duplicate checks keep {state.household_bytes / state.households:,.0f} "
                    f"bytes per household and {state.person_bytes / state.members:,.0f} per person "
@@ -612,7 +554,7 @@ def measure(backend: Backend, files: dict[int, Generated], small: int, full: int
     if profile:
         urls = [backend.new_database(purpose) for purpose in ("plain", "profiled")]
         for url in urls:
-            set_up(url)
+            prepare_books(url)
         path = f"{profile}.{name}.prof"
         plain, profiled, top = profile_import(*urls, files[profile_households], path)
         data = files[profile_households]
@@ -622,36 +564,6 @@ def measure(backend: Backend, files: dict[int, Generated], small: int, full: int
     return Result(name, t, s, f, floor_s, floor_cpu_s, state)
 
 
-def machine(versions: list[str], load_at_start: tuple[float, ...]) -> list[str]:
-    cpu, memory = cpu_and_memory()
-    return [
-        f"date: {datetime.now().date().isoformat()}",
-        f"machine: nproc {len(os.sched_getaffinity(0))}, {cpu}{memory}, {platform.system()} {platform.release()}",
-        f"software: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__}"
-        + "".join(f", {v} server" for v in versions if v.startswith("PostgreSQL")),
-        f"aidledger: {_aidledger_source()}",
-        f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load_at_start)} at the start, "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end",
-    ]
-
-
-def _aidledger_source() -> str:
-    """Where the measured package comes from, with its git commit when it is a checkout."""
-    import aidledger
-
-    root = Path(aidledger.__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "aidledger"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = dirty = ""
-    state = f" at commit {commit}{' with local changes' if dirty else ''}" if commit else ""
-    return f"{root}{state}"
-
-
 @click.command()
 @click.option("--households", type=click.IntRange(min=TINY + 1), default=400_000, show_default=True,
               help="Households in the county (members ≈ 2.5 per household).")
@@ -659,10 +571,8 @@ def _aidledger_source() -> str:
               help="The smaller size run beside it, to see whether peak memory grows with the file.")
 @click.option("--state-households", type=click.IntRange(min=0), default=100_000, show_default=True,
               help="Size the duplicate-check state on an in-process dry run of this many households (0: skip).")
-@click.option("--pg-url", envvar=["AIDLEDGER_BENCH_PG_URL", "AIDLEDGER_TEST_PG_URL"], default=None,
-              help="A PostgreSQL server to run on too (postgresql+psycopg://…); the bench creates and drops "
-                   "its own databases there. Default: $AIDLEDGER_BENCH_PG_URL, then $AIDLEDGER_TEST_PG_URL.")
-@click.option("--sqlite/--no-sqlite", "on_sqlite", default=True, show_default=True, help="Run on SQLite.")
+@common.pg_url_option("AIDLEDGER_BENCH_PG_URL", "AIDLEDGER_TEST_PG_URL")
+@common.sqlite_option
 @click.option("--profile", default=None, metavar="PREFIX",
               help="Also cProfile an in-process import of --profile-households; writes PREFIX.<backend>.prof.")
 @click.option("--profile-households", type=click.IntRange(min=TINY + 1), default=50_000, show_default=True)
@@ -673,10 +583,7 @@ def main(households: int, small: int, state_households: int, pg_url: str | None,
     if small >= households:
         raise click.UsageError("--small must be below --households")
     load_at_start = os.getloadavg()
-    directory = tempfile.mkdtemp(prefix="aidledger-regbench-")
-    results: list[Result] = []
-    versions = [f"SQLite {sqlite3.sqlite_version}"]
-    try:
+    with common.scratch_folder("aidledger-regbench-", keep) as directory:
         files: dict[int, Generated] = {}
         sizes = {TINY, small, households} | ({state_households} if state_households else set())
         sizes |= {profile_households} if profile else set()
@@ -691,25 +598,11 @@ def main(households: int, small: int, state_households: int, pg_url: str | None,
         click.echo(f"aidledger registry import benchmark: county {COUNTY}, {full.households:,} households, "
                    f"{full.members:,} members ({full.members / full.households:.2f} per household), "
                    f"{full.bytes / 2**20:.1f} MiB of CSV; batches of {registry_store.BATCH:,} rows, one transaction")
-        if on_sqlite:
-            with sqlite_backend(directory) as backend:
-                results.append(measure(backend, files, small, households, state_households, profile,
-                                       profile_households))
-        if pg_url:
-            with postgresql_backend(pg_url) as backend:
-                versions.append(backend.server_version)
-                results.append(measure(backend, files, small, households, state_households, profile,
-                                       profile_households))
-    finally:
-        if keep:
-            click.echo(f"kept {directory}", err=True)
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
+        results, versions = common.on_each_backend(
+            directory, "regbench", on_sqlite, pg_url,
+            lambda backend: measure(backend, files, small, households, state_households, profile, profile_households))
 
-    click.echo("")
-    for line in machine(versions, load_at_start):
-        click.echo(line)
-    click.echo("")
+    common.echo_machine(versions, load_at_start, extra=[f"aidledger: {common.aidledger_source()}"])
     click.echo("| backend | households | members | rows | seconds | CPU s | rows/s | peak RSS MiB | floor s "
                "| floor CPU s | floor rows/s | ratio |")
     click.echo("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

@@ -6,7 +6,8 @@ names a server) it:
 
   1. creates a fresh database (a temporary SQLite file; on PostgreSQL a database named with
      the pid and a random suffix, dropped at the end WITH (FORCE)), migrates it, adds the
-     users, loads the three example policies (townships 230523100/101/102) and stores one
+     users, loads the three example policies (townships 230523100/101/102; bench/common.py's
+     backends and prepare_books) and stores one
      approved cycle of --households lines straight into cycles / cycle_lines /
      cycle_transitions with the raw driver (set-up, not timed): generated names, GB 11643 id
      numbers, 19-digit accounts, 低保 / 特困 / 低收入, 1–5 members, amounts of 300–2,000 yuan;
@@ -28,45 +29,32 @@ names a server) it:
 from __future__ import annotations
 
 import os
-import platform
 import random
 import shutil
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import click
-import sqlalchemy
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+import reportlab
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import common  # noqa: E402  (bench/common.py: the set-up's constants and books, backends, the machine)
+from common import AIDLEDGER, APPROVER, COUNTY, NOW, PREPARER, TOWNSHIPS, Backend, prepare_books  # noqa: E402
+
 from aidledger import db as dbmod  # noqa: E402
-from aidledger.budget.service.policies import load_policies  # noqa: E402
 from aidledger.idcard import check_character  # noqa: E402
 from aidledger.masking import mask  # noqa: E402
 from aidledger.reports.capitals import rmb_capitals  # noqa: E402
 from aidledger.reports.pdf.register import write_register  # noqa: E402
 from aidledger.reports.service.register import register_data  # noqa: E402
-from aidledger.users import add_user  # noqa: E402
 
-ADMIN, PREPARER, APPROVER = "bench.admin", "bench.preparer", "bench.approver"
-COUNTY, MONTH = "230523", "2022-01"
-TOWNSHIPS = ("230523100", "230523101", "230523102")
-POLICY_DIR = Path(__file__).resolve().parent.parent / "aidledger" / "demo_data"
-POLICY_FILES = ("230000-heilongjiang.toml", "230500-shuangyashan.toml", "230523-baoqing.toml")
-NOW = datetime(2022, 1, 4, 9, 0, tzinfo=timezone.utc)
-AIDLEDGER = str(Path(sys.executable).with_name("aidledger"))
+MONTH = "2022-01"
 TARGET_S = 10.0
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜"
 GIVEN = "建国秀英玉梅志强桂兰淑珍春华海明丽娟立新凤芝文军红霞永刚金凤德福晓东雪梅宝山丽华国庆振华淑华"
@@ -93,37 +81,11 @@ def generated_lines(cycle_id: int, households: int, seed: str = "aidledger-repor
     return rows, total
 
 
-@contextmanager
-def sqlite_database(directory: str) -> Iterator[str]:
-    yield f"sqlite:///{directory}/report-bench.db"
-
-
-@contextmanager
-def postgresql_database(admin_url: str) -> Iterator[str]:
-    base = make_url(admin_url)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"aidl_report_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-
 def set_up(url: str, households: int) -> tuple[int, Decimal]:
-    """Migrate, add users, load the policies and store one approved cycle; returns its id and total."""
+    """The bench's books (common.prepare_books) and one approved cycle stored; returns its id and total."""
+    prepare_books(url)
     database = dbmod.Database(url)
     try:
-        dbmod.upgrade(database)
-        files = [((POLICY_DIR / name).read_text(encoding="utf-8"), name) for name in POLICY_FILES]
-        with database.write() as session:
-            add_user(session, ADMIN, "admin", acting=None, now=NOW)
-            add_user(session, PREPARER, "preparer", acting=ADMIN, now=NOW)
-            add_user(session, APPROVER, "approver", acting=ADMIN, now=NOW)
-            load_policies(session, files, user=ADMIN, now=NOW)
         rows, total_fen = generated_lines(1, households)
         with database.engine.begin() as connection:
             mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
@@ -215,7 +177,8 @@ def table_flowable(rows: int, out: str) -> float:
     return time.perf_counter() - start
 
 
-def measure(name: str, url: str, households: int, directory: str) -> list[str]:
+def measure(backend: Backend, households: int, directory: str) -> list[str]:
+    name, url = backend.name, backend.new_database("register")
     start = time.perf_counter()
     cycle_id, total = set_up(url, households)
     click.echo(f"{name}: set-up (not timed) {time.perf_counter() - start:.1f} s: one approved cycle of "
@@ -246,47 +209,22 @@ def measure(name: str, url: str, households: int, directory: str) -> list[str]:
     return lines
 
 
-def machine(load_at_start: tuple[float, ...]) -> list[str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in handle if ln.startswith("model name")), cpu)
-    except (OSError, StopIteration):
-        pass
-    import reportlab
-
-    return [
-        f"date: {datetime.now().date().isoformat()}",
-        f"machine: nproc {len(os.sched_getaffinity(0))}, {cpu}, {platform.system()} {platform.release()}",
-        f"software: Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, SQLAlchemy "
-        f"{sqlalchemy.__version__}, ReportLab {reportlab.Version}",
-        f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load_at_start)} at the start, "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end",
-    ]
-
-
 @click.command()
 @click.option("--households", type=click.IntRange(min=10), default=100_000, show_default=True)
-@click.option("--pg-url", envvar="AIDLEDGER_TEST_PG_URL", default=None,
-              help="A PostgreSQL server to run on too; the bench creates and drops its own database there. "
-                   "Default: $AIDLEDGER_TEST_PG_URL.")
-@click.option("--sqlite/--no-sqlite", "on_sqlite", default=True, show_default=True)
+@common.pg_url_option()
+@common.sqlite_option
 @click.option("--table-rows", type=click.IntRange(min=0), default=2_000, show_default=True,
               help="Rows to draw as one Table flowable for comparison (0: skip).")
 def main(households: int, pg_url: str | None, on_sqlite: bool, table_rows: int) -> None:
     load = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="aidledger-report-bench-") as directory:
-        if on_sqlite:
-            with sqlite_database(directory) as url:
-                measure("sqlite", url, households, directory)
-        if pg_url:
-            with postgresql_database(pg_url) as url:
-                measure("postgresql", url, households, directory)
+    with common.scratch_folder("aidledger-report-bench-") as directory:
+        _, versions = common.on_each_backend(directory, "reportbench", on_sqlite, pg_url,
+                                      lambda backend: measure(backend, households, directory))
         if table_rows:
             seconds = table_flowable(table_rows, f"{directory}/table.pdf")
             click.echo(f"for comparison: {table_rows:,} rows as one Table flowable {seconds:.2f} s, "
                        f"{table_rows / seconds:,.0f} rows/s")
-    for line in machine(load):
+    for line in common.machine_lines(versions, load, software=[f"ReportLab {reportlab.Version}"]):
         click.echo(line)
 
 

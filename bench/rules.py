@@ -41,6 +41,8 @@ import click
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import cpu_and_memory, load_line  # noqa: E402  (bench/common.py: the machine)
+
 from aidledger.disbursement.registry.records import Household, Member  # noqa: E402
 from aidledger.disbursement.registry.state import HouseholdState  # noqa: E402
 from aidledger.disbursement.rules import DibaoTrack, compute_month  # noqa: E402
@@ -226,13 +228,8 @@ def build_states(records: list[Synthetic], month_list: list[str]) -> Run:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
-    except (OSError, StopIteration):
-        pass
-    return (f"machine: nproc {len(os.sched_getaffinity(0))} ({os.cpu_count()} CPUs), {cpu}, "
+    cpu, memory = cpu_and_memory()
+    return (f"machine: nproc {len(os.sched_getaffinity(0))} ({os.cpu_count()} CPUs), {cpu}{memory}, "
             f"{platform.system()} {platform.release()}; Python {platform.python_version()}; one core")
 
 
@@ -282,8 +279,7 @@ def main(households: int, months: int, first: str, seed: int, repeat: int, profi
     floor = min(floors, key=lambda r: r.wall)
     floor_cpu = min(r.cpu for r in floors)
     rate, rate_cpu = total_months / best.wall, total_months / best_cpu
-    click.echo(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in load)} at the start, "
-               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
+    click.echo(load_line(load))
     click.echo(f"compute_month: {total_months:,} household-months in {best.wall:.2f} s = "
                f"{rate:,.0f} household-months/s "
                f"(best of {repeat}; runs {', '.join(f'{r.wall:.2f}' for r in runs)} s); "
