@@ -96,6 +96,15 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(db: Database, revision: str = "head") -> None:
     """Create or migrate the schema: the only way it changes."""
+    _migrate(db, command.upgrade, revision)
+
+
+def downgrade(db: Database, revision: str) -> None:
+    """Take the schema back to `revision` through the revisions' downgrades (the migration tests use it)."""
+    _migrate(db, command.downgrade, revision)
+
+
+def _migrate(db: Database, step, revision: str) -> None:
     config = alembic_config(db.url)
     with db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -107,7 +116,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
-                command.upgrade(config, revision)
+                step(config, revision)
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:

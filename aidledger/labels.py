@@ -2,36 +2,48 @@
 
 Pure data. Pages, reports, bank files and the command line's readable output name programmes,
 amount components, cycle statuses, funds and recovery reasons with these labels; the codes
-(`dibao`, `central_subsidy`, `exit` …) stay internal. Full fund names are the chart's
-(`ledger/chart.py`, FUNDS).
+(`dibao`, `central_subsidy`, `exit` …) stay internal. The tables are keyed by the codes' enums
+(codes.py), whose members are their strings, so a code read back from the database finds its
+label; tests/test_codes.py checks that every member of a labelled set has one. Full fund names
+are the chart's (`ledger/chart.py`, FUNDS).
 """
 
 from __future__ import annotations
 
+from .codes import ComponentKind, CycleStatus, EventKind, HandedOverStatus, Program
 from .ledger.chart import FUNDS
 
+# Typed by `str` keys: callers look labels up with codes read back as plain strings.
 # Programmes: the short name (tables, charts), the title (report headings), the payment's purpose (bank files).
-PROGRAM_NAMES = {"dibao": "低保", "tekun": "特困", "low_income": "低收入"}
-PROGRAM_TITLES = {"dibao": "最低生活保障", "tekun": "特困人员救助供养", "low_income": "低收入家庭单人户救助"}
-PROGRAM_PAYMENTS = {"dibao": "最低生活保障金", "tekun": "特困人员救助供养金", "low_income": "低收入单人户救助金"}
+PROGRAM_NAMES: dict[str, str] = {Program.DIBAO: "低保", Program.TEKUN: "特困", Program.LOW_INCOME: "低收入"}
+PROGRAM_TITLES: dict[str, str] = {Program.DIBAO: "最低生活保障", Program.TEKUN: "特困人员救助供养",
+                                  Program.LOW_INCOME: "低收入家庭单人户救助"}
+PROGRAM_PAYMENTS: dict[str, str] = {Program.DIBAO: "最低生活保障金", Program.TEKUN: "特困人员救助供养金",
+                                    Program.LOW_INCOME: "低收入单人户救助金"}
 
 # The kinds of a monthly amount's components (cli.md), as `explain` and `cycle show` print them.
-COMPONENT_NAMES = {
-    "base": "基本保障金", "addon": "分类施保加发", "basic": "基本生活费", "care": "照料护理费",
-    "single_person": "单人户保障金", "exit": "渐退保障金", "price_subsidy": "价格临时补贴", "heating": "取暖救助",
-    "temporary": "临时救助", "arrears": "补发", "rounding": "取整", "recovery": "追回抵扣",
+COMPONENT_NAMES: dict[str, str] = {
+    ComponentKind.BASE: "基本保障金", ComponentKind.ADDON: "分类施保加发", ComponentKind.BASIC: "基本生活费",
+    ComponentKind.CARE: "照料护理费", ComponentKind.SINGLE_PERSON: "单人户保障金", ComponentKind.EXIT: "渐退保障金",
+    ComponentKind.PRICE_SUBSIDY: "价格临时补贴", ComponentKind.HEATING: "取暖救助", ComponentKind.TEMPORARY: "临时救助",
+    ComponentKind.ARREARS: "补发", ComponentKind.ROUNDING: "取整", ComponentKind.RECOVERY: "追回抵扣",
 }
 
-CYCLE_STATUS_NAMES = {"draft": "草稿（未审批）", "approved": "已审批", "exported": "已交银行代发", "settled": "已结算",
-                      "cancelled": "已撤销（作废）"}
+CYCLE_STATUS_NAMES: dict[str, str] = {
+    CycleStatus.DRAFT: "草稿（未审批）", CycleStatus.APPROVED: "已审批", CycleStatus.EXPORTED: "已交银行代发",
+    CycleStatus.SETTLED: "已结算", CycleStatus.CANCELLED: "已撤销（作废）",
+}
 
 FUND_NAMES = {f.code: f.name for f in FUNDS}
 FUND_SHORT_NAMES = {"central_subsidy": "中央补助", "provincial_subsidy": "省级补助", "city_subsidy": "市级补助",
                     "county_subsidy": "县级补助", "working_funds": "工作经费", "lottery_welfare": "福彩公益金"}
 
 # Why a month was overpaid, for the receivables a cycle finds (the late events' kinds).
-RECOVERY_REASONS = {"death": "死亡", "terminate": "终止", "income": "收入变化", "tier": "分档变化",
-                    "remove_member": "成员减少", "care_level": "护理等级变化"}
+# (`bank_account` never makes one: a new account changes no amount.)
+RECOVERY_REASONS: dict[str, str] = {
+    EventKind.DEATH: "死亡", EventKind.TERMINATE: "终止", EventKind.INCOME: "收入变化", EventKind.TIER: "分档变化",
+    EventKind.REMOVE_MEMBER: "成员减少", EventKind.CARE_LEVEL: "护理等级变化",
+}
 
 # A 低保 household's standing handed over at a county's first month (opening load --states).
-HANDED_OVER_NAMES = {"exit": "渐退", "ended": "已退出"}
+HANDED_OVER_NAMES: dict[str, str] = {HandedOverStatus.EXIT: "渐退", HandedOverStatus.ENDED: "已退出"}

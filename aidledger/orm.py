@@ -1,17 +1,20 @@
-"""The declarative base every table shares, and the one money column type.
+"""The declarative base every table shares, the one money column type, and the check on codes.
 
 `Money` is where the database's integer fen meet Python's `Decimal` yuan: columns of
 this type hold fen (`…_fen` in the schema) and read back as two-place Decimals.
+`one_of` is where a column holding a code meets its set in codes.py.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 
-from sqlalchemy import BigInteger, MetaData
+from sqlalchemy import BigInteger, CheckConstraint, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from .codes import values
 from .ledger.money import from_fen, to_fen
 
 NAMING_CONVENTION = {
@@ -42,3 +45,15 @@ class Money(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def one_of(column: str, codes: type[StrEnum]) -> CheckConstraint:
+    """A CHECK that `column` holds a code of `codes` (or NULL, where the column allows it).
+
+    Named `ck_<table>_<column>` by the naming convention. Built from the enum, so the set is
+    stated once; migration 0008 states the same text as frozen history, and tests/test_codes.py
+    checks that the database's constraints and the enums agree.
+    """
+    listed = ", ".join("'" + code + "'" for code in values(codes))  # plain words: nothing to escape
+    # `info` keeps the enum with the constraint, for the test that compares it with the database's.
+    return CheckConstraint(f"{column} IN ({listed})", name=column, info={"codes": codes, "column": column})

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: roles, database snapshots, refusal assertions."""
+"""Helpers shared by the tests: roles, database snapshots, schema objects, refusal assertions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 
 from aidledger import db as dbmod
 from aidledger.models import metadata
@@ -33,6 +33,41 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
                     select(table).order_by(*table.primary_key.columns))]
                 for table in metadata.sorted_tables
             }
+    finally:
+        database.dispose()
+
+
+def schema_objects(url: str) -> set[tuple]:
+    """The triggers (with their functions) and indexes of a database, as the database states them.
+
+    What a table copy on SQLite (alembic's batch mode) would silently lose: a migration test
+    compares this before and after.
+    """
+    database = dbmod.Database(url)
+    try:
+        with database.engine.connect() as connection:
+            if database.dialect == "postgresql":
+                queries = (
+                    "SELECT 'trigger', c.relname, t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+                    "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal",
+                    "SELECT 'function', '', p.proname, p.prosrc FROM pg_proc p "
+                    "WHERE p.pronamespace = 'public'::regnamespace",
+                    "SELECT 'index', tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+                )
+            else:
+                queries = ("SELECT type, tbl_name, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index')",)
+            return {tuple(row) for query in queries for row in connection.execute(text(query))}
+    finally:
+        database.dispose()
+
+
+def check_constraints(url: str) -> dict[str, str]:
+    """Every named CHECK constraint of a database: name → its condition, as the database reflects it."""
+    database = dbmod.Database(url)
+    try:
+        found = inspect(database.engine)
+        return {c["name"]: c["sqltext"] for table in found.get_table_names()
+                for c in found.get_check_constraints(table) if c["name"]}
     finally:
         database.dispose()
 

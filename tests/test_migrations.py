@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from support import check_constraints, schema_objects, snapshot
 
 from aidledger import db as dbmod
 from aidledger.models import metadata
@@ -28,3 +32,27 @@ def test_upgrade_is_idempotent(database):
 def test_every_table_of_the_models_exists(database):
     tables = set(inspect(database.engine).get_table_names())
     assert set(metadata.tables) <= tables
+
+
+def test_0008_refuses_a_database_holding_a_code_outside_its_set(people, db_url):
+    """Rows written by aidledger always fit; should one not, the upgrade says which and changes nothing."""
+    database = dbmod.Database(db_url)
+    try:
+        dbmod.downgrade(database, "0007")
+        with database.write() as session:  # 0007 has no CHECK to stop it
+            session.execute(text("INSERT INTO users (name, role, created_at, created_by) "
+                                 "VALUES ('eve', 'superuser', :at, 'admin')"),
+                            {"at": datetime(2022, 6, 30, tzinfo=timezone.utc)})
+        rows, objects = snapshot(db_url), schema_objects(db_url)
+        with pytest.raises(RuntimeError, match=r"(?s)migration 0008 refused.*users\.role: 'superuser' "
+                                               r"\(allowed: admin, preparer, approver, auditor\)"):
+            dbmod.upgrade(database)
+        assert dbmod.current_revision(database) == "0007"
+        assert snapshot(db_url) == rows and schema_objects(db_url) == objects
+        assert set(check_constraints(db_url)) == {"ck_journal_lines_one_side"}
+        with database.write() as session:
+            session.execute(text("UPDATE users SET role = 'auditor' WHERE name = 'eve'"))
+        dbmod.upgrade(database)
+        assert dbmod.current_revision(database) == dbmod.head_revision()
+    finally:
+        database.dispose()

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ACCOUNT_TYPES = ("asset", "liability", "net_position", "revenue", "expense")
+from aidledger.codes import AccountType, values
+
+ACCOUNT_TYPES = values(AccountType)
 
 # Which side a balance normally sits on; trial balances and the export use it.
-DEBIT_NORMAL = frozenset({"asset", "expense"})
+DEBIT_NORMAL = frozenset({AccountType.ASSET, AccountType.EXPENSE})
 
 ROOT_OF_TYPE = {
-    "asset": "Assets",
-    "liability": "Liabilities",
-    "net_position": "Equity",
-    "revenue": "Income",
-    "expense": "Expenses",
+    AccountType.ASSET: "Assets",
+    AccountType.LIABILITY: "Liabilities",
+    AccountType.NET_POSITION: "Equity",
+    AccountType.REVENUE: "Income",
+    AccountType.EXPENSE: "Expenses",
 }
 
 

@@ -26,13 +26,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aidledger import users as _users  # noqa: F401  (entries refer to the users table)
-from aidledger.orm import Base, Money
+from aidledger.codes import AccountType, JurisdictionLevel
+from aidledger.orm import Base, Money, one_of
 
 
 class Jurisdiction(Base):
     """A province, city or county (or, later, a township) that keeps books."""
 
     __tablename__ = "jurisdictions"
+    __table_args__ = (one_of("level", JurisdictionLevel),)
 
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -56,7 +58,7 @@ class Account(Base):
     """One account of one jurisdiction's chart; every line also names a fund."""
 
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("jurisdiction_code", "name"),)
+    __table_args__ = (UniqueConstraint("jurisdiction_code", "name"), one_of("type", AccountType))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"))

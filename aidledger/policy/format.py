@@ -22,14 +22,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from aidledger.codes import Area, DisabilityKind, JurisdictionLevel, MemberFlag, Program, values
 from aidledger.ledger.money import ROUNDING_MODES
 
 from .dated import parse_date_key
 from .kinds import Choice, Flag, ListOf, MapOf, Number, Problems, Table, TableList, Text, Whole, show
 
-LEVELS = ("province", "city", "county")
-PROGRAMS = ("dibao", "tekun", "low_income")
-AREAS = ("urban", "rural")
+# The words a policy shares with the books and the registry, as plain strings (codes.py).
+LEVELS = values(JurisdictionLevel)
+PROGRAMS = values(Program)
+AREAS = values(Area)
 FUNDS = (
     "central_subsidy",
     "provincial_subsidy",
@@ -40,8 +42,8 @@ FUNDS = (
 )
 CAP_BASES = ("prior_year_subsidy_total", "current_year_special_funds", "current_year_central_provincial")
 ROUNDING_UNITS = ("0.01", "0.1", "1")
-DISABILITY_KINDS = ("physical", "visual", "hearing", "speech", "intellectual", "mental", "multiple")
-MEMBER_FLAGS = ("serious_illness", "disabled_veteran", "martyr_family", "veteran")
+DISABILITY_KINDS = values(DisabilityKind)
+MEMBER_FLAGS = values(MemberFlag)
 CARE_BASES = ("minimum_wage", "elder_care_subsidy")
 # 政府收支分类: a code per program_area, or per program for programs without areas.
 CLASSIFICATION_KEYS = (tuple(f"{p}_{a}" for p in PROGRAMS for a in AREAS) + PROGRAMS

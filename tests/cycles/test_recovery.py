@@ -261,7 +261,8 @@ def test_migration_0007_keeps_receivables_and_their_triggers(late_death, county,
     before = receivables(county)
     database = dbmod.Database(db_url)
     try:
-        dbmod.upgrade(database, "0006")
+        dbmod.downgrade(database, "0006")  # (an upgrade to an older revision would do nothing)
+        assert dbmod.current_revision(database) == "0006"
         dbmod.upgrade(database)
         assert dbmod.current_revision(database) == dbmod.head_revision()
         with pytest.raises(DBAPIError, match="append-only"):
@@ -270,4 +271,41 @@ def test_migration_0007_keeps_receivables_and_their_triggers(late_death, county,
     finally:
         database.dispose()
     assert receivables(county) == before and before[0]["recovered"] == "10.00"
+    verify(county)
+
+
+def test_migration_0008_round_trip_keeps_rows_and_triggers(late_death, county, db_url):
+    """0008 adds its CHECKs by copying most tables on SQLite (batch mode): down to 0007 and up again, twice,
+    every row, trigger and index survives, the constraints come and go, and the triggers still refuse."""
+    from sqlalchemy.exc import DBAPIError
+    from support import check_constraints, schema_objects
+
+    from aidledger import db as dbmod
+
+    approve(county, run_cycle(county, "2022-05"), "2022-05-05")  # receivables, and a recovery of one
+    ok(county("recovery", "record", receivables(county)[0]["id"], "--amount", "10", "--date", "2022-05-20",
+              user=PREPARER))
+    rows, objects, listed = snapshot(db_url), schema_objects(db_url), receivables(county)
+    assert rows["receivables"] and rows["recoveries"] and rows["cycle_adjustments"] and rows["cycle_lines"]
+    assert "ck_cycles_status" in check_constraints(db_url)
+    database = dbmod.Database(db_url)
+    try:
+        for _ in range(2):
+            dbmod.downgrade(database, "0007")
+            assert dbmod.current_revision(database) == "0007"
+            assert snapshot(db_url) == rows and schema_objects(db_url) == objects
+            assert set(check_constraints(db_url)) == {"ck_journal_lines_one_side"}
+            dbmod.upgrade(database)
+            assert dbmod.current_revision(database) == dbmod.head_revision() == "0008"
+            assert snapshot(db_url) == rows and schema_objects(db_url) == objects
+            assert "ck_cycles_status" in check_constraints(db_url)
+        for statement, refusal in (("UPDATE receivables SET amount_fen = 1", "append-only"),
+                                   ("DELETE FROM cycle_lines", "no longer a draft cannot change"),
+                                   ("UPDATE cycles SET total_fen = 1", "cycles are never deleted")):
+            with pytest.raises(DBAPIError, match=refusal):
+                with database.write() as session:
+                    session.execute(text(statement))
+    finally:
+        database.dispose()
+    assert receivables(county) == listed
     verify(county)

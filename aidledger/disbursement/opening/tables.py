@@ -15,8 +15,9 @@ from decimal import Decimal
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from aidledger.codes import HandedOverStatus
 from aidledger.ledger import tables as _ledger_tables  # noqa: F401  (referred to by foreign keys)
-from aidledger.orm import Base, Money
+from aidledger.orm import Base, Money, one_of
 
 
 class Opening(Base):
@@ -57,6 +58,7 @@ class OpeningState(Base):
     """A 低保 household handed over in 渐退 (`exit`) or already ended (`ended`)."""
 
     __tablename__ = "opening_states"
+    __table_args__ = (one_of("status", HandedOverStatus),)
 
     opening_id: Mapped[int] = mapped_column(ForeignKey("openings.id"), primary_key=True)
     household_id: Mapped[str] = mapped_column(String(64), primary_key=True)

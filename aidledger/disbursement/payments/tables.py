@@ -15,10 +15,9 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from aidledger.codes import AdjustmentKind, Area, CycleStatus, Program, ResolutionKind, TrackStatus
 from aidledger.disbursement.registry import tables as _registry_tables  # noqa: F401  (referred to by foreign keys)
-from aidledger.orm import Base, Money
-
-STATUSES = ("draft", "approved", "exported", "settled", "cancelled")
+from aidledger.orm import Base, Money, one_of
 
 
 class Cycle(Base):
@@ -27,6 +26,7 @@ class Cycle(Base):
         # One live cycle per county and month; a cancelled one may be run again.
         Index("uq_cycles_live_month", "jurisdiction_code", "month", unique=True,
               sqlite_where=text("status <> 'cancelled'"), postgresql_where=text("status <> 'cancelled'")),
+        one_of("status", CycleStatus),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -42,6 +42,7 @@ class Cycle(Base):
 
 class CycleLine(Base):
     __tablename__ = "cycle_lines"
+    __table_args__ = (one_of("program", Program), one_of("area", Area), one_of("track_status", TrackStatus))
 
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), primary_key=True)
     household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -76,6 +77,7 @@ class CycleTrack(Base):
     """The 低保 track of a household the cycle did not pay (ended, or not yet entitled)."""
 
     __tablename__ = "cycle_tracks"
+    __table_args__ = (one_of("track_status", TrackStatus),)
 
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), primary_key=True)
     household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -84,6 +86,7 @@ class CycleTrack(Base):
 
 class CycleTransition(Base):
     __tablename__ = "cycle_transitions"
+    __table_args__ = (one_of("status", CycleStatus),)  # the status the cycle moved to
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
@@ -115,9 +118,10 @@ class ReturnResolution(Base):
     """How a return ended: re-issued in a later cycle, or cancelled back to the fund."""
 
     __tablename__ = "bank_return_resolutions"
+    __table_args__ = (one_of("kind", ResolutionKind),)
 
     return_id: Mapped[int] = mapped_column(ForeignKey("bank_returns.id"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))  # reissued | cancelled
+    kind: Mapped[str] = mapped_column(String(12))  # ResolutionKind: reissued | cancelled
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
     entry_seq: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.seq"))
     on: Mapped[date] = mapped_column(Date)
@@ -145,6 +149,7 @@ class CycleAdjustment(Base):
     """
 
     __tablename__ = "cycle_adjustments"
+    __table_args__ = (one_of("kind", AdjustmentKind),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)

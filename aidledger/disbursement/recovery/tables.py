@@ -17,13 +17,15 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from aidledger.codes import Area, Program, RecoveryHow
 from aidledger.disbursement.opening import tables as _opening_tables  # noqa: F401
 from aidledger.disbursement.payments import tables as _cycle_tables  # noqa: F401  (referred to by foreign keys)
-from aidledger.orm import Base, Money
+from aidledger.orm import Base, Money, one_of
 
 
 class Receivable(Base):
     __tablename__ = "receivables"
+    __table_args__ = (one_of("program", Program), one_of("area", Area))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     county_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
@@ -55,12 +57,13 @@ class ReceivablePart(Base):
 
 class Recovery(Base):
     __tablename__ = "recoveries"
+    __table_args__ = (one_of("how", RecoveryHow),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     receivable_id: Mapped[int] = mapped_column(ForeignKey("receivables.id"), index=True)
     amount: Mapped[Decimal] = mapped_column("amount_fen", Money)
     on: Mapped[date] = mapped_column(Date)
-    how: Mapped[str] = mapped_column(String(10))  # returned (money paid back) | set_off (withheld from a payment)
+    how: Mapped[str] = mapped_column(String(10))  # RecoveryHow: returned (paid back) | set_off (withheld)
     cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))  # for a set-off
     entry_seq: Mapped[int] = mapped_column(ForeignKey("journal_entries.seq"))
     recorded_by: Mapped[str] = mapped_column(ForeignKey("users.name"))

@@ -1,8 +1,9 @@
 """The beneficiary registry as plain immutable records: households, members, events.
 
 Pure. One record per valid row of households.csv, members.csv and events.csv
-(see the registry file format in the spec). The vocabularies of the files live here too,
-so the readers, the checks and the benefit rules share one spelling.
+(see the registry file format in the spec). The vocabularies of the files are here too, as
+tuples of plain strings taken from codes.py, so the readers, the checks, the benefit rules and
+the tables' CHECK constraints share one spelling.
 
 Each record carries the physical `line` of the file it came from (not part of equality):
 cross-row checks name it in their problems, and it tells an operator where a stored value
@@ -17,21 +18,36 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
+from aidledger.codes import (
+    Area,
+    CareLevel,
+    DisabilityKind,
+    EventKind,
+    IncomeType,
+    MemberFlag,
+    Program,
+    Relation,
+    TekunSetting,
+    values,
+)
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 R = TypeVar("R", bound="DataclassInstance")  # a record type a builder makes
 
-AREAS = ("urban", "rural")
-PROGRAMS = ("dibao", "tekun", "low_income")  # 低保, 特困, 低收入
-INCOME_TYPES = ("stable", "variable")  # decides the review (核查) cadence
-TEKUN_SETTINGS = ("dispersed", "centralized")  # 分散供养, 集中供养
-RELATIONS = ("head", "spouse", "child", "parent", "grandchild", "other")
-DISABILITY_KINDS = ("physical", "visual", "hearing", "speech", "intellectual", "mental", "multiple")
+# The files' words as plain strings (codes.py states each set once).
+AREAS = values(Area)
+PROGRAMS = values(Program)  # 低保, 特困, 低收入
+INCOME_TYPES = values(IncomeType)  # decides the review (核查) cadence
+TEKUN_SETTINGS = values(TekunSetting)  # 分散供养, 集中供养
+RELATIONS = values(Relation)
+DISABILITY_KINDS = values(DisabilityKind)
 DISABILITY_GRADES = (1, 2, 3, 4)  # 1 the most severe
-FLAGS = ("serious_illness", "disabled_veteran", "martyr_family", "veteran")
-CARE_LEVELS = ("self", "semi", "full")  # 全自理, 半护理, 全护理
-EVENT_KINDS = ("income", "death", "remove_member", "tier", "care_level", "terminate")
+FLAGS = values(MemberFlag)
+CARE_LEVELS = values(CareLevel)  # 全自理, 半护理, 全护理
+# The kinds events.csv may hold: every kind but the one only `registry account` records.
+EVENT_KINDS = tuple(kind for kind in values(EventKind) if kind != EventKind.BANK_ACCOUNT)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,18 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aidledger.orm import Base, Money
+from aidledger.codes import (
+    Area,
+    CareLevel,
+    DisabilityKind,
+    EventKind,
+    ImportKind,
+    IncomeType,
+    Program,
+    Relation,
+    TekunSetting,
+)
+from aidledger.orm import Base, Money, one_of
 from aidledger.policy import tables as _policy_tables  # noqa: F401  (referred to by foreign keys)
 
 
@@ -22,9 +33,10 @@ class RegistryImport(Base):
     """One load of registry files: who, when, and which files (by SHA-256); its rows point at it."""
 
     __tablename__ = "registry_imports"
+    __table_args__ = (one_of("kind", ImportKind),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # registry | events
+    kind: Mapped[str] = mapped_column(String(16))  # ImportKind: registry | events | command
     sources: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64), index=True)  # over the files' contents
     loaded_by: Mapped[str] = mapped_column(ForeignKey("users.name"))
@@ -33,7 +45,11 @@ class RegistryImport(Base):
 
 class HouseholdRow(Base):
     __tablename__ = "households"
-    __table_args__ = (Index("ix_households_county_township", "county_code", "township"),)
+    __table_args__ = (
+        Index("ix_households_county_township", "county_code", "township"),
+        one_of("area", Area), one_of("program", Program), one_of("income_type", IncomeType),
+        one_of("tekun_setting", TekunSetting),
+    )
 
     household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     county_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"))
@@ -53,6 +69,8 @@ class HouseholdRow(Base):
 
 class MemberRow(Base):
     __tablename__ = "members"
+    __table_args__ = (one_of("relation", Relation), one_of("disability_kind", DisabilityKind),
+                      one_of("care_level", CareLevel))
 
     id_number: Mapped[str] = mapped_column(String(18), primary_key=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.household_id"), index=True)
@@ -71,7 +89,7 @@ class MemberRow(Base):
 
 class EventRow(Base):
     __tablename__ = "registry_events"
-    __table_args__ = (Index("ix_registry_events_household_date", "household_id", "date"),)
+    __table_args__ = (Index("ix_registry_events_household_date", "household_id", "date"), one_of("kind", EventKind))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.household_id"))

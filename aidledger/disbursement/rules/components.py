@@ -25,7 +25,7 @@ def fen(amount: Decimal) -> Decimal:
 class Component:
     """One part of a household's monthly amount (kinds as in cli.md)."""
 
-    kind: str  # base | addon | basic | care | single_person | exit | price_subsidy | heating | rounding | …
+    kind: str  # a ComponentKind (codes.py): base | addon | basic | care | single_person | exit | … | rounding
     amount: Decimal
     rule: str  # the rule and its figures, in words a resident can follow
     parameter: str  # the policy parameter(s) it reads

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from aidledger.codes import HandedOverStatus, values
 from aidledger.errors import Refusal
 
 from .facts import first_day, month_of, next_month
@@ -24,7 +25,7 @@ from .gradual_exit import ENDED, EXIT, NORMAL, START, DibaoTrack
 
 # The parameters whose first dated value decides a county's first month when none is recorded.
 STANDARDS = ("dibao.standard_urban", "dibao.standard_rural")
-HANDED_OVER_STATUSES = ("exit", "ended")
+HANDED_OVER_STATUSES = values(HandedOverStatus)
 
 
 def months_between(earlier: str, later: str) -> int:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from aidledger.codes import TrackStatus
 from aidledger.policy.sections import GradualExit
 
 from .components import ZERO, Component, fen
 
-NONE, NORMAL, EXIT, ENDED = "none", "normal", "exit", "ended"
+NONE, NORMAL, EXIT, ENDED = TrackStatus.NONE, TrackStatus.NORMAL, TrackStatus.EXIT, TrackStatus.ENDED
 
 
 @dataclass(frozen=True)

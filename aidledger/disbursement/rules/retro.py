@@ -18,16 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from aidledger.codes import AdjustmentKind
+
 from .components import ZERO, Component
 
-ARREARS, RECOVERY, NOTE = "arrears", "recovery", "note"
+ARREARS, RECOVERY, NOTE = AdjustmentKind.ARREARS, AdjustmentKind.RECOVERY, AdjustmentKind.NOTE
 
 
 @dataclass(frozen=True)
 class Difference:
     household_id: str
     month: str  # the month recomputed
-    kind: str  # ARREARS | RECOVERY | NOTE
+    kind: str  # AdjustmentKind: ARREARS | RECOVERY | NOTE
     amount: Decimal  # positive: paid (arrears), claimed (recovery), or the difference noted
     paid_before: Decimal
     entitled: Decimal

@@ -10,11 +10,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aidledger.codes import JurisdictionLevel, values
 from aidledger.errors import Refusal
 from aidledger.ledger.chart import STANDARD_CHART, AccountTemplate, account_type_of
 from aidledger.ledger.tables import Account, Jurisdiction
 
-LEVELS = ("province", "city", "county")
+LEVELS = values(JurisdictionLevel)
 _PARENT_LEVEL = {"city": "province", "county": "city"}
 _CODE = re.compile(r"^\d{6}$")
 _ACCOUNT_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*(:[A-Z0-9][A-Za-z0-9\-]*)+$")
