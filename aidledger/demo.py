@@ -34,8 +34,9 @@ from .budget.service.policies import load_policies
 from .budget.service.purchases import purchase_services
 from .budget.service.status import budget_status
 from .disbursement.checks import verify_books
-from .disbursement.cycles.service.actions import approve, book_returns, cancel_return, cycle_view, export_bank
+from .disbursement.cycles.service.actions import approve, book_returns, cancel_return, export_bank
 from .disbursement.cycles.service.run import run_cycle
+from .disbursement.cycles.service.show import cycle_view
 from .disbursement.entitlement.service import explain
 from .disbursement.opening.service import load_opening
 from .disbursement.recovery.service import receivable_list, record_recovery
@@ -223,8 +224,9 @@ def run_cycles(demo: Demo) -> None:
             returns = "账号,金额,原因\n"
             if month in RETURNS:
                 household, account, reason = RETURNS[month]
-                line = next(ln for ln in cycle_view(s, run.cycle_id)["lines"] if ln["household_id"] == household)
-                returns += f"{account},{line['amount']:.2f},{reason}\n"
+                line = next(ln for ln in cycle_view(s, run.cycle_id, reader=PREPARER).lines
+                            if ln.household_id == household)
+                returns += f"{account},{line.amount:.2f},{reason}\n"
             returned, amount = book_returns(s, run.cycle_id, returns, f"{month}-returns.csv", date(YEAR, n, 20),
                                             user=PREPARER, now=demo.now)
         demo.log(f"cycle {run.cycle_id} {month}: {count} households, {total:.2f}; approved by {APPROVER}, "
@@ -236,7 +238,7 @@ def run_cycles(demo: Demo) -> None:
             demo.log("H002's account corrected; the next cycle pays the returned amount again")
         if month == "2022-07":
             with demo.write() as s:
-                bank_return = cycle_view(s, run.cycle_id)["returns"][0]["id"]
+                bank_return = cycle_view(s, run.cycle_id, reader=APPROVER).returns[0].id
                 seq = cancel_return(s, bank_return, "户主已迁出本县, 退回资金", date(YEAR, n, 28), user=APPROVER,
                                     now=demo.now)
             demo.log(f"entry {seq}: {APPROVER} sent H011's returned July payment back to the fund")
@@ -246,16 +248,16 @@ def run_cycles(demo: Demo) -> None:
 def _beyond_the_base(demo: Demo, cycle_id: int) -> str:
     """What the cycle paid or found besides the month's base, for the log."""
     with demo.database.read() as s:
-        view = cycle_view(s, cycle_id)
+        view = cycle_view(s, cycle_id, reader=None)  # amounts only: no number needs to be seen
     kinds: dict[str, Decimal] = {}
-    for line in view["lines"]:
-        for c in line["components"]:
-            if c["kind"] in ("temporary", "arrears", "price_subsidy", "heating"):
-                kinds[c["kind"]] = kinds.get(c["kind"], Decimal("0.00")) + Decimal(c["amount"])
+    for line in view.lines:
+        for c in line.components:
+            if c.kind in ("temporary", "arrears", "price_subsidy", "heating"):
+                kinds[c.kind] = kinds.get(c.kind, Decimal("0.00")) + c.amount
     said = [f"{kind} {amount:.2f}" for kind, amount in sorted(kinds.items())]
-    receivables = [a for a in view["adjustments"] if a["kind"] == "recovery"]
+    receivables = [a for a in view.adjustments if a.kind == "recovery"]
     if receivables:
-        said.append(f"{len(receivables)} receivable(s) {sum((a['amount'] for a in receivables), Decimal(0)):.2f}")
+        said.append(f"{len(receivables)} receivable(s) {sum((a.amount for a in receivables), Decimal(0)):.2f}")
     return ("; including " + ", ".join(said)) if said else ""
 
 
@@ -281,10 +283,9 @@ def record_late_death(demo: Demo) -> None:
 def recover_part(demo: Demo) -> None:
     """July: the family returns part of what was overpaid."""
     with demo.write() as s:
-        first = next(r for r in receivable_list(s, COUNTY) if r["household_id"] == "H002")
-        seq = record_recovery(s, int(first["id"]), Decimal("200.00"), date(YEAR, 7, 10), user=PREPARER,
-                              now=demo.now)
-    demo.log(f"entry {seq}: 200.00 returned against receivable {first['id']} (H002 {first['month']})")
+        first = next(r for r in receivable_list(s, COUNTY) if r.household_id == "H002")
+        seq = record_recovery(s, first.id, Decimal("200.00"), date(YEAR, 7, 10), user=PREPARER, now=demo.now)
+    demo.log(f"entry {seq}: 200.00 returned against receivable {first.id} (H002 {first.month})")
 
 
 def raise_standard(demo: Demo) -> None:
@@ -355,7 +356,7 @@ def write_outputs(demo: Demo) -> None:
             write_beancount(s, handle)
         status = budget_status(s, COUNTY, YEAR)
         townships = reserves.status(s, COUNTY, year_end)
-        receivables = receivable_list(s, COUNTY)
+        receivables = [r.as_dict() for r in receivable_list(s, COUNTY)]
         explained = {month: {h: explain(s, h, month).benefit for h in (f"H{n:03d}" for n in range(1, 12))}
                      for month in ("2021-12", "2022-01", "2022-02", "2022-03")}
     if not report.ok:

@@ -8,19 +8,23 @@ without the role is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .codes import Role, values
 from .errors import Refusal
-from .orm import Base
+from .masking import mask
+from .orm import Base, one_of
 
-ROLES = ("admin", "preparer", "approver", "auditor")
+ROLES = values(Role)
 
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (one_of("role", Role),)
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
@@ -76,3 +80,15 @@ def sees_personal_data(session: Session, user_name: str | None) -> bool:
         return False
     user = session.get(User, user_name)
     return user is not None and user.role in PERSONAL_DATA_ROLES
+
+
+def _in_full(value: str) -> str:
+    return value
+
+
+def personal_numbers(session: Session, reader: str | None, *, as_json: bool) -> Callable[[str], str]:
+    """How a view shows id numbers and bank accounts to `reader`: in full only in --json output for the roles
+    above; masked (first 6 and last 4) in every table and for auditors and anonymous readers (cli.md).
+
+    The services that build views call this, so that no command decides (or forgets) what a reader may see."""
+    return _in_full if as_json and sees_personal_data(session, reader) else mask

@@ -6,12 +6,11 @@ import click
 
 from aidledger.disbursement.cycles.service import actions
 from aidledger.disbursement.cycles.service.run import run_cycle
+from aidledger.disbursement.cycles.service.show import cycle_view
 from aidledger.disbursement.registry.service import count_households
 from aidledger.errors import Refusal
 from aidledger.labels import COMPONENT_NAMES
-from aidledger.masking import mask
 from aidledger.render import emit_json, progress, table
-from aidledger.users import sees_personal_data
 
 from . import DATE, MONTH, pass_app, read_text
 
@@ -54,36 +53,27 @@ def show(app, cycle_id, as_json) -> None:
       aidledger cycle show 1 --json
     """
     with app.database().read() as session:
-        view = actions.cycle_view(session, cycle_id)
-        full = as_json and sees_personal_data(session, app.user)
-    if not full:
-        for line in view["lines"]:
-            line["bank_account"] = mask(line["bank_account"])
-            line["head_id_number"] = mask(line["head_id_number"])
-            for c in line["components"]:
-                if "id_number" in c:
-                    c["id_number"] = mask(c["id_number"])
+        view = cycle_view(session, cycle_id, reader=app.user, as_json=as_json)
     if as_json:
-        emit_json(view)
+        emit_json(view.as_dict())
         return
-    click.echo(f"发放批次 {view['cycle']}  {view['jurisdiction']}  {view['month']}  状态 {view['status']}  "
-               f"{view['count']}户  合计 {view['total']:.2f}")
+    click.echo(f"发放批次 {view.cycle_id}  {view.jurisdiction}  {view.month}  状态 {view.status}  "
+               f"{view.count}户  合计 {view.total:.2f}")
     click.echo(table(["项目 program", "户数", "金额"],
-                     [(k, v["count"], f"{v['total']:.2f}") for k, v in view["by_program"].items()], right=(1, 2)))
+                     [(t.key, t.count, f"{t.total:.2f}") for t in view.by_program], right=(1, 2)))
     click.echo(table(["乡镇 township", "户数", "金额"],
-                     [(k, v["count"], f"{v['total']:.2f}") for k, v in view["by_township"].items()], right=(1, 2)))
+                     [(t.key, t.count, f"{t.total:.2f}") for t in view.by_township], right=(1, 2)))
     click.echo(table(["户编号", "项目", "户主", "人数", "金额", "收款人", "账号", "构成"],
-                     [(ln["household_id"], ln["program"], ln["head_name"], ln["members"], f"{ln['amount']:.2f}",
-                       ln["payee_name"], ln["bank_account"],
-                       " + ".join(f"{COMPONENT_NAMES.get(c['kind'], c['kind'])} {c['amount']}"
-                                  for c in ln["components"]))
-                      for ln in view["lines"]], right=(3, 4)))
-    if view["adjustments"]:
+                     [(ln.household_id, ln.program, ln.head_name, ln.members, f"{ln.amount:.2f}",
+                       ln.payee_name, ln.bank_account,
+                       " + ".join(f"{COMPONENT_NAMES.get(c.kind, c.kind)} {c.amount:.2f}" for c in ln.components))
+                      for ln in view.lines], right=(3, 4)))
+    if view.adjustments:
         click.echo("已发月份重算 (补发 / 追回 / 说明):")
         click.echo(table(["户编号", "月份", "类别", "金额", "已发", "现应发", "说明"],
-                         [(a["household_id"], a["month"], ADJUSTMENT_NAMES.get(a["kind"], a["kind"]),
-                           f"{a['amount']:.2f}", f"{a['paid_before']:.2f}", f"{a['entitled']:.2f}", a["reason"])
-                          for a in view["adjustments"]], right=(3, 4, 5)))
+                         [(a.household_id, a.month, ADJUSTMENT_NAMES.get(a.kind, a.kind),
+                           f"{a.amount:.2f}", f"{a.paid_before:.2f}", f"{a.entitled:.2f}", a.reason)
+                          for a in view.adjustments], right=(3, 4, 5)))
 
 
 @group.command("approve")

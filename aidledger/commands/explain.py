@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import click
 
-from aidledger.disbursement.entitlement.service import explain
+from aidledger.disbursement.entitlement.service import explain_view
 from aidledger.labels import COMPONENT_NAMES
-from aidledger.masking import mask
 from aidledger.render import emit_json, table
-from aidledger.users import sees_personal_data
 
 from . import MONTH, pass_app
 
@@ -29,24 +27,15 @@ def command(app, household_id: str, month: str, as_json: bool) -> None:
       aidledger explain H001 --month 2022-01
     """
     with app.database().read() as session:
-        explained = explain(session, household_id, month)
-        full = as_json and sees_personal_data(session, app.user)
-    benefit = explained.benefit
-    components = [c.as_dict() for c in benefit.components]
-    if not full:
-        for c in components:
-            if "id_number" in c:
-                c["id_number"] = mask(c["id_number"])
+        view = explain_view(session, household_id, month, reader=app.user, as_json=as_json)
     if as_json:
-        emit_json({"household_id": benefit.household_id, "program": benefit.program, "month": benefit.month,
-                   "amount": benefit.amount, "components": components, "note": benefit.reason or None,
-                   "track_origin": explained.track_origin})
+        emit_json(view.as_dict())
         return
-    click.echo(f"户 {benefit.household_id}  {benefit.month}  {benefit.program}  金额 {benefit.amount:.2f}"
-               + (f"  ({benefit.reason})" if benefit.reason else ""))
-    if components:
+    click.echo(f"户 {view.household_id}  {view.month}  {view.program}  金额 {view.amount:.2f}"
+               + (f"  ({view.note})" if view.note else ""))
+    if view.components:
         click.echo(table(["项目", "对象", "金额", "依据 rule"],
-                         [(COMPONENT_NAMES.get(c["kind"], c["kind"]), c.get("id_number", ""), c["amount"], c["rule"])
-                          for c in components], right=(2,)))
-    if explained.track_origin:
-        click.echo(explained.track_origin)
+                         [(COMPONENT_NAMES.get(c.kind, c.kind), c.id_number or "", f"{c.amount:.2f}", c.rule)
+                          for c in view.components], right=(2,)))
+    if view.track_origin:
+        click.echo(view.track_origin)

@@ -33,12 +33,12 @@ def list_(app, jurisdiction, as_json) -> None:
     with app.database().read() as session:
         rows = recovery.receivable_list(session, jurisdiction)
     if as_json:
-        emit_json({"jurisdiction": jurisdiction, "receivables": rows})
+        emit_json({"jurisdiction": jurisdiction, "receivables": [r.as_dict() for r in rows]})
         return
     click.echo(table(["编号", "户编号", "月份", "应收", "已追回", "未追回", "原因", "说明"],
-                     [(r["id"], r["household_id"], r["month"], f"{r['amount']:.2f}", f"{r['recovered']:.2f}",
-                       f"{r['outstanding']:.2f}", "、".join(RECOVERY_REASONS.get(k, k) for k in r["reason"].split(",")),
-                       r["detail"]) for r in rows], right=(3, 4, 5)))
+                     [(r.id, r.household_id, r.month, f"{r.amount:.2f}", f"{r.recovered:.2f}",
+                       f"{r.outstanding:.2f}", "、".join(RECOVERY_REASONS.get(k, k) for k in r.reason.split(",")),
+                       r.detail) for r in rows], right=(3, 4, 5)))
 
 
 @group.command("record")

@@ -6,7 +6,6 @@ import click
 
 from aidledger.disbursement.registry import service
 from aidledger.render import emit_json, progress, table
-from aidledger.users import sees_personal_data
 
 from . import DATE, pass_app
 
@@ -83,27 +82,23 @@ def show(app, household_id: str, day, as_json: bool) -> None:
     """
     day = day or app.today()
     with app.database().read() as session:
-        view = service.household_view(session, household_id, day)
-        full = as_json and sees_personal_data(session, app.user)
-    data = service.view_as_dict(view, masked=not full)
+        h = service.household_view(session, household_id, day, reader=app.user, as_json=as_json)
     if as_json:
-        emit_json(data)
+        emit_json(h.as_dict())
         return
-    h = data
-    click.echo(f"户 {h['household_id']}  {h['county']} {h['township']} {h['township_name']}  {h['area']}  "
-               f"{h['program']}  截至 {h['as_of']}")
-    click.echo(f"批准日期 {h['approved_on']}  月收入 {h['monthly_income'] or '-'}  收款人 {h['payee_name']}  "
-               f"账号 {h['bank_account']}" + (f"  已终止 {h['terminated_on']}" if h["terminated_on"] else ""))
+    click.echo(f"户 {h.household_id}  {h.county} {h.township} {h.township_name}  {h.area}  {h.program}  截至 {h.as_of}")
+    click.echo(f"批准日期 {h.approved_on}  月收入 {h.monthly_income or '-'}  收款人 {h.payee_name}  "
+               f"账号 {h.bank_account}" + (f"  已终止 {h.terminated_on}" if h.terminated_on else ""))
     click.echo(table(
         ["身份证号", "姓名", "关系", "出生", "残疾", "标识", "护理", "单人户", "死亡"],
-        [(m["id_number"], m["name"], m["relation"], m["birth_date"],
-          f"{m['disability_grade']}级{m['disability_kind']}" if m["disability_grade"] else "",
-          ";".join(m["flags"]), m["care_level"] or "", "是" if m["single_person"] else "", m["death_date"] or "")
-         for m in h["members"]]))
-    if h["events"]:
+        [(m.id_number, m.name, m.relation, m.birth_date,
+          f"{m.disability_grade}级{m.disability_kind}" if m.disability_grade else "",
+          ";".join(m.flags), m.care_level or "", "是" if m.single_person else "", m.death_date or "")
+         for m in h.members]))
+    if h.events:
         click.echo("事件 events:")
         click.echo(table(["日期", "类型", "值", "身份证号"],
-                         [(e["date"], e["kind"], e["value"] or "", e["id_number"] or "") for e in h["events"]]))
+                         [(e.date, e.kind, e.value or "", e.id_number or "") for e in h.events]))
 
 
 @group.command("account")

@@ -5,6 +5,8 @@ month (启用月), whichever is later, so the answer needs no cycle to have run 
 rules, whether or not a cycle ran") and no parameter before the first month. A price subsidy declared
 for the month is included; instalments of temporary grants and arrears are not rules of
 the month but additions a cycle makes, shown by `cycle show`.
+
+`explain_view` is what a reader sees: the same answer with id numbers shown as the reader may see them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from aidledger.disbursement.rules import Benefit, walk_to
 from aidledger.disbursement.rules.facts import first_day
 from aidledger.disbursement.subsidy.service import price_for
 from aidledger.policy.store import effective_policy
+from aidledger.users import personal_numbers
+
+from .views import ExplainView, component_view
 
 
 @dataclass(frozen=True)
@@ -39,3 +44,14 @@ def explain(session: Session, household_id: str, month: str) -> Explained:
                       lambda m: price_for(session, county, m) if m == month else None, begin)
     dibao = stored.on(first_day(month)).household.program == "dibao"
     return Explained(benefit, begin.origin if dibao else None)
+
+
+def explain_view(session: Session, household_id: str, month: str, *, reader: str | None,
+                 as_json: bool = False) -> ExplainView:
+    """`explain` for `reader`: members' id numbers in full only in --json for roles that may see them."""
+    explained = explain(session, household_id, month)
+    shown = personal_numbers(session, reader, as_json=as_json)
+    benefit = explained.benefit
+    return ExplainView(benefit.household_id, benefit.program, benefit.month, benefit.amount,
+                       tuple(component_view(c.as_dict(), shown) for c in benefit.components),
+                       benefit.reason or None, explained.track_origin)

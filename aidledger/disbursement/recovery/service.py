@@ -40,6 +40,7 @@ from aidledger.ledger.service.posting import load_entry, lock_books, post_entry
 from aidledger.users import require_role
 
 from .tables import CycleSetOff, Receivable, ReceivablePart, Recovery
+from .views import ReceivableView
 
 RECEIVABLE = "Assets:Receivable:Recovery"
 TREASURY = "Assets:Treasury"
@@ -243,17 +244,15 @@ def record_recovery(session: Session, receivable_id: int, amount: Decimal, on: d
     return posted.seq
 
 
-def receivable_list(session: Session, county: str, as_of: date | None = None) -> list[dict]:
+def receivable_list(session: Session, county: str, as_of: date | None = None) -> list[ReceivableView]:
     """The county's receivables of approved cycles, oldest first, with what is recovered and outstanding
     (by `as_of`, for a report of a past day: receivables created later are left out)."""
     require_jurisdiction(session, county)
     rows = [r for r in _live_receivables(session, county) if as_of is None or r.created_on <= as_of]
     recovered = _recovered(session, [r.id for r in rows], as_of)
-    return [{"id": str(r.id), "household_id": r.household_id, "month": r.month, "program": r.program,
-             "amount": r.amount, "reason": r.reason, "detail": r.detail, "cycle": r.cycle_id,
-             "opening": r.opening_id,
-             "created_on": r.created_on, "recovered": recovered.get(r.id, ZERO),
-             "outstanding": r.amount - recovered.get(r.id, ZERO)} for r in rows]
+    return [ReceivableView(r.id, r.household_id, r.month, r.program, r.amount, r.reason, r.detail, r.cycle_id,
+                           r.opening_id, r.created_on, recovered.get(r.id, ZERO),
+                           r.amount - recovered.get(r.id, ZERO)) for r in rows]
 
 
 def recoveries_blocking_cancel(session: Session, cycle_id: int) -> list[Recovery]:

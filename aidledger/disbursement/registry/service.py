@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,12 +15,13 @@ from aidledger.errors import Refusal
 from aidledger.masking import mask
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
-from aidledger.users import require_role
+from aidledger.users import personal_numbers, require_role
 
 from . import store as registry_store
-from .state import HouseholdState
+from .records import Event
 from .store import ImportOutcome, StoredHousehold, count_households, load_household  # noqa: F401
 from .tables import EventRow, HouseholdRow, RegistryImport, ReviewRow
+from .views import EventView, HouseholdView, MemberView
 
 
 def import_registry(session: Session, households_path: str, members_path: str, *, user, now, today, dry_run,
@@ -68,41 +70,30 @@ def estimate_rows(*paths: str) -> int:
     return total
 
 
-@dataclass(frozen=True)
-class HouseholdView:
-    stored: StoredHousehold
-    state: HouseholdState
-    township_name: str
-
-
-def household_view(session: Session, household_id: str, day: date) -> HouseholdView:
+def household_view(session: Session, household_id: str, day: date, *, reader: str | None,
+                   as_json: bool = False) -> HouseholdView:
+    """The household as of `day`; id numbers and accounts in full only in --json for roles that may see them."""
     stored = load_household(session, household_id)
     township = session.get(Township, stored.household.township)
-    return HouseholdView(stored, stored.on(day), township.name if township else "")
+    shown = personal_numbers(session, reader, as_json=as_json)
+    state = stored.on(day)
+    h = state.household
+    return HouseholdView(
+        h.household_id, state.day, h.county, h.township, township.name if township else "", h.area, h.program,
+        h.monthly_income, h.approved_on, h.tier, h.income_type, h.tekun_setting, h.payee_name,
+        shown(h.bank_account), state.terminated_on,
+        tuple(MemberView(shown(m.id_number), m.name, m.relation, m.birth_date, m.disability_grade,
+                         m.disability_kind, tuple(m.flags), m.care_level, m.single_person, m.death_date)
+              for m in state.members),
+        tuple(_event_view(e, shown) for e in stored.events if e.date <= state.day))
 
 
-def view_as_dict(view: HouseholdView, *, masked: bool) -> dict:
-    """The household as of the view's day; id numbers and accounts masked unless `masked` is False."""
-    hide = mask if masked else (lambda value: value)
-    h, state = view.state.household, view.state
-    return {
-        "household_id": h.household_id, "as_of": state.day, "county": h.county, "township": h.township,
-        "township_name": view.township_name, "area": h.area, "program": h.program,
-        "monthly_income": h.monthly_income, "approved_on": h.approved_on, "tier": h.tier,
-        "income_type": h.income_type, "tekun_setting": h.tekun_setting, "payee_name": h.payee_name,
-        "bank_account": hide(h.bank_account), "terminated_on": state.terminated_on,
-        "members": [
-            {"id_number": hide(m.id_number), "name": m.name, "relation": m.relation, "birth_date": m.birth_date,
-             "disability_grade": m.disability_grade, "disability_kind": m.disability_kind, "flags": list(m.flags),
-             "care_level": m.care_level, "single_person": m.single_person, "death_date": m.death_date}
-            for m in state.members
-        ],
-        "events": [
-            {"date": e.date, "kind": e.kind, "value": None if e.value is None else str(e.value),
-             "id_number": hide(e.id_number) if e.id_number else None}
-            for e in view.stored.events if e.date <= state.day
-        ],
-    }
+def _event_view(event: Event, shown: Callable[[str], str]) -> EventView:
+    value = None if event.value is None else str(event.value)
+    if value is not None and event.kind == "bank_account":
+        # A corrected account (`registry account`) is an account like the household's: masked the same way.
+        value = shown(value)
+    return EventView(event.date, event.kind, value, shown(event.id_number) if event.id_number else None)
 
 
 # ---- reviews (核查) ----------------------------------------------------------------------

@@ -90,7 +90,7 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
     exceptions += found.overdue_reserve_cases(cases, as_of)
     exceptions += found.open_bank_returns(returns, as_of)
     exceptions += found.open_receivables(
-        found.ReceivableRecord(r["household_id"], r["month"], r["amount"], r["outstanding"], r["reason"])
+        found.ReceivableRecord(r.household_id, r.month, r.amount, r.outstanding, r.reason)
         for r in receivable_list(session, jurisdiction, as_of))
     exceptions += found.verify_failures(checked.problems)
     tb = trial_balance(session, jurisdiction, as_of)
@@ -124,8 +124,8 @@ def _beyond(session: Session, county: str, year: int, as_of: date) -> BeyondTheB
                CycleAdjustment.kind == "arrears")
         .group_by(Cycle.month, CycleAdjustment.month).order_by(Cycle.month, CycleAdjustment.month)))
     receivables = tuple(
-        ReceivableRow(r["id"], r["household_id"], r["month"], r["reason"], r["amount"], r["recovered"], r["created_on"])
-        for r in receivable_list(session, county, as_of) if r["created_on"] >= date(year, 1, 1))
+        ReceivableRow(str(r.id), r.household_id, r.month, r.reason, r.amount, r.recovered, r.created_on)
+        for r in receivable_list(session, county, as_of) if r.created_on >= date(year, 1, 1))
     declarations = tuple(DeclarationRow(month, row.jurisdiction_code, row.cpi, row.food) for month in months
                          if (row := declaration_for(session, county, month)) is not None)
     return BeyondTheBase(grants, arrears, receivables, declarations)

@@ -16,7 +16,6 @@ that they agree (cycle_checks.py).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,13 +29,10 @@ from aidledger.disbursement.payments.accounts import ONE_OFF_ACCOUNTS, expense_a
 from aidledger.disbursement.payments.tables import (
     BankReturn,
     Cycle,
-    CycleAdjustment,
     CycleLine,
-    CycleTransition,
     ReturnResolution,
 )
 from aidledger.disbursement.recovery.service import recoveries_blocking_cancel
-from aidledger.disbursement.temporary.tables import CycleInstalment
 from aidledger.errors import Refusal
 from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.service.posting import lock_books, post_entry, reverse_entry
@@ -223,49 +219,3 @@ def _pair(accounts: list[tuple[str, Decimal]], funds: list[tuple[str, Decimal]])
             if queue[0][1] == 0:
                 queue.pop(0)
     return out
-
-
-def cycle_view(session: Session, cycle_id: int) -> dict:
-    """Everything `cycle show` prints: the cycle, its control totals and its lines."""
-    cycle = cycle_of(session, cycle_id)
-    lines = session.scalars(select(CycleLine).where(CycleLine.cycle_id == cycle_id)
-                            .order_by(CycleLine.township, CycleLine.household_id))
-    by_program: dict[str, list] = defaultdict(lambda: [0, ZERO])
-    by_township: dict[str, list] = defaultdict(lambda: [0, ZERO])
-    out = []
-    for line in lines:
-        for bucket in (by_program[line.program], by_township[line.township]):
-            bucket[0] += 1
-            bucket[1] += line.amount
-        out.append({"household_id": line.household_id, "program": line.program, "area": line.area,
-                    "township": line.township, "members": line.members, "head_name": line.head_name,
-                    "head_id_number": line.head_id_number, "amount": line.amount, "payee_name": line.payee_name,
-                    "bank_account": line.bank_account, "components": json.loads(line.components)})
-    transitions = session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == cycle_id)
-                                  .order_by(CycleTransition.id))
-    # The bank's returns of this cycle with their ids (what `cycle cancel-return` takes) and
-    # how each ended; accounts are left out (the lines carry them, masked where they must be).
-    returns = session.execute(
-        select(BankReturn, ReturnResolution).outerjoin(ReturnResolution, ReturnResolution.return_id == BankReturn.id)
-        .where(BankReturn.cycle_id == cycle_id).order_by(BankReturn.id)).all()
-    return {
-        "cycle": str(cycle.id), "jurisdiction": cycle.jurisdiction_code, "month": cycle.month,
-        "status": cycle.status, "count": cycle.count, "total": cycle.total,
-        "by_program": {k: {"count": c, "total": t} for k, (c, t) in sorted(by_program.items())},
-        "by_township": {k: {"count": c, "total": t} for k, (c, t) in sorted(by_township.items())},
-        "inputs": json.loads(cycle.inputs),
-        "history": [{"status": t.status, "on": t.on, "user": t.user_name, "entry": t.entry_seq,
-                     "reason": t.reason or None} for t in transitions],
-        "returns": [{"id": r.id, "household_id": r.household_id, "amount": r.amount, "reason": r.reason,
-                     "returned_on": r.returned_on, "resolution": done.kind if done else None,
-                     "resolved_on": done.on if done else None, "resolved_in_cycle": done.cycle_id if done else None}
-                    for r, done in returns],
-        "adjustments": [{"household_id": a.household_id, "month": a.month, "kind": a.kind, "amount": a.amount,
-                         "paid_before": a.paid_before, "entitled": a.entitled, "reason": a.reason}
-                        for a in session.scalars(select(CycleAdjustment).where(CycleAdjustment.cycle_id == cycle_id)
-                                                 .order_by(CycleAdjustment.month, CycleAdjustment.household_id))],
-        "instalments": [{"grant_id": i.grant_id, "instalment": i.number, "amount": i.amount}
-                        for i in session.scalars(select(CycleInstalment).where(CycleInstalment.cycle_id == cycle_id)
-                                                 .order_by(CycleInstalment.grant_id, CycleInstalment.number))],
-        "lines": out,
-    }

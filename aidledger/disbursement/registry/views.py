@@ -1,0 +1,75 @@
+"""What `registry show` shows a reader: a household and its members as of a day, numbers already masked.
+
+Pure. The service builds the view for one reader (`users.personal_numbers` decides how id numbers and bank
+accounts are shown); `as_dict()` is the `--json` output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    id_number: str  # as shown
+    name: str
+    relation: str
+    birth_date: date
+    disability_grade: int | None
+    disability_kind: str | None
+    flags: tuple[str, ...]
+    care_level: str | None
+    single_person: bool
+    death_date: date | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id_number": self.id_number, "name": self.name, "relation": self.relation,
+                "birth_date": self.birth_date, "disability_grade": self.disability_grade,
+                "disability_kind": self.disability_kind, "flags": list(self.flags), "care_level": self.care_level,
+                "single_person": self.single_person, "death_date": self.death_date}
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    date: date
+    kind: str
+    value: str | None  # a corrected account (kind bank_account) as shown, like the household's
+    id_number: str | None  # as shown
+
+    def as_dict(self) -> dict[str, object]:
+        return {"date": self.date, "kind": self.kind, "value": self.value, "id_number": self.id_number}
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdView:
+    """A household as it stood on `as_of`, with the events up to that day."""
+
+    household_id: str
+    as_of: date
+    county: str
+    township: str
+    township_name: str
+    area: str
+    program: str
+    monthly_income: Decimal | None
+    approved_on: date
+    tier: str | None
+    income_type: str | None
+    tekun_setting: str | None
+    payee_name: str
+    bank_account: str  # as shown
+    terminated_on: date | None
+    members: tuple[MemberView, ...]
+    events: tuple[EventView, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "household_id": self.household_id, "as_of": self.as_of, "county": self.county,
+            "township": self.township, "township_name": self.township_name, "area": self.area,
+            "program": self.program, "monthly_income": self.monthly_income, "approved_on": self.approved_on,
+            "tier": self.tier, "income_type": self.income_type, "tekun_setting": self.tekun_setting,
+            "payee_name": self.payee_name, "bank_account": self.bank_account, "terminated_on": self.terminated_on,
+            "members": [m.as_dict() for m in self.members], "events": [e.as_dict() for e in self.events],
+        }
