@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aidledger.problems import Problem, as_problems
+from .problems import Problem, as_problems
 
 
 class Refusal(Exception):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import BigInteger, CheckConstraint, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 from .codes import values
+from .errors import Refusal
 from .ledger.money import from_fen, to_fen
 
 NAMING_CONVENTION = {
@@ -24,6 +26,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+T = TypeVar("T")
 
 
 class Money(TypeDecorator):
@@ -45,6 +50,14 @@ class Money(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def existing(session: Session, table: type[T], key: object, what: str) -> T:
+    """The row of `table` with primary key `key`, or a refusal naming it (`what`: "cycle", "bank return" …)."""
+    row = session.get(table, key)
+    if row is None:
+        raise Refusal(f"{what} {key} does not exist")
+    return row
 
 
 def one_of(column: str, codes: type[StrEnum]) -> CheckConstraint:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from aidledger.errors import Refusal
+    from .errors import Refusal
 
 SHOWN_PROBLEMS = 200
 
@@ -115,7 +115,7 @@ class ProblemLog:
 
     def refusal(self) -> Refusal:
         """The refusal to raise when the log holds any problem: the kept problems, then the count left out."""
-        from aidledger.errors import Refusal  # errors sits on problems: Refusal carries Problem records
+        from .errors import Refusal  # errors sits on problems: Refusal carries Problem records
 
         if not self.count:
             raise ValueError("no problems to refuse with")

@@ -9,7 +9,7 @@ county's townships lie inside it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .dated import Dated, parse_date_key
@@ -33,20 +33,31 @@ def _check(node: Any, value: Any, path: str, problems: Problems) -> Any:
     return _leaf(node, value, path, problems)
 
 
-def _table(node: Table, value: Any, path: str, problems: Problems) -> Any:
+def _entries(value: Any, path: str, problems: Problems, check_entry: Callable[[Any, Any], Any]) -> Any:
+    """A table's entries, each checked by `check_entry(key, item)` (INVALID leaves it out), or INVALID."""
     if not isinstance(value, Mapping):
         problems.add(path, wrong_type(value, "a table"))
         return INVALID
     checked: dict[str, Any] = {}
     for key, item in value.items():
+        result = check_entry(key, item)
+        if result is not INVALID:
+            checked[key] = result
+    return checked
+
+
+def _table(node: Table, value: Any, path: str, problems: Problems) -> Any:
+    def entry(key: Any, item: Any) -> Any:
         child = node.keys.get(key)
         if child is None:
             hint = " (only a single value can be dated: date each value inside instead)" if parse_date_key(key) else ""
             problems.add(path, f"unknown key '{key}'{hint}")
-            continue
-        result = _check(child, item, join(path, key), problems)
-        if result is not INVALID:
-            checked[key] = result
+            return INVALID
+        return _check(child, item, join(path, key), problems)
+
+    checked = _entries(value, path, problems, entry)
+    if checked is INVALID:
+        return INVALID
     for key in node.required:
         if key not in value:
             problems.add(path, f"missing required section [{key}]" if not path else f"missing required key '{key}'")
@@ -72,20 +83,18 @@ def _table_list(node: TableList, value: Any, path: str, problems: Problems) -> A
 
 
 def _map(node: MapOf, value: Any, path: str, problems: Problems) -> Any:
-    if not isinstance(value, Mapping):
-        problems.add(path, wrong_type(value, "a table"))
-        return INVALID
-    checked: dict[str, Any] = {}
-    for key, item in value.items():
+    def entry(key: Any, item: Any) -> Any:
         if node.keys and key not in node.keys:
             problems.add(path, f"unknown key '{key}' (expected one of {', '.join(node.keys)})")
-            continue
+            return INVALID
         if not node.keys and not re.fullmatch(node.key_pattern, str(key)):
             problems.add(path, f"{show(key)} is not {node.key_describe}")
-            continue
-        result = _leaf(node.value, item, join(path, key), problems)
-        if result is not INVALID:
-            checked[key] = result
+            return INVALID
+        return _leaf(node.value, item, join(path, key), problems)
+
+    checked = _entries(value, path, problems, entry)
+    if checked is INVALID:
+        return INVALID
     for cross_check in node.checks:
         cross_check(checked, path, problems)
     return checked

@@ -30,8 +30,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from aidledger.disbursement.registry.records import Event, Household, Member
-from aidledger.disbursement.registry.state import HouseholdState, state_as_of
+from aidledger.disbursement.registry.state import StoredHousehold
 from aidledger.disbursement.rules import Benefit, DibaoTrack, compute_month
 from aidledger.disbursement.rules.facts import first_day, month_of, next_month
 from aidledger.disbursement.rules.first_month import Begin, CountyStart
@@ -101,18 +100,6 @@ class PaidLine:
 
 
 @dataclass(frozen=True)
-class RegistryRecord:
-    """A household as loaded with its members and every event: enough to rebuild any day."""
-
-    household: Household
-    members: tuple[Member, ...]
-    events: tuple[Event, ...]
-
-    def on(self, day: date) -> HouseholdState:
-        return state_as_of(self.household, self.members, self.events, day)
-
-
-@dataclass(frozen=True)
 class ReserveCaseRecord:
     case_id: int
     township: str
@@ -147,7 +134,7 @@ class ReceivableRecord:
     reason: str
 
 
-def payments_after_end(lines: Iterable[PaidLine], registry: Mapping[str, RegistryRecord]) -> list[AuditException]:
+def payments_after_end(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold]) -> list[AuditException]:
     found = []
     for line in lines:
         record = registry.get(line.household_id)
@@ -194,7 +181,7 @@ def duplicate_ids(lines: Iterable[PaidLine], cases: Iterable[ReserveCaseRecord])
     return found
 
 
-def rules_amounts(record: RegistryRecord, months: Iterable[str], snapshot_on: Callable[[date], object],
+def rules_amounts(record: StoredHousehold, months: Iterable[str], snapshot_on: Callable[[date], object],
                   price_on: Callable[[str], object] = lambda _m: None,
                   begin: Begin | None = None) -> dict[str, Benefit]:
     """What the rules give the household for each month, the 渐退 track rebuilt from `begin`
@@ -215,7 +202,7 @@ def rules_amounts(record: RegistryRecord, months: Iterable[str], snapshot_on: Ca
     return out
 
 
-def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, RegistryRecord],
+def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold],
                       snapshot_on: Callable[[date], object],
                       price_on: Callable[[str], object] = lambda _m: None,
                       start: CountyStart | None = None) -> list[AuditException]:

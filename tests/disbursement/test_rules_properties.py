@@ -24,8 +24,8 @@ from test_rules_seeds import household, person, province
 from aidledger.disbursement.registry.state import state_as_of
 from aidledger.disbursement.rules import DibaoTrack, compute_month
 from aidledger.disbursement.rules.addons import matches, matching, member_addons
-from aidledger.disbursement.rules.extras import PriceDeclaration
 from aidledger.disbursement.rules.gradual_exit import ENDED, EXIT, NONE, NORMAL, START
+from aidledger.disbursement.rules.one_offs import PriceDeclaration
 from aidledger.policy import AddonRule, EffectivePolicy
 
 D = Decimal

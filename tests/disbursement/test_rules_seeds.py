@@ -21,9 +21,9 @@ import pytest
 from aidledger.disbursement.registry.records import Event, Household, Member
 from aidledger.disbursement.registry.state import state_as_of
 from aidledger.disbursement.rules import Benefit, DibaoTrack, compute_month
-from aidledger.disbursement.rules.extras import PriceDeclaration, price_subsidy_component
 from aidledger.disbursement.rules.facts import first_day, next_month
 from aidledger.disbursement.rules.gradual_exit import START
+from aidledger.disbursement.rules.one_offs import PriceDeclaration, price_subsidy_component
 from aidledger.errors import Refusal
 from aidledger.policy import EffectivePolicy, parse_policy
 

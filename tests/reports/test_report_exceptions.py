@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from aidledger.disbursement.registry.records import Event, Household, Member
+from aidledger.disbursement.registry.state import StoredHousehold
 from aidledger.reports.audit_data import (
     SPENDING_HEADS,
     ExpenseMovement,
@@ -23,7 +24,6 @@ from aidledger.reports.exceptions_data import (
     BankReturnRecord,
     PaidLine,
     ReceivableRecord,
-    RegistryRecord,
     ReserveCaseRecord,
     duplicate_ids,
     open_bank_returns,
@@ -37,12 +37,12 @@ D = Decimal
 A, B, C = "230523197705100113", "230523197809020222", "230523201206150318"
 
 
-def household(members: list[tuple[str, str, date | None]], events=()) -> RegistryRecord:
+def household(members: list[tuple[str, str, date | None]], events=()) -> StoredHousehold:
     h = Household("H1", "230523", "230523100", "urban", "dibao", D("900"), date(2021, 6, 15), None, "stable", None,
                   "王建国", "6217000010000000011")
     people = tuple(Member("H1", id_number, name, "head" if i == 0 else "child", date(1977, 5, 10), None, None, (),
                           None, False, died) for i, (id_number, name, died) in enumerate(members))
-    return RegistryRecord(h, people, tuple(events))
+    return StoredHousehold(h, people, tuple(events))
 
 
 def paid(month: str, members: int, household_id: str = "H1", amount: str = "1242.00", ids=(A,)) -> PaidLine:

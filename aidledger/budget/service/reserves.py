@@ -24,6 +24,7 @@ from aidledger.ledger.chart import reserve_account_name
 from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.service.posting import lock_books, post_entry
 from aidledger.ledger.tables import Account, JournalEntry, JournalLine
+from aidledger.orm import existing
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
 from aidledger.problems import Problem
@@ -125,9 +126,7 @@ def document(session: Session, case_id: int, on: date, *, user, now: datetime) -
     """补充说明: document an emergency case; after its deadline it is accepted but marked late."""
     require_role(session, user, "preparer", action="document emergency cases")
     lock_books(session)
-    case = session.get(ReserveCase, case_id)
-    if case is None:
-        raise Refusal(f"emergency case {case_id} does not exist")
+    case = existing(session, ReserveCase, case_id, "emergency case")
     done = session.get(ReserveDocumentation, case_id)
     if done is not None:
         raise Refusal(f"emergency case {case_id} was already documented on {done.documented_on}")

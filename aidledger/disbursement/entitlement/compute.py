@@ -20,10 +20,10 @@ from aidledger.disbursement.registry.records import Member, record_builder
 from aidledger.disbursement.registry.state import HouseholdState, StoredHousehold
 from aidledger.disbursement.rules import Benefit, DibaoTrack, compute_month, first_paid_month, walk
 from aidledger.disbursement.rules.dibao import below_standard
-from aidledger.disbursement.rules.extras import PriceDeclaration
 from aidledger.disbursement.rules.facts import counted_members, first_day, next_month, previous_month
 from aidledger.disbursement.rules.first_month import CountyStart
 from aidledger.disbursement.rules.gradual_exit import NORMAL, START
+from aidledger.disbursement.rules.one_offs import PriceDeclaration
 from aidledger.policy import EffectivePolicy
 
 _state = record_builder(HouseholdState)

@@ -37,6 +37,7 @@ from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.balances import balance
 from aidledger.ledger.service.posting import load_entry, lock_books, post_entry
+from aidledger.orm import existing
 from aidledger.users import require_role
 
 from .tables import CycleSetOff, Receivable, ReceivablePart, Recovery
@@ -210,9 +211,7 @@ def record_recovery(session: Session, receivable_id: int, amount: Decimal, on: d
     """Money returned against a receivable (preparer); returns the entry id."""
     require_role(session, user, "preparer", action="record recoveries")
     lock_books(session)
-    receivable = session.get(Receivable, receivable_id)
-    if receivable is None:
-        raise Refusal(f"receivable {receivable_id} does not exist")
+    receivable = existing(session, Receivable, receivable_id, "receivable")
     void = _void_reason(session, receivable)
     if void is not None:
         raise Refusal(f"receivable {receivable_id} is void: {void}")

@@ -106,6 +106,21 @@ def _batched(records: Iterator, size: int = BATCH) -> Iterator[list]:
         yield batch
 
 
+def _store_file(session: Session, path: str, read: Callable, table, to_row: Callable, import_id: int | None,
+                load: RegistryLoad, progress: Callable[[int], None] | None) -> int:
+    """Read one file through `read` (the load's checks), inserting its good rows in batches while the load has
+    found no problem (a dry run inserts nothing); returns how many rows passed."""
+    count = 0
+    with open_registry_file(path, _name(path)) as lines:
+        for batch in _batched(read(lines, _name(path))):
+            count += len(batch)
+            if import_id is not None and not load.problems:
+                session.execute(_bulk(table), [to_row(record, import_id) for record in batch])
+            if progress:
+                progress(len(batch))
+    return count
+
+
 def import_registry(
     session: Session, households_path: str, members_path: str, *, user: str, now: datetime, today: date,
     dry_run: bool = False, progress: Callable[[int], None] | None = None,
@@ -118,25 +133,13 @@ def import_registry(
     if not dry_run:
         import_id = _record_import(session, "registry", [households_path, members_path], digest, user, now)
     load = RegistryLoad(DatabaseContext(session), today=today)
-    counts = {"households": 0, "members": 0}
-    with open_registry_file(households_path, _name(households_path)) as lines:
-        for batch in _batched(load.households(lines, _name(households_path))):
-            counts["households"] += len(batch)
-            if import_id is not None and not load.problems:
-                session.execute(_bulk(HouseholdRow), [_household_row(h, import_id) for h in batch])
-            if progress:
-                progress(len(batch))
-    with open_registry_file(members_path, _name(members_path)) as lines:
-        for batch in _batched(load.members(lines, _name(members_path))):
-            counts["members"] += len(batch)
-            if import_id is not None and not load.problems:
-                session.execute(_bulk(MemberRow), [_member_row(m, import_id) for m in batch])
-            if progress:
-                progress(len(batch))
+    households = _store_file(session, households_path, load.households, HouseholdRow, _household_row, import_id,
+                             load, progress)
+    members = _store_file(session, members_path, load.members, MemberRow, _member_row, import_id, load, progress)
     problems = load.finish()
     if problems:
         raise problems.refusal()
-    return ImportOutcome(counts["households"], counts["members"], 0, dry_run=dry_run)
+    return ImportOutcome(households, members, 0, dry_run=dry_run)
 
 
 def import_events(
@@ -148,12 +151,7 @@ def import_events(
         return ImportOutcome(0, 0, 0, unchanged=True)
     import_id = None if dry_run else _record_import(session, "events", [path], digest, user, now)
     load = RegistryLoad(DatabaseContext(session), today=today)
-    count = 0
-    with open_registry_file(path, _name(path)) as lines:
-        for batch in _batched(load.events(lines, _name(path))):
-            count += len(batch)
-            if import_id is not None and not load.problems:
-                session.execute(_bulk(EventRow), [_event_row(e, import_id) for e in batch])
+    count = _store_file(session, path, load.events, EventRow, _event_row, import_id, load, None)
     problems = load.finish()
     if problems:
         raise problems.refusal()

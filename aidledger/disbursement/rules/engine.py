@@ -20,11 +20,11 @@ from aidledger.policy import PolicySnapshot
 
 from .components import ZERO, Benefit, Component, settle
 from .dibao import addon_components, base_component, below_standard
-from .extras import PriceDeclaration, heating_component, price_subsidy_component
 from .facts import counted_members, first_day, month_of, next_month
 from .first_month import Begin
 from .gradual_exit import ENDED, EXIT, NONE, NORMAL, DibaoTrack, exit_component, exit_transition
 from .low_income import is_low_income, single_person_components
+from .one_offs import PriceDeclaration, heating_component, price_subsidy_component
 from .tekun import tekun_components
 
 
@@ -67,9 +67,9 @@ def compute_month(
             reason = "无单人户成员或家庭人均收入不低于低收入标准"
     if not core:
         return nothing(reason, track)
-    extras = [c for c in (price_subsidy_component(snap, state, len(counted), price), heating_component(snap, state))
+    one_offs = [c for c in (price_subsidy_component(snap, state, len(counted), price), heating_component(snap, state))
               if c is not None]
-    amount, components = settle(core + extras, snap.dibao.rounding, snap.dibao.rounding_mode)
+    amount, components = settle(core + one_offs, snap.dibao.rounding, snap.dibao.rounding_mode)
     return Benefit(household.household_id, household.program, month, amount, tuple(components), reason), track
 
 
@@ -104,14 +104,18 @@ def _low_income(snap: PolicySnapshot, state: HouseholdState, counted: tuple[Memb
     return single_person_components(snap, state, counted)
 
 
-def walk(
-    month: str,
-    approved_on: date,
-    snapshot_on: Callable[[date], PolicySnapshot],
-    state_on: Callable[[date], HouseholdState],
-    price_on: Callable[[str], PriceDeclaration | None] = lambda _m: None,
-    begin: Begin | None = None,
-) -> tuple[Benefit | None, DibaoTrack]:
+# What a walk reads month by month: the policy on a day, the household on a day, a month's price declaration.
+SnapshotOn = Callable[[date], PolicySnapshot]
+StateOn = Callable[[date], HouseholdState]
+PriceOn = Callable[[str], PriceDeclaration | None]
+
+
+def no_price(_month: str) -> PriceDeclaration | None:
+    return None
+
+
+def walk(month: str, approved_on: date, snapshot_on: SnapshotOn, state_on: StateOn, price_on: PriceOn = no_price,
+         begin: Begin | None = None) -> tuple[Benefit | None, DibaoTrack]:
     """The benefit for `month` and the track after it, rebuilt month by month from `begin`
     (default: the month of approval, in normal standing).
 
@@ -126,14 +130,8 @@ def walk(
     return benefit, track
 
 
-def walk_to(
-    month: str,
-    approved_on: date,
-    snapshot_on: Callable[[date], PolicySnapshot],
-    state_on: Callable[[date], HouseholdState],
-    price_on: Callable[[str], PriceDeclaration | None] = lambda _m: None,
-    begin: Begin | None = None,
-) -> Benefit:
+def walk_to(month: str, approved_on: date, snapshot_on: SnapshotOn, state_on: StateOn, price_on: PriceOn = no_price,
+            begin: Begin | None = None) -> Benefit:
     """The benefit for `month` (at or after the county's first month), with the 渐退 track rebuilt."""
     benefit, _ = walk(month, approved_on, snapshot_on, state_on, price_on, begin)
     if benefit is None:

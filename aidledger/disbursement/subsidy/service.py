@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aidledger.disbursement.payments.tables import Cycle
-from aidledger.disbursement.rules.extras import PriceDeclaration, triggered_growth
 from aidledger.disbursement.rules.facts import first_day
+from aidledger.disbursement.rules.one_offs import PriceDeclaration, triggered_growth
 from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.posting import lock_books

@@ -30,6 +30,7 @@ from aidledger.disbursement.rules.instalments import (
 from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.posting import lock_books
+from aidledger.orm import existing
 from aidledger.policy.store import effective_policy
 from aidledger.users import require_role
 
@@ -80,9 +81,7 @@ def approve_grant(session: Session, grant_id: int, on: date, *, user: str | None
     """The approver's decision (maker-checker): from now on the cycles pay the grant's instalments."""
     approver = require_role(session, user, "approver", action="approve temporary assistance")
     lock_books(session)  # two approvers at once: the second waits, then finds it approved
-    row = session.get(TemporaryGrant, grant_id)
-    if row is None:
-        raise Refusal(f"temporary grant {grant_id} does not exist")
+    row = existing(session, TemporaryGrant, grant_id, "temporary grant")
     done = session.get(GrantApproval, grant_id)
     if done is not None:
         raise Refusal(f"temporary grant {grant_id} was already approved by {done.approved_by} on {done.on}")

@@ -25,6 +25,7 @@ from aidledger.disbursement.checks import verify_books
 from aidledger.disbursement.opening.service import start_of
 from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleAdjustment, CycleLine, ReturnResolution
 from aidledger.disbursement.recovery.service import receivable_list
+from aidledger.disbursement.registry.state import StoredHousehold
 from aidledger.disbursement.registry.store import load_households
 from aidledger.disbursement.rules.instalments import instalment_months
 from aidledger.disbursement.subsidy.service import declaration_for, price_for
@@ -190,9 +191,8 @@ def _paid_lines(session: Session, cycles: Sequence[tuple[int, str]],
                                  settled.get((household_id, month), Decimal("0.00")))
 
 
-def _registry(session: Session, household_ids: Sequence[str]) -> dict[str, found.RegistryRecord]:
-    return {h: found.RegistryRecord(stored.household, stored.members, stored.events)
-            for h, stored in load_households(session, household_ids).items()}
+def _registry(session: Session, household_ids: Sequence[str]) -> dict[str, StoredHousehold]:
+    return load_households(session, household_ids)
 
 
 def _reserve_cases(session: Session, county: str, as_of: date) -> list[found.ReserveCaseRecord]:

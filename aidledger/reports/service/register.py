@@ -12,16 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aidledger.disbursement.payments.tables import Cycle, CycleLine, CycleTransition
-from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
+from aidledger.orm import existing
 from aidledger.policy.store import townships_of
 from aidledger.reports.register_data import CycleHeader, RegisterData, Signoff, StoredLine, build_register
 
 
 def cycle_header(session: Session, cycle_id: int) -> CycleHeader:
-    cycle = session.get(Cycle, cycle_id)
-    if cycle is None:
-        raise Refusal(f"cycle {cycle_id} does not exist")
+    cycle = existing(session, Cycle, cycle_id, "cycle")
     place = require_jurisdiction(session, cycle.jurisdiction_code)
     last: dict[str, CycleTransition] = {}
     for transition in session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == cycle_id)

@@ -26,16 +26,12 @@ from sqlalchemy.orm import Session
 from aidledger.budget.rules import charge_in_order
 from aidledger.disbursement.cycles.bank_file import PaymentRow, ReturnRow, parse_returns, payment_file
 from aidledger.disbursement.payments.accounts import ONE_OFF_ACCOUNTS, expense_account
-from aidledger.disbursement.payments.tables import (
-    BankReturn,
-    Cycle,
-    CycleLine,
-    ReturnResolution,
-)
+from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleLine, ReturnResolution
 from aidledger.disbursement.recovery.service import recoveries_blocking_cancel
 from aidledger.errors import Refusal
 from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.service.posting import lock_books, post_entry, reverse_entry
+from aidledger.orm import existing
 from aidledger.policy.store import effective_policy
 from aidledger.users import require_role
 
@@ -170,9 +166,7 @@ def cancel_return(session: Session, return_id: int, reason: str, on: date, *, us
     """An approver sends a returned payment back to the fund instead of re-issuing it."""
     approver = require_role(session, user, "approver", action="cancel returned payments")
     lock_books(session)
-    bank_return = session.get(BankReturn, return_id)
-    if bank_return is None:
-        raise Refusal(f"bank return {return_id} does not exist")
+    bank_return = existing(session, BankReturn, return_id, "bank return")
     done = session.get(ReturnResolution, return_id)
     if done is not None:
         raise Refusal(f"bank return {return_id} was already {done.kind} on {done.on}")

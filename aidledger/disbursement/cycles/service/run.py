@@ -40,8 +40,8 @@ from aidledger.disbursement.recovery.service import store_set_offs
 from aidledger.disbursement.recovery.tables import CycleSetOff
 from aidledger.disbursement.registry.tables import EventRow, RegistryImport
 from aidledger.disbursement.rules.components import ZERO
-from aidledger.disbursement.rules.extras import PriceDeclaration
 from aidledger.disbursement.rules.facts import previous_month
+from aidledger.disbursement.rules.one_offs import PriceDeclaration
 from aidledger.disbursement.subsidy.service import declaration_for
 from aidledger.disbursement.temporary.tables import CycleInstalment
 from aidledger.errors import Refusal

@@ -18,6 +18,7 @@ from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleReiss
 from aidledger.errors import Refusal
 from aidledger.ledger.service.balances import movements
 from aidledger.ledger.service.posting import load_entry
+from aidledger.orm import existing
 
 PAYABLE, CLEARING, RETURNED = ("Liabilities:Payable:Beneficiaries", "Liabilities:BankClearing",
                                "Liabilities:ReturnedPayments")
@@ -25,9 +26,7 @@ ZERO = Decimal("0.00")
 
 
 def cycle_of(session: Session, cycle_id: int, *expected: str) -> Cycle:
-    cycle = session.get(Cycle, cycle_id)
-    if cycle is None:
-        raise Refusal(f"cycle {cycle_id} does not exist")
+    cycle = existing(session, Cycle, cycle_id, "cycle")
     if expected and cycle.status not in expected:
         raise Refusal(f"cycle {cycle_id} ({cycle.jurisdiction_code} {cycle.month}) is {cycle.status}; "
                       f"this needs it {' or '.join(expected)}")
