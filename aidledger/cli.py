@@ -32,9 +32,17 @@ from .commands import (
 )
 from .commands.app import AppContext
 from .errors import Refusal
+from .problems import Problem
 
 EXIT_REFUSED = 3
 EXIT_DEFECT = 1
+
+
+def as_line(problem: Problem) -> str:
+    """A problem as the command line says it: the service's words, then the option that gives its input."""
+    if problem.field is None:
+        return str(problem)
+    return f"{problem} (--{problem.field.replace('_', '-')})"
 
 
 class AidledgerGroup(click.Group):
@@ -45,7 +53,7 @@ class AidledgerGroup(click.Group):
             return super().invoke(ctx)
         except Refusal as refusal:
             for problem in refusal.problems:
-                click.echo(f"error: {problem}", err=True)
+                click.echo(f"error: {as_line(problem)}", err=True)
             ctx.exit(EXIT_REFUSED)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise

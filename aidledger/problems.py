@@ -33,7 +33,10 @@ class Problem:
     given one). The place is a file location (`source`, `line`, `column`: None for a problem of the whole row
     or file) or an `entity` (`entry 17`, `cycle 3`). For a file row, `entity` is the household id the row
     names when it could be read: later checks stay quiet about rows that depend on a row already refused.
-    `figures` carries the amounts or counts compared, by name, for a page to set out.
+    `figures` carries the amounts or counts compared, by name, for a page to set out. `field` names the input
+    the problem is about as the service calls it, so that each client points at its own way of giving it: the
+    command line adds its option (`--as-of`), a page would mark its form field. A service never quotes a
+    client's syntax itself.
     """
 
     what: str
@@ -43,6 +46,7 @@ class Problem:
     column: str | None = None
     entity: str | None = None
     figures: tuple[tuple[str, str], ...] = ()
+    field: str | None = None  # the input it is about, by the service's parameter name (`vendor`, `as_of`)
 
     @classmethod
     def in_file(cls, source: str, line: int, column: str | None, reason: str,

@@ -60,7 +60,7 @@ def require_role(session: Session, user_name: str | None, *roles: str, action: s
         raise Refusal(f"to {action} name the acting user with --user or AIDLEDGER_USER (role: {' or '.join(roles)})")
     user = session.get(User, user_name)
     if user is None:
-        raise Refusal(f"unknown user {user_name!r}; an admin adds users with 'aidledger user add'")
+        raise Refusal(f"unknown user {user_name!r}; an admin adds users first")
     if user.role not in roles:
         raise Refusal(f"user {user_name!r} has role {user.role}; to {action} the role must be {' or '.join(roles)}")
     return user

@@ -150,7 +150,7 @@ def effective_policy(session: Session, code: str) -> EffectivePolicy:
     """The effective policy of a jurisdiction as currently loaded; a refusal when it has none."""
     documents = current_documents(session)
     if code not in documents:
-        raise Refusal(f"jurisdiction {code} has no loaded policy; an admin loads it with 'aidledger policy load'")
+        raise Refusal(f"jurisdiction {code} has no loaded policy; an admin loads its policy file first")
     return EffectivePolicy.resolve(_chain(documents, code))
 
 

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from aidledger.errors import Refusal
 from aidledger.labels import CYCLE_STATUS_NAMES, PROGRAM_NAMES, PROGRAM_TITLES
 from aidledger.masking import mask
+from aidledger.problems import Problem
 
 from .capitals import rmb_capitals
 
@@ -123,7 +124,8 @@ def created_on(header: CycleHeader, given: date | None) -> date:
     for signoff in (header.approved, header.prepared):
         if signoff is not None:
             return signoff.on
-    raise Refusal(f"cycle {header.cycle_id} has no recorded run; give the register's date with --created")
+    raise Refusal(Problem(f"cycle {header.cycle_id} has no recorded run; give the register's date",
+                          "register.date", field="created"))
 
 
 def build_register(header: CycleHeader, lines: Iterable[StoredLine], township_names: dict[str, str],
@@ -134,7 +136,7 @@ def build_register(header: CycleHeader, lines: Iterable[StoredLine], township_na
     total = sum((ln.amount for ln in ordered), ZERO)
     if (count, total) != (header.count, header.total):
         raise Refusal(f"cycle {header.cycle_id}: its lines hold {count} households and {total:.2f}, but the cycle "
-                      f"records {header.count} and {header.total:.2f}; run 'aidledger ledger verify'")
+                      f"records {header.count} and {header.total:.2f}; verify the ledger")
     body: list[RegisterRow | Subtotal] = []
     by_program: dict[str, list] = {}
     by_township: list[Subtotal] = []

@@ -19,6 +19,7 @@ from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.posting import Posted, lock_books, post_entry
 from aidledger.policy.store import effective_policy
+from aidledger.problems import Problem
 from aidledger.users import require_role
 
 from .figures import PURCHASED_SERVICES, purchased_services_used, received_in, spendable_from
@@ -45,7 +46,7 @@ def purchase_services(
     if amount <= 0:
         raise Refusal(f"a purchase must be positive, got {amount:.2f}")
     if not vendor.strip():
-        raise Refusal("a purchase names its vendor (--vendor)")
+        raise Refusal(Problem("a purchase names its vendor", "purchase.vendor", field="vendor"))
     check = cap_check(session, jurisdiction, on, amount)
     if not check.allowed:
         raise Refusal(check.refusal())

@@ -96,9 +96,9 @@ def pay(session: Session, township_code: str, id_number: str, name: str, amount:
     if wrong_id:
         problems.append(f"id number {id_number!r}: {wrong_id}")
     if not name.strip():
-        problems.append("an emergency case names the person helped (--name)")
+        problems.append(Problem("an emergency case names the person helped", "reserve.case_name", field="name"))
     if not reason.strip():
-        problems.append("an emergency case gives its reason (--reason)")
+        problems.append(Problem("an emergency case gives its reason", "reserve.case_reason", field="reason"))
     if problems:
         raise Refusal(problems)
     charges, shortfall = charge_in_order(amount, by_fund, snap.budget.funding_order + tuple(

@@ -161,8 +161,8 @@ def _refuse_if_built_on(session: Session, county: str, month: str) -> None:
     earlier = current_opening(session, county)
     if earlier is not None:
         raise Refusal(f"first month (启用月): {county} already starts in {earlier.month} (opening {earlier.id}, "
-                      f"loaded by {earlier.loaded_by}); an opening is loaded once: correct it with "
-                      "'aidledger opening reverse' and a new load")
+                      f"loaded by {earlier.loaded_by}); an opening is loaded once: correct it by "
+                      "reversing it (the action opening reverse) and loading again")
     cycles = list(session.scalars(select(Cycle).where(Cycle.jurisdiction_code == county,
                                                       Cycle.status != "cancelled").order_by(Cycle.month)))
     paid = [c for c in cycles if c.status != "draft"]
@@ -237,7 +237,7 @@ def reverse_opening(session: Session, county: str, reason: str, *, user: str | N
     lock_books(session)
     require_jurisdiction(session, county)
     if not reason.strip():
-        raise Refusal("a reversal of an opening needs a reason (--reason)")
+        raise Refusal(Problem("a reversal of an opening needs a reason", "opening.reason", field="reason"))
     opening = current_opening(session, county)
     if opening is None:
         raise Refusal(f"{county} has no opening load to reverse")

@@ -32,6 +32,7 @@ from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.posting import lock_books
 from aidledger.orm import existing
 from aidledger.policy.store import effective_policy
+from aidledger.problems import Problem
 from aidledger.users import require_role
 
 from .tables import CycleInstalment, GrantApproval, TemporaryGrant
@@ -57,8 +58,10 @@ def grant(session: Session, household_id: str, total: Decimal, instalments: int,
     if not reason.strip():
         problems.append("a grant needs a reason")
     if total > threshold and committee_ref is None:
-        problems.append(f"temporary.case_by_case_threshold: a grant of {total:.2f} is above {threshold:.2f} for "
-                        f"{county}; it needs the committee's decision (一事一议): give --committee-ref")
+        problems.append(Problem(f"temporary.case_by_case_threshold: a grant of {total:.2f} is above {threshold:.2f} "
+                                f"for {county}; it needs the committee's decision (一事一议) and its reference",
+                                "temporary.case_by_case_threshold", field="committee_ref",
+                                figures=(("total", f"{total:.2f}"), ("threshold", f"{threshold:.2f}"))))
     approved = month_of(stored.household.approved_on)
     if first_month < approved:
         problems.append(f"the first instalment's month {first_month} is before household {household_id} was approved "

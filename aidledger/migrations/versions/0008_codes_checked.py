@@ -87,8 +87,8 @@ DRAFT_ONLY = ('cycle_lines', 'cycle_tracks', 'cycle_reissues', 'cycle_instalment
 
 
 def one_of(column: str, codes: tuple[str, ...]) -> str:
-    listed = ", ".join("'" + code + "'" for code in codes)  # plain words: nothing to escape
-    return f"{column} IN ({listed})"
+    # Comparisons, not an IN list: SQLite builds a table for a CHECK's IN list on every row (see orm.one_of).
+    return " OR ".join(f"{column} = '{code}'" for code in codes)  # plain words: nothing to escape
 
 
 def upgrade() -> None:

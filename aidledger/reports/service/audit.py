@@ -36,6 +36,7 @@ from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.balances import movements, trial_balance
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
+from aidledger.problems import Problem
 from aidledger.reports import exceptions_data as found
 from aidledger.reports.audit_data import (
     ArrearsRow,
@@ -65,7 +66,7 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
     start = date(year, 1, 1)
     as_of = as_of or date(year, 12, 31)
     if not start <= as_of <= date(year, 12, 31):
-        raise Refusal(f"--as-of {as_of} is not in {year}")
+        raise Refusal(Problem(f"the day {as_of} is not in {year}", "audit.as_of", field="as_of"))
     report = verify_books(session, progress=progress)
     checked = VerifyResult(report.ok, report.entries, report.lines, report.head_hash, report.first_failing_entry,
                            tuple(report.messages))
