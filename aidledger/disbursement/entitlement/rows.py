@@ -59,6 +59,10 @@ class TrackRow(NamedTuple):
 
 
 LINE_COLUMNS: tuple[str, ...] = LineRow._fields
+AMOUNT = LINE_COLUMNS.index("amount_fen")  # for rows that crossed from a worker process as plain tuples
+# A row is made by tuple.__new__ directly: a named tuple's own __new__ is a Python function, a third of the cost of
+# a million lines; the row is the same named tuple.
+_new_row = tuple.__new__
 TRACK_COLUMNS: tuple[str, ...] = TrackRow._fields
 PROGRESS_STEP = 1_000  # households per chunk, and per progress report (a terminal's bar redraws on each)
 
@@ -132,13 +136,13 @@ def line_row(cycle_id: int, computed: Computed, additions: Sequence[Addition | S
     else:  # the same text, without building the dicts
         components_json = "[" + ", ".join([c.as_json() for c in benefit.components]) + "]"
     head = head_of(stored.members)
-    return LineRow(
+    return _new_row(LineRow, (
         cycle_id, household.household_id, household.program, household.area, household.township, head.name,
         head.id_number, len(counted_members(state)), household.payee_name, state.household.bank_account,
         to_fen(amount), components_json, track.status, track.exit_month, to_fen(track.exit_base),
         to_fen(track.amount), parts["price_subsidy"], parts["heating"], parts["temporary"], parts["arrears"],
         parts["set_off"],
-    )
+    ))
 
 
 def computed_rows(cycle_id: int, households: Iterable[StoredHousehold], computer: MonthComputer,

@@ -16,7 +16,10 @@ from aidledger.policy.sections import GradualExit
 
 from .components import ZERO, Component, fen
 
-NONE, NORMAL, EXIT, ENDED = TrackStatus.NONE, TrackStatus.NORMAL, TrackStatus.EXIT, TrackStatus.ENDED
+# The codes' plain strings, not the enum's members: a track's status travels in every cycle line a worker process
+# hands back, and a member pickles through Python code (seconds for a million lines, bench/cycle.py).
+NONE, NORMAL, EXIT, ENDED = (TrackStatus.NONE.value, TrackStatus.NORMAL.value, TrackStatus.EXIT.value,
+                             TrackStatus.ENDED.value)
 
 
 @dataclass(frozen=True)

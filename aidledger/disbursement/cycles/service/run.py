@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from aidledger.disbursement.entitlement.compute import MonthComputer
-from aidledger.disbursement.entitlement.rows import LINE_COLUMNS, TRACK_COLUMNS, LineRow, TrackRow, computed_rows
+from aidledger.disbursement.entitlement.rows import AMOUNT, LINE_COLUMNS, TRACK_COLUMNS, computed_rows
 from aidledger.disbursement.entitlement.store import previous_tracks, stream_county
 from aidledger.disbursement.entitlement.workers import in_workers, parts_of
 from aidledger.disbursement.opening.service import start_of
@@ -134,11 +134,11 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
 
 def _store_lines(session, cycle_id, chunks, reissues, progress) -> tuple[int, Decimal]:
     count, total_fen = 0, 0
-    lines: list[LineRow] = []
-    tracks: list[TrackRow] = []
+    lines: list[tuple] = []  # LineRows, or their plain tuples from the worker processes
+    tracks: list[tuple] = []
     for new_lines, new_tracks, done in chunks:
         count += len(new_lines)
-        total_fen += sum(line.amount_fen for line in new_lines)
+        total_fen += sum(line[AMOUNT] for line in new_lines)
         lines += new_lines
         tracks += new_tracks
         while len(lines) >= _BATCH:
@@ -167,7 +167,7 @@ _TRACKS = ("cycle_tracks", TRACK_COLUMNS)
 _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
-def _insert(session: Session, target: tuple[str, tuple[str, ...]], rows: list[LineRow] | list[TrackRow]) -> None:
+def _insert(session: Session, target: tuple[str, tuple[str, ...]], rows: list[tuple]) -> None:
     table, columns = target
     connection = session.connection()
     mark = _MARKS[connection.dialect.paramstyle]
