@@ -115,7 +115,7 @@ def test_the_models_check_the_code_columns():
     found = coded_columns()
     assert {"ck_cycles_status", "ck_cycle_transitions_status", "ck_accounts_type", "ck_households_program",
             "ck_registry_events_kind", "ck_cycle_adjustments_kind", "ck_recoveries_how", "ck_opening_states_status",
-            "ck_bank_return_resolutions_kind", "ck_cycle_lines_track_status", "ck_users_role"} <= set(found)
+            "ck_bank_return_resolutions_kind", "ck_cycle_tracks_track_status", "ck_users_role"} <= set(found)
     for name, (table, column, _) in found.items():
         assert name == f"ck_{table}_{column}" and column in metadata.tables[table].columns
 

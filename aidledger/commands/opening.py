@@ -76,28 +76,28 @@ def show(app, jurisdiction, as_json) -> None:
     with app.database().read() as session:
         view = service.opening_view(session, jurisdiction)
     if as_json:
-        emit_json(view)
+        emit_json(view.as_dict())
         return
-    first = view["first_month"] or "无 (低保标准自始有效)"
-    where = "期初导入" if view["source"] == "opening" else "低保标准起始月"
+    first = view.first_month or "无 (低保标准自始有效)"
+    where = "期初导入" if view.source == "opening" else "低保标准起始月"
     click.echo(f"{jurisdiction} 启用月 {first} ({where})")
-    if view["opening"] is not None:
-        o = view["opening"]
-        click.echo(f"期初导入 {o['id']}: {o['loaded_by']} {o['loaded_at']}")
-    if view["funds"]:
-        click.echo(table(["资金", "期初余额"], [(FUND_NAMES[f["fund"]], f"{f['amount']:.2f}")
-                                            for f in view["funds"]], right=(1,)))
-    if view["reserves"]:
-        click.echo(table(["乡镇", "名称", "期初备用金"], [(r["township"], r["name"], f"{r['amount']:.2f}")
-                                                 for r in view["reserves"]], right=(2,)))
-    if view["receivables"]:
+    if view.opening is not None:
+        o = view.opening
+        click.echo(f"期初导入 {o.id}: {o.loaded_by} {o.loaded_at}")
+    if view.funds:
+        click.echo(table(["资金", "期初余额"], [(FUND_NAMES[f.fund], f"{f.amount:.2f}") for f in view.funds],
+                         right=(1,)))
+    if view.reserves:
+        click.echo(table(["乡镇", "名称", "期初备用金"], [(r.township, r.name, f"{r.amount:.2f}")
+                                                 for r in view.reserves], right=(2,)))
+    if view.receivables:
         click.echo(table(["编号", "户编号", "月份", "应收", "原因"],
-                         [(r["id"], r["household_id"], r["month"], f"{r['amount']:.2f}",
-                           RECOVERY_REASONS.get(r["reason"], r["reason"])) for r in view["receivables"]], right=(3,)))
-    if view["states"]:
+                         [(r.id, r.household_id, r.month, f"{r.amount:.2f}",
+                           RECOVERY_REASONS.get(r.reason, r.reason)) for r in view.receivables], right=(3,)))
+    if view.states:
         click.echo(table(["户编号", "状态", "渐退起始月", "渐退基数"],
-                         [(s["household_id"], HANDED_OVER_NAMES[s["status"]], s["exit_started"] or "",
-                           f"{s['exit_base']:.2f}" if s["exit_base"] is not None else "") for s in view["states"]],
+                         [(s.household_id, HANDED_OVER_NAMES[s.status], s.exit_started or "",
+                           f"{s.exit_base:.2f}" if s.exit_base is not None else "") for s in view.states],
                          right=(3,)))
-    for r in view["reversed"]:
-        click.echo(f"已冲销的期初导入 {r['opening']}: {r['reason']} ({r['reversed_by']} {r['reversed_at']})")
+    for r in view.reversed:
+        click.echo(f"已冲销的期初导入 {r.opening}: {r.reason} ({r.reversed_by} {r.reversed_at})")

@@ -55,10 +55,7 @@ def show(app, jurisdiction: str, day, as_json: bool) -> None:
     with app.database().read() as session:
         policy = effective_policy(session, jurisdiction)
     if as_json:
-        data = policy.as_dict(day)
-        data["on"] = day
-        data["chain"] = [d.code for d in policy.chain]
-        emit_json(data)
+        emit_json(policy.as_dict(day))
         return
     click.echo(f"{policy.jurisdiction.name} ({policy.code})  {day} 生效参数  来源: "
                + " → ".join(f"{d.code} {d.name}" for d in policy.chain))

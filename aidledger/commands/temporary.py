@@ -71,9 +71,9 @@ def list_(app, jurisdiction, as_json) -> None:
     with app.database().read() as session:
         rows = grants.grant_views(session, jurisdiction)
     if as_json:
-        emit_json({"jurisdiction": jurisdiction, "grants": rows})
+        emit_json({"jurisdiction": jurisdiction, "grants": [g.as_dict() for g in rows]})
         return
     click.echo(table(["编号", "户编号", "总额", "期数", "首期", "已发", "审批人", "一事一议", "事由"],
-                     [(g["id"], g["household_id"], f"{g['total']:.2f}", g["instalments"], g["first_month"],
-                       f"{g['paid']:.2f}", g["approved_by"] or "待审批", g["committee_ref"] or "", g["reason"])
+                     [(g.id, g.household_id, f"{g.total:.2f}", g.instalments, g.first_month,
+                       f"{g.paid:.2f}", g.approved_by or "待审批", g.committee_ref or "", g.reason)
                       for g in rows], right=(2, 3, 5)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+from dataclasses import FrozenInstanceError
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -30,6 +31,9 @@ from cycle_helpers import (
     verify,
 )
 from support import ADMIN, APPROVER, AUDITOR, EXAMPLE_POLICIES, EXAMPLES, PREPARER, assert_refused, snapshot
+
+from aidledger import db as dbmod
+from aidledger.disbursement.opening.service import opening_view
 
 T1 = "230523100"
 APPROVALS = {"H001": "2015-03-10", "H002": "2016-07-01", "H003": "2017-01-15", "H004": "2018-05-20",
@@ -352,3 +356,21 @@ def test_only_a_preparer_reverses_an_opening(handed_over):
         result = handed_over("opening", "reverse", "--jurisdiction", COUNTY, "--reason", "x", user=user)
         assert result.exit_code == 3, (user, result.output)
         assert snapshot(handed_over.url) == before
+
+
+def test_opening_show_prints_the_services_typed_view(handed_over):
+    """The service returns a frozen view; `opening show --json` is its as_dict(), nothing added or edited."""
+    database = dbmod.Database(handed_over.url)
+    try:
+        with database.read() as session:
+            view = opening_view(session, COUNTY)
+    finally:
+        database.dispose()
+    assert view.opening is not None and view.opening.month == "2022-01"
+    assert [(s.household_id, s.status, s.exit_base) for s in view.states] == [
+        ("H002", "exit", D("1032.00")), ("H008", "ended", None), ("H011", "exit", D("1000.00"))]
+    with pytest.raises(FrozenInstanceError):
+        view.source = "standards"  # type: ignore[misc]
+    printed = ok(handed_over("opening", "show", "--jurisdiction", COUNTY, "--json"))
+    assert json.loads(printed) == json.loads(json.dumps(view.as_dict(), default=lambda v: (
+        f"{v:.2f}" if isinstance(v, D) else v.isoformat())))

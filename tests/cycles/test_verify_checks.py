@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cycle_helpers import COUNTY, ok
+from cycle_helpers import COUNTY, allocate, load_example_registry, ok, run_cycle
 from support import AUDITOR, PREPARER
 
 from aidledger import db as dbmod
@@ -40,3 +40,23 @@ def test_an_opening_row_altered_behind_the_back_fails_the_command_and_the_audit_
     out = Path(tmp_path / "audit.pdf")
     said = ok(county("report", "audit", "--jurisdiction", COUNTY, "--year", "2022", "--out", str(out), user=AUDITOR))
     assert "LEDGER VERIFY FAILED" in said
+
+
+def test_a_line_code_written_behind_the_back_fails_verify(county, db_url):
+    """cycle_lines carries no CHECK on its codes (for speed): `ledger verify` finds a stray one instead."""
+    load_example_registry(county)
+    allocate(county, "200000.00")
+    cycle_id = run_cycle(county, "2022-01")
+    ok(county("ledger", "verify"))
+    database = dbmod.Database(db_url)
+    try:
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TRIGGER cycle_lines_draft_only ON cycle_lines" if db_url.startswith(
+                "postgresql") else "DROP TRIGGER cycle_lines_no_update")
+            connection.exec_driver_sql(f"UPDATE cycle_lines SET area = 'suburb' WHERE cycle_id = {cycle_id} "
+                                       "AND household_id = 'H001'")
+    finally:
+        database.dispose()
+    failed = county("ledger", "verify")
+    assert failed.exit_code == 3
+    assert f"cycle {cycle_id}: a line's area is 'suburb', not one of urban, rural" in failed.output

@@ -49,6 +49,15 @@ from aidledger.users import require_role
 from .files import read_funds, read_receivables, read_reserves, read_states
 from .tables import Opening, OpeningFund, OpeningReserve, OpeningReversal, OpeningState
 from .validation import HouseholdFacts, receivable_problems, reserve_problems, state_problems
+from .views import (
+    FundBalanceView,
+    LoadView,
+    OpeningView,
+    OpenReceivableView,
+    ReserveBalanceView,
+    ReversalView,
+    StandingView,
+)
 
 TREASURY, NET_POSITION, RECEIVABLE = "Assets:Treasury", "Equity:NetPosition", "Assets:Receivable:Recovery"
 FILE_KINDS = ("funds", "reserves", "receivables", "states")
@@ -282,35 +291,34 @@ def _entry_seqs(session: Session, opening_id: int) -> Iterator[int]:
                 yield seq
 
 
-def opening_view(session: Session, county: str) -> dict:
+def opening_view(session: Session, county: str) -> OpeningView:
     """`opening show`: the county's first month, where it comes from, and what was handed over."""
     require_jurisdiction(session, county)
     policy = effective_policy(session, county)
     start = start_of(session, county, policy)
     opening = current_opening(session, county)
-    view: dict = {"jurisdiction": county, "first_month": start.first_month,
-                  "source": "opening" if opening is not None else "standards",
-                  "opening": None, "funds": [], "reserves": [], "receivables": [], "states": []}
     reversals = select(OpeningReversal).join(Opening, Opening.id == OpeningReversal.opening_id).where(
         Opening.county_code == county).order_by(OpeningReversal.opening_id)
-    view["reversed"] = [{"opening": r.opening_id, "reason": r.reason, "reversed_by": r.reversed_by,
-                         "reversed_at": r.reversed_at.isoformat()} for r in session.scalars(reversals)]
+    reversed_ = tuple(ReversalView(r.opening_id, r.reason, r.reversed_by, r.reversed_at.isoformat())
+                      for r in session.scalars(reversals))
+    source = "opening" if opening is not None else "standards"
     if opening is None:
-        return view
-    view["opening"] = {"id": str(opening.id), "month": opening.month, "loaded_by": opening.loaded_by,
-                       "loaded_at": opening.loaded_at.isoformat(), "files": json.loads(opening.files)}
-    view["funds"] = [{"fund": f.fund, "amount": f.amount, "entry": f.entry_seq} for f in session.scalars(
-        select(OpeningFund).where(OpeningFund.opening_id == opening.id).order_by(OpeningFund.fund))]
-    view["reserves"] = [{"township": r.township, "name": policy.townships.get(r.township, r.township),
-                         "fund": r.fund, "amount": r.amount, "entry": r.entry_seq} for r in session.scalars(
-        select(OpeningReserve).where(OpeningReserve.opening_id == opening.id).order_by(OpeningReserve.township))]
-    view["receivables"] = [{"id": str(r.id), "household_id": r.household_id, "month": r.month, "amount": r.amount,
-                            "reason": r.reason} for r in session.scalars(
-        select(Receivable).where(Receivable.opening_id == opening.id).order_by(Receivable.id))]
-    view["states"] = [{"household_id": s.household_id, "status": s.status, "exit_started": s.exit_started,
-                       "exit_base": s.exit_base} for s in session.scalars(
-        select(OpeningState).where(OpeningState.opening_id == opening.id).order_by(OpeningState.household_id))]
-    return view
+        return OpeningView(county, start.first_month, source, None, (), (), (), (), reversed_)
+    of_this = {table: table.opening_id == opening.id for table in (OpeningFund, OpeningReserve, OpeningState)}
+    return OpeningView(
+        county, start.first_month, source,
+        LoadView(str(opening.id), opening.month, opening.loaded_by, opening.loaded_at.isoformat(),
+                 json.loads(opening.files)),
+        tuple(FundBalanceView(f.fund, f.amount, f.entry_seq) for f in session.scalars(
+            select(OpeningFund).where(of_this[OpeningFund]).order_by(OpeningFund.fund))),
+        tuple(ReserveBalanceView(r.township, policy.townships.get(r.township, r.township), r.fund, r.amount,
+                                 r.entry_seq) for r in session.scalars(
+            select(OpeningReserve).where(of_this[OpeningReserve]).order_by(OpeningReserve.township))),
+        tuple(OpenReceivableView(str(r.id), r.household_id, r.month, r.amount, r.reason) for r in session.scalars(
+            select(Receivable).where(Receivable.opening_id == opening.id).order_by(Receivable.id))),
+        tuple(StandingView(s.household_id, s.status, s.exit_started, s.exit_base) for s in session.scalars(
+            select(OpeningState).where(of_this[OpeningState]).order_by(OpeningState.household_id))),
+        reversed_)
 
 
 def check_openings(session: Session) -> list[Problem]:

@@ -36,6 +36,7 @@ from aidledger.problems import Problem
 from aidledger.users import require_role
 
 from .tables import CycleInstalment, GrantApproval, TemporaryGrant
+from .views import GrantView, InstalmentPaid
 
 POSTED = ("approved", "exported", "settled")
 
@@ -135,25 +136,22 @@ def already_paid(session: Session, cycle_id: int) -> list[tuple[int, int, int]]:
     return [(g, n, c) for g, n, c in others if (g, n) in mine]
 
 
-def grant_views(session: Session, county: str) -> list[dict]:
+def grant_views(session: Session, county: str) -> list[GrantView]:
     """Every grant of a county with its approval and what has been paid (for `temporary list`)."""
     require_jurisdiction(session, county)
     rows = session.execute(
         select(TemporaryGrant, GrantApproval).outerjoin(GrantApproval, GrantApproval.grant_id == TemporaryGrant.id)
         .where(TemporaryGrant.county_code == county).order_by(TemporaryGrant.id)).all()
-    paid: dict[int, list] = {}
+    paid: dict[int, list[InstalmentPaid]] = {}
     for grant_id, number, amount, cycle_id, cycle_month in session.execute(
             select(CycleInstalment.grant_id, CycleInstalment.number, CycleInstalment.amount, Cycle.id, Cycle.month)
             .join(Cycle, Cycle.id == CycleInstalment.cycle_id).where(Cycle.status.in_(POSTED))
             .order_by(CycleInstalment.number)):
-        paid.setdefault(grant_id, []).append({"instalment": number, "amount": amount, "cycle": cycle_id,
-                                              "month": cycle_month})
+        paid.setdefault(grant_id, []).append(InstalmentPaid(number, amount, cycle_id, cycle_month))
     out = []
     for g, approval in rows:
-        done = paid.get(g.id, [])
-        out.append({"id": g.id, "household_id": g.household_id, "total": g.total, "instalments": g.instalments,
-                    "first_month": g.first_month, "reason": g.reason, "committee_ref": g.committee_ref,
-                    "granted_by": g.granted_by, "approved_by": approval.approved_by if approval else None,
-                    "approved_on": approval.on if approval else None,
-                    "paid": sum((p["amount"] for p in done), Decimal("0.00")), "payments": done})
+        done = tuple(paid.get(g.id, []))
+        out.append(GrantView(g.id, g.household_id, g.total, g.instalments, g.first_month, g.reason, g.committee_ref,
+                             g.granted_by, approval.approved_by if approval else None,
+                             approval.on if approval else None, sum((p.amount for p in done), Decimal("0.00")), done))
     return out

@@ -66,7 +66,6 @@ CODES = {
         'kind': ('income', 'death', 'remove_member', 'tier', 'care_level', 'terminate', 'bank_account'),
     },
     'cycles': {'status': CYCLE_STATUSES},
-    'cycle_lines': {'program': PROGRAMS, 'area': AREAS, 'track_status': TRACK_STATUSES},
     'cycle_tracks': {'track_status': TRACK_STATUSES},
     'cycle_transitions': {'status': CYCLE_STATUSES},
     'bank_return_resolutions': {'kind': ('reissued', 'cancelled')},

@@ -115,10 +115,10 @@ def _beyond(session: Session, county: str, year: int, as_of: date) -> BeyondTheB
     """The year's grants, arrears, receivables and price-subsidy declarations (docs/beyond-the-base.md)."""
     months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
     grants = tuple(
-        GrantRow(g["id"], g["household_id"], g["total"], g["instalments"], g["first_month"], g["paid"],
-                 g["committee_ref"], g["granted_by"], g["approved_by"])
+        GrantRow(g.id, g.household_id, g.total, g.instalments, g.first_month, g.paid, g.committee_ref, g.granted_by,
+                 g.approved_by)
         for g in grant_views(session, county)
-        if g["first_month"] <= months[-1] and instalment_months(g["first_month"], g["instalments"])[-1] >= months[0])
+        if g.first_month <= months[-1] and instalment_months(g.first_month, g.instalments)[-1] >= months[0])
     arrears = tuple(ArrearsRow(*row) for row in session.execute(
         select(Cycle.month, CycleAdjustment.month, func.count(), func.sum(CycleAdjustment.amount))
         .join(Cycle, Cycle.id == CycleAdjustment.cycle_id)
