@@ -7,6 +7,7 @@ benefit rule names it (see `round_to`).
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
 
 FEN = Decimal("0.01")
@@ -23,10 +24,17 @@ class MoneyError(ValueError):
     """An amount that cannot be money: not a number, not whole fen, or out of range."""
 
 
-def parse_amount(text: object) -> Decimal:
-    """Read a yuan amount written as a decimal string ("1242.00", "1242", "0.5").
+# A written amount: ASCII digits, then at most one point and two places. Decimal() itself would also take
+# "1,0,0" once commas are dropped, full-width "１０００", "1_000" and "1e3": a finance office means none of them.
+_PLAIN = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+_TWO_PLACES = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?", re.ASCII)
 
-    Floats are refused outright: a binary float cannot say 0.1 exactly.
+
+def parse_amount(text: object) -> Decimal:
+    """Read a yuan amount written as a plain decimal numeral ("1242.00", "1242", "0.5").
+
+    Floats are refused outright: a binary float cannot say 0.1 exactly. A string may carry spaces around it
+    and nothing else: no thousands separators, exponents, underscores or full-width digits.
     """
     if isinstance(text, bool) or isinstance(text, float):
         raise MoneyError(f"amount {text!r} must be written as a decimal string, not a float")
@@ -35,7 +43,12 @@ def parse_amount(text: object) -> Decimal:
     elif isinstance(text, int):
         value = Decimal(text)
     elif isinstance(text, str):
-        stripped = text.strip().replace(",", "")
+        stripped = text.strip()
+        if not _PLAIN.fullmatch(stripped):
+            raise MoneyError(f"amount {text!r} is not a plain decimal number such as 1200 or 1200.50 (digits and "
+                             "one point only: no separators, exponents or full-width digits)")
+        if not _TWO_PLACES.fullmatch(stripped):
+            raise MoneyError(f"amount {text!r} has more than two decimal places (whole fen only)")
         try:
             value = Decimal(stripped)
         except InvalidOperation:

@@ -115,7 +115,7 @@ class Cells:
         except MoneyError:
             self.refuse(column, f"{value} has more than two decimal places: amounts are whole fen")
             return None
-        return amount.quantize(FEN)  # "900" and "900.000" are the same 900.00
+        return amount.quantize(FEN)  # "900" and "900.00" are the same 900.00
 
     def digits(self, column: str, lengths: range, required: str | None = None) -> str | None:
         """A code of ASCII digits whose length is in `lengths` (leading zeros kept)."""
