@@ -7,6 +7,8 @@ only with --debug). The command groups live in `aidledger/commands/`.
 
 from __future__ import annotations
 
+import os
+import sys
 import traceback
 
 import click
@@ -57,6 +59,12 @@ class AidledgerGroup(click.Group):
             ctx.exit(EXIT_REFUSED)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # Whoever read the output went away (`aidledger … | head`): stop quietly, as a Unix tool does. Further
+            # writes (click's own flush at exit) go nowhere instead of failing again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as exc:  # a defect: say so plainly
             obj = ctx.obj
             if isinstance(obj, AppContext) and obj.debug:

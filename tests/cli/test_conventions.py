@@ -34,6 +34,7 @@ def test_a_usage_error_exits_2():
 
 
 def test_a_database_without_the_schema_is_a_refusal(tmp_path):
+    (tmp_path / "empty.db").touch()  # a database file that was never upgraded (a missing one: tests/cli/test_misuse.py)
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     result = CliRunner().invoke(cli, ["--db", url, "ledger", "verify"])
     assert_refused(result, "is at schema revision none", "run 'aidledger db upgrade' first")

@@ -89,6 +89,27 @@ def test_dry_run_validates_and_stores_nothing(county):
     assert snapshot(county.url) == before
 
 
+def test_files_with_a_header_alone_store_nothing_not_even_an_import(county, tmp_path):
+    before = snapshot(county.url)
+    households = write(tmp_path, "households.csv", H_HEADER)
+    members = write(tmp_path, "members.csv", M_HEADER + "\n")
+    result = county("registry", "import", "--households", households, "--members", members, user=PREPARER)
+    assert result.exit_code == 0 and "stored nothing" in result.stdout, result.output
+    events = write(tmp_path, "events.csv", "household_id,kind,date,value,id_number\n")
+    result = county("registry", "events", events, user=PREPARER)
+    assert result.exit_code == 0 and "stored nothing" in result.stdout, result.output
+    assert snapshot(county.url) == before
+
+
+def test_a_header_alone_is_still_checked(county, tmp_path):
+    before = snapshot(county.url)
+    households = write(tmp_path, "households.csv", "household_id,county_code\n")
+    members = write(tmp_path, "members.csv", M_HEADER)
+    assert_refused(county("registry", "import", "--households", households, "--members", members, user=PREPARER),
+                   "households.csv line 1")
+    assert snapshot(county.url) == before
+
+
 def test_a_household_id_already_stored_is_refused(registry, tmp_path):
     h = write(tmp_path, "h.csv",
               H_HEADER + "H001,230523,230523100,urban,dibao,100,2021-06-15,,stable,,某人,6217000010000000999\n")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from aidledger.errors import Refusal
 from aidledger.policy.store import current_documents
 
-from .csv_source import open_registry_file
+from .csv_source import UnreadableFile, open_registry_file
 from .load import RegistryLoad
 from .records import Event, Household, Member
 from .state import StoredHousehold
@@ -101,6 +101,20 @@ def _already_imported(session: Session, kind: str, digest: str) -> bool:
     )
 
 
+def _any_rows(paths: Iterable[str]) -> bool:
+    """Whether any of the files holds a line after its header: files with a header alone are still checked, but
+    store nothing, not even the import's record (an import of nothing is not an event of the registry)."""
+    for path in paths:
+        with open_registry_file(path, _name(path)) as lines:
+            try:
+                next(lines, None)
+                if any(line.strip() for line in lines):
+                    return True
+            except UnreadableFile:  # bad bytes: the load itself names them
+                return True
+    return False
+
+
 def _batched(records: Iterator, size: int = BATCH) -> Iterator[list]:
     while batch := list(islice(records, size)):
         yield batch
@@ -130,7 +144,7 @@ def import_registry(
     if _already_imported(session, "registry", digest):
         return ImportOutcome(0, 0, 0, unchanged=True)
     import_id = None
-    if not dry_run:
+    if not dry_run and _any_rows([households_path, members_path]):
         import_id = _record_import(session, "registry", [households_path, members_path], digest, user, now)
     load = RegistryLoad(DatabaseContext(session), today=today)
     households = _store_file(session, households_path, load.households, HouseholdRow, _household_row, import_id,
@@ -149,7 +163,8 @@ def import_events(
     digest = _digest([path])
     if _already_imported(session, "events", digest):
         return ImportOutcome(0, 0, 0, unchanged=True)
-    import_id = None if dry_run else _record_import(session, "events", [path], digest, user, now)
+    import_id = None if dry_run or not _any_rows([path]) else _record_import(session, "events", [path], digest, user,
+                                                                               now)
     load = RegistryLoad(DatabaseContext(session), today=today)
     count = _store_file(session, path, load.events, EventRow, _event_row, import_id, load, None)
     problems = load.finish()
