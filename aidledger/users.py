@@ -9,7 +9,7 @@ without the role is refused.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import DateTime, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -92,3 +92,12 @@ def personal_numbers(session: Session, reader: str | None, *, as_json: bool) -> 
 
     The services that build views call this, so that no command decides (or forgets) what a reader may see."""
     return _in_full if as_json and sees_personal_data(session, reader) else mask
+
+
+def birth_dates(session: Session, reader: str | None, *, as_json: bool) -> Callable[[date], str]:
+    """How a view shows a member's birth date to `reader`: the date where id numbers are shown in full, else the
+    year alone. A masked id number hides exactly its eight digits of birth date (GB 11643), so the full date beside
+    it would give the whole number back."""
+    if as_json and sees_personal_data(session, reader):
+        return date.isoformat
+    return lambda day: f"{day.year:04d}"

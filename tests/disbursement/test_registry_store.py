@@ -235,3 +235,22 @@ def test_households_read_in_chunks_equal_households_read_one_by_one(registry):
             assert together["H010"].events  # the example's income event came along
     finally:
         database.dispose()
+
+
+@pytest.mark.parametrize("user, as_json", [(AUDITOR, True), (None, True), (PREPARER, False), (AUDITOR, False)])
+def test_a_masked_id_number_never_stands_beside_a_full_birth_date(registry, user, as_json):
+    """The mask hides exactly the id's eight digits of birth date: beside it a reader gets the birth year alone."""
+    args = ["registry", "show", "H001", "--on", "2022-01-01"] + (["--json"] if as_json else [])
+    result = registry(*args, user=user)
+    assert result.exit_code == 0, result.output
+    assert "1977-05-10" not in result.stdout and "19770510" not in result.stdout
+    if as_json:
+        members = json.loads(result.stdout)["members"]
+        assert all(len(m["birth_date"]) == 4 and "*" in m["id_number"] for m in members)
+    else:
+        assert "1977" in result.stdout
+
+
+def test_a_reader_who_sees_full_numbers_sees_full_birth_dates(registry):
+    members = show(registry, "H001", "2022-01-01")["members"]
+    assert [m["birth_date"] for m in members][0] == "1977-05-10" and "*" not in members[0]["id_number"]

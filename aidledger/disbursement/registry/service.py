@@ -15,7 +15,7 @@ from aidledger.errors import Refusal
 from aidledger.masking import mask
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
-from aidledger.users import personal_numbers, require_role
+from aidledger.users import birth_dates, personal_numbers, require_role
 
 from . import store as registry_store
 from .records import Event
@@ -76,13 +76,14 @@ def household_view(session: Session, household_id: str, day: date, *, reader: st
     stored = load_household(session, household_id)
     township = session.get(Township, stored.household.township)
     shown = personal_numbers(session, reader, as_json=as_json)
+    born = birth_dates(session, reader, as_json=as_json)
     state = stored.on(day)
     h = state.household
     return HouseholdView(
         h.household_id, state.day, h.county, h.township, township.name if township else "", h.area, h.program,
         h.monthly_income, h.approved_on, h.tier, h.income_type, h.tekun_setting, h.payee_name,
         shown(h.bank_account), state.terminated_on,
-        tuple(MemberView(shown(m.id_number), m.name, m.relation, m.birth_date, m.disability_grade,
+        tuple(MemberView(shown(m.id_number), m.name, m.relation, born(m.birth_date), m.disability_grade,
                          m.disability_kind, tuple(m.flags), m.care_level, m.single_person, m.death_date)
               for m in state.members),
         tuple(_event_view(e, shown) for e in stored.events if e.date <= state.day))

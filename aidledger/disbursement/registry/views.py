@@ -16,7 +16,7 @@ class MemberView:
     id_number: str  # as shown
     name: str
     relation: str
-    birth_date: date
+    birth_date: str  # the date, or its year alone beside a masked id number (users.birth_dates)
     disability_grade: int | None
     disability_kind: str | None
     flags: tuple[str, ...]
