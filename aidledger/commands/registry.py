@@ -65,6 +65,29 @@ def _describe(outcome) -> str:
     return f"{'dry run: valid, would store' if outcome.dry_run else 'stored'} {counts or 'nothing'}"
 
 
+@group.command("history")
+@click.argument("household_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def history(app, household_id: str, as_json: bool) -> None:
+    """Every event recorded for a household, with its id, date and who recorded it from which file.
+
+    \b
+    Example:
+      aidledger registry history H002 --json
+    """
+    with app.database().read() as session:
+        h = service.household_history(session, household_id, reader=app.user, as_json=as_json)
+    if as_json:
+        emit_json(h.as_dict())
+        return
+    click.echo(f"户 {household_id}  导入 {h.loaded_from}  {h.loaded_by} {h.loaded_at:%Y-%m-%d %H:%M}")
+    click.echo(table(["编号", "日期", "类型", "值", "身份证号", "录入人", "录入时间", "来源", "作废"],
+                     [(e.id, e.date, e.kind, e.value or "", e.id_number or "", e.recorded_by,
+                       f"{e.recorded_at:%Y-%m-%d %H:%M}", e.source, "是" if e.voided else "")
+                      for e in h.events], right=(0,)))
+
+
 @group.command("show")
 @click.argument("household_id")
 @click.option("--on", "day", type=DATE, help="The day the registry is read as of (default: today).")

@@ -254,3 +254,32 @@ def test_a_masked_id_number_never_stands_beside_a_full_birth_date(registry, user
 def test_a_reader_who_sees_full_numbers_sees_full_birth_dates(registry):
     members = show(registry, "H001", "2022-01-01")["members"]
     assert [m["birth_date"] for m in members][0] == "1977-05-10" and "*" not in members[0]["id_number"]
+
+
+def test_history_lists_every_event_with_its_id_date_and_recorder(registry):
+    history = json.loads(registry("registry", "history", "H010", "--json", user=PREPARER).stdout)
+    assert history["household_id"] == "H010" and history["loaded_by"] == PREPARER
+    assert history["loaded_from"] == "households.csv, members.csv"
+    events = history["events"]
+    assert [(e["kind"], e["date"], e["value"]) for e in events] == [("income", "2022-03-01", "1500.00")]
+    assert [e["date"] for e in events] == sorted(e["date"] for e in events)
+    assert all(e["recorded_by"] == PREPARER and e["source"] == "events.csv" and e["voided"] is False
+               for e in events)
+    assert len({e["id"] for e in events}) == len(events)
+
+
+def test_history_masks_for_readers_who_may_not_see_numbers(registry, tmp_path):
+    death = write(tmp_path, "events.csv", "household_id,kind,date,value,id_number\n"
+                                          "H002,death,2022-01-10,,230523195903050525\n")
+    assert registry("registry", "events", death, user=PREPARER).exit_code == 0
+    shown = json.loads(registry("registry", "history", "H002", "--json", user=PREPARER).stdout)["events"]
+    assert [(e["kind"], e["id_number"]) for e in shown] == [("death", "230523195903050525")]
+    for user in (AUDITOR, None):
+        events = json.loads(registry("registry", "history", "H002", "--json", user=user).stdout)["events"]
+        assert [e["id_number"] for e in events] == ["230523********0525"]
+    table_ = registry("registry", "history", "H002", user=PREPARER)
+    assert table_.exit_code == 0 and "编号" in table_.stdout and "230523195903050525" not in table_.stdout
+
+
+def test_history_of_an_unknown_household_is_refused(registry):
+    assert_refused(registry("registry", "history", "H999"), "household H999 is not in the registry")

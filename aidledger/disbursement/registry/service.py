@@ -21,7 +21,7 @@ from . import store as registry_store
 from .records import Event
 from .store import ImportOutcome, StoredHousehold, count_households, load_household  # noqa: F401
 from .tables import EventRow, HouseholdRow, RegistryImport, ReviewRow
-from .views import EventView, HouseholdView, MemberView
+from .views import EventView, HistoryView, HouseholdView, MemberView, RecordedEvent
 
 
 def import_registry(session: Session, households_path: str, members_path: str, *, user, now, today, dry_run,
@@ -95,6 +95,27 @@ def _event_view(event: Event, shown: Callable[[str], str]) -> EventView:
         # A corrected account (`registry account`) is an account like the household's: masked the same way.
         value = shown(value)
     return EventView(event.date, event.kind, value, shown(event.id_number) if event.id_number else None)
+
+
+def household_history(session: Session, household_id: str, *, reader: str | None,
+                      as_json: bool = False) -> HistoryView:
+    """`registry history`: the household's load and every event recorded for it, in date order (then as recorded),
+    each with its id and who recorded it from which file; numbers shown as `household_view` shows them."""
+    household = session.get(HouseholdRow, household_id)
+    if household is None:
+        raise Refusal(f"household {household_id} is not in the registry")
+    shown = personal_numbers(session, reader, as_json=as_json)
+    loaded = session.get(RegistryImport, household.import_id)
+    rows = session.execute(
+        select(EventRow, RegistryImport).join(RegistryImport, RegistryImport.id == EventRow.import_id)
+        .where(EventRow.household_id == household_id).order_by(EventRow.date, EventRow.id)).all()
+    events = tuple(
+        RecordedEvent(event.id, event.date, event.kind,
+                      shown(event.value) if event.kind == "bank_account" and event.value else event.value,
+                      shown(event.id_number) if event.id_number else None, recorded.loaded_by, recorded.loaded_at,
+                      recorded.sources, voided=False)
+        for event, recorded in rows)
+    return HistoryView(household_id, loaded.loaded_by, loaded.loaded_at, loaded.sources, events)
 
 
 # ---- reviews (核查) ----------------------------------------------------------------------

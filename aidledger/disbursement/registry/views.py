@@ -7,7 +7,7 @@ accounts are shown); `as_dict()` is the `--json` output.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 
@@ -73,3 +73,38 @@ class HouseholdView:
             "payee_name": self.payee_name, "bank_account": self.bank_account, "terminated_on": self.terminated_on,
             "members": [m.as_dict() for m in self.members], "events": [e.as_dict() for e in self.events],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """One event as the registry recorded it: its id, what it says, and who recorded it from which file."""
+
+    id: int
+    date: date
+    kind: str
+    value: str | None  # a corrected account as shown, like the household's
+    id_number: str | None  # as shown
+    recorded_by: str
+    recorded_at: datetime
+    source: str  # the file it came from (events.csv, …) or the command (registry account)
+    voided: bool  # events can be voided by later ones (issue 14); none is yet
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.id, "date": self.date, "kind": self.kind, "value": self.value,
+                "id_number": self.id_number, "recorded_by": self.recorded_by, "recorded_at": self.recorded_at,
+                "source": self.source, "voided": self.voided}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryView:
+    """A household's whole history: when and by whom it was loaded, then every event in date order."""
+
+    household_id: str
+    loaded_by: str
+    loaded_at: datetime
+    loaded_from: str
+    events: tuple[RecordedEvent, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"household_id": self.household_id, "loaded_by": self.loaded_by, "loaded_at": self.loaded_at,
+                "loaded_from": self.loaded_from, "events": [e.as_dict() for e in self.events]}
