@@ -10,7 +10,7 @@ are the chart's (`ledger/chart.py`, FUNDS).
 
 from __future__ import annotations
 
-from .codes import ComponentKind, CycleStatus, EventKind, HandedOverStatus, Program
+from .codes import Area, ComponentKind, CycleStatus, EventKind, HandedOverStatus, Program
 from .ledger.chart import FUNDS
 
 # Typed by `str` keys: callers look labels up with codes read back as plain strings.
@@ -47,3 +47,7 @@ RECOVERY_REASONS: dict[str, str] = {
 
 # A 低保 household's standing handed over at a county's first month (opening load --states).
 HANDED_OVER_NAMES: dict[str, str] = {HandedOverStatus.EXIT: "渐退", HandedOverStatus.ENDED: "已退出"}
+
+# Where a household lives (the standard that applies), and its standing on a day (`registry list`).
+AREA_NAMES: dict[str, str] = {Area.URBAN: "城镇", Area.RURAL: "农村"}
+STANDING_NAMES: dict[str, str] = {"active": "在保", "terminated": "已终止", "not_yet": "未到批准日"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from aidledger.disbursement.registry import service
+from aidledger.labels import AREA_NAMES, PROGRAM_NAMES, STANDING_NAMES
 from aidledger.render import emit_json, progress, table
 
 from . import DATE, pass_app
@@ -63,6 +64,37 @@ def _describe(outcome) -> str:
     counts = ", ".join(f"{n} {what}" for n, what in ((outcome.households, "households"),
                                                      (outcome.members, "members"), (outcome.events, "events")) if n)
     return f"{'dry run: valid, would store' if outcome.dry_run else 'stored'} {counts or 'nothing'}"
+
+
+@group.command("list")
+@click.option("--jurisdiction", required=True, help="County code.")
+@click.option("--township", help="Only this township (9-digit code).")
+@click.option("--program", type=click.Choice(["dibao", "tekun", "low_income"]))
+@click.option("--status", type=click.Choice(list(service.LIST_STATUSES)))
+@click.option("--search", help="A household id or a name containing this text, or a member's full id number.")
+@click.option("--on", "day", type=DATE, help="The day the registry is read as of (default: today).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def list_(app, jurisdiction: str, township, program, status, search, day, as_json: bool) -> None:
+    """The county's households as they stood on a day: programme, standing, head, payee.
+
+    \b
+    Example:
+      aidledger registry list --jurisdiction 230523 --program dibao --status active --on 2022-01-01
+    """
+    day = day or app.today()
+    with app.database().read() as session:
+        found = service.household_list(session, jurisdiction, day, reader=app.user, as_json=as_json,
+                                       township=township, program=program, status=status, search=search)
+    if as_json:
+        emit_json(found.as_dict())
+        return
+    click.echo(table(["户编号", "乡镇", "城乡", "项目", "状态", "户主", "身份证号", "人数", "收款人", "账号"],
+                     [(h.household_id, h.township, AREA_NAMES[h.area], PROGRAM_NAMES[h.program],
+                       STANDING_NAMES[h.status], h.head_name,
+                       h.head_id_number, h.members, h.payee_name, h.bank_account) for h in found.households],
+                     right=(7,)))
+    click.echo(f"共 {len(found.households)} 户 (截至 {found.on})")
 
 
 @group.command("history")

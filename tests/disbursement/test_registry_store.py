@@ -283,3 +283,44 @@ def test_history_masks_for_readers_who_may_not_see_numbers(registry, tmp_path):
 
 def test_history_of_an_unknown_household_is_refused(registry):
     assert_refused(registry("registry", "history", "H999"), "household H999 is not in the registry")
+
+
+def listed(run, *args, user=PREPARER):
+    result = run("registry", "list", "--jurisdiction", "230523", *args, "--json", user=user)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["households"]
+
+
+def test_list_shows_the_county_as_of_a_day_and_filters(registry, tmp_path):
+    everyone = listed(registry, "--on", "2022-01-01")
+    assert len(everyone) == 11 and [h["household_id"] for h in everyone] == sorted(h["household_id"] for h in everyone)
+    dibao = listed(registry, "--on", "2022-01-01", "--program", "dibao")
+    assert dibao and all(h["program"] == "dibao" for h in dibao) and len(dibao) < len(everyone)
+    h001 = next(h for h in everyone if h["household_id"] == "H001")
+    assert (h001["head_name"], h001["head_id_number"], h001["status"]) == ("王建国", "230523197705100113", "active")
+    ended = write(tmp_path, "events.csv", "household_id,kind,date,value,id_number\nH001,terminate,2022-02-01,,\n")
+    assert registry("registry", "events", ended, user=PREPARER).exit_code == 0
+    assert [h["household_id"] for h in listed(registry, "--on", "2022-03-01", "--status", "terminated")] == ["H001"]
+    assert "H001" in [h["household_id"] for h in listed(registry, "--on", "2022-01-15", "--status", "active")]
+
+
+def test_list_searches_by_id_name_or_full_id_number(registry):
+    assert [h["household_id"] for h in listed(registry, "--search", "H00", "--on", "2022-01-01")][:2] == ["H001",
+                                                                                                         "H002"]
+    assert [h["household_id"] for h in listed(registry, "--search", "王建国", "--on", "2022-01-01")] == ["H001"]
+    by_id = listed(registry, "--search", "230523201206150318", "--on", "2022-01-01")
+    assert [h["household_id"] for h in by_id] == ["H001"]
+    assert listed(registry, "--search", "no such person", "--on", "2022-01-01") == []
+
+
+def test_list_masks_for_readers_who_may_not_see_numbers(registry):
+    for user in (AUDITOR, None):
+        h001 = next(h for h in listed(registry, "--on", "2022-01-01", user=user) if h["household_id"] == "H001")
+        assert h001["head_id_number"] == "230523********0113" and h001["bank_account"] == "621700*********0011"
+    table_ = registry("registry", "list", "--jurisdiction", "230523", "--on", "2022-01-01", user=PREPARER)
+    assert table_.exit_code == 0 and "共 11 户" in table_.stdout and "230523197705100113" not in table_.stdout
+    assert "低保" in table_.stdout and "在保" in table_.stdout and "dibao" not in table_.stdout
+
+
+def test_list_of_an_unknown_jurisdiction_is_refused(registry):
+    assert_refused(registry("registry", "list", "--jurisdiction", "239999"), "239999")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aidledger.errors import Refusal
+from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.masking import mask
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
@@ -19,9 +20,9 @@ from aidledger.users import birth_dates, personal_numbers, require_role
 
 from . import store as registry_store
 from .records import Event
-from .store import ImportOutcome, StoredHousehold, count_households, load_household  # noqa: F401
-from .tables import EventRow, HouseholdRow, RegistryImport, ReviewRow
-from .views import EventView, HistoryView, HouseholdView, MemberView, RecordedEvent
+from .store import ImportOutcome, StoredHousehold, count_households, load_household, load_households  # noqa: F401
+from .tables import EventRow, HouseholdRow, MemberRow, RegistryImport, ReviewRow
+from .views import EventView, HistoryView, HouseholdList, HouseholdView, ListedHousehold, MemberView, RecordedEvent
 
 
 def import_registry(session: Session, households_path: str, members_path: str, *, user, now, today, dry_run,
@@ -95,6 +96,42 @@ def _event_view(event: Event, shown: Callable[[str], str]) -> EventView:
         # A corrected account (`registry account`) is an account like the household's: masked the same way.
         value = shown(value)
     return EventView(event.date, event.kind, value, shown(event.id_number) if event.id_number else None)
+
+
+LIST_STATUSES = ("active", "terminated", "not_yet")  # labels.STANDING_NAMES says them in Chinese
+
+
+def household_list(session: Session, county: str, day: date, *, reader: str | None, as_json: bool = False,
+                   township: str | None = None, program: str | None = None, status: str | None = None,
+                   search: str | None = None) -> HouseholdList:
+    """`registry list`: the county's households as they stood on `day`, filtered; `search` finds a household by
+    its id or a name (payee or member) containing the text, or by a member's full id number."""
+    require_jurisdiction(session, county)
+    ids = select(HouseholdRow.household_id).where(HouseholdRow.county_code == county)
+    if township is not None:
+        ids = ids.where(HouseholdRow.township == township)
+    if program is not None:
+        ids = ids.where(HouseholdRow.program == program)
+    if search:
+        like = f"%{search}%"
+        by_member = select(MemberRow.household_id).where(MemberRow.name.like(like) | (MemberRow.id_number == search))
+        ids = ids.where(HouseholdRow.household_id.like(like) | HouseholdRow.payee_name.like(like)
+                        | HouseholdRow.household_id.in_(by_member))
+    shown = personal_numbers(session, reader, as_json=as_json)
+    listed = []
+    for household_id, stored in sorted(load_households(session, session.scalars(ids)).items()):
+        state = stored.on(day)
+        h = state.household
+        standing = ("not_yet" if h.approved_on > day else
+                    "terminated" if state.terminated_on is not None else "active")
+        if status is not None and standing != status:
+            continue
+        head = next((m for m in state.members if m.relation == "head"), stored.members[0])
+        living = sum(1 for m in state.members if m.death_date is None or m.death_date >= day)
+        listed.append(ListedHousehold(household_id, h.township, h.area, h.program, standing, head.name,
+                                      shown(head.id_number), living, h.payee_name, shown(h.bank_account),
+                                      h.monthly_income))
+    return HouseholdList(county, day, tuple(listed))
 
 
 def household_history(session: Session, household_id: str, *, reader: str | None,

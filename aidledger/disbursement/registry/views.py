@@ -108,3 +108,37 @@ class HistoryView:
     def as_dict(self) -> dict[str, object]:
         return {"household_id": self.household_id, "loaded_by": self.loaded_by, "loaded_at": self.loaded_at,
                 "loaded_from": self.loaded_from, "events": [e.as_dict() for e in self.events]}
+
+
+@dataclass(frozen=True, slots=True)
+class ListedHousehold:
+    """One household of `registry list`, as it stood on the list's day; numbers as shown."""
+
+    household_id: str
+    township: str
+    area: str
+    program: str
+    status: str  # active | terminated | not_yet (approved after the day)
+    head_name: str
+    head_id_number: str
+    members: int  # living on the day
+    payee_name: str
+    bank_account: str
+    monthly_income: Decimal | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"household_id": self.household_id, "township": self.township, "area": self.area,
+                "program": self.program, "status": self.status, "head_name": self.head_name,
+                "head_id_number": self.head_id_number, "members": self.members, "payee_name": self.payee_name,
+                "bank_account": self.bank_account, "monthly_income": self.monthly_income}
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdList:
+    jurisdiction: str
+    on: date
+    households: tuple[ListedHousehold, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"jurisdiction": self.jurisdiction, "on": self.on,
+                "households": [h.as_dict() for h in self.households]}
