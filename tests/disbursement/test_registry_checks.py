@@ -65,7 +65,8 @@ def test_a_township_the_policy_does_not_list():
 def test_a_household_already_stored_is_refused_unless_replaced():
     context = stored_examples()
     assert run([HOUSEHOLD], [member(id_number="230523197705100113")], context=context)[3] == [
-        ("households.csv", 2, "household_id", "H001 is already stored; load with replace to replace it")
+        ("households.csv", 2, "household_id",
+         "H001 is already stored; a stored household changes only by dated events (registry events)")
     ]
     households, members, _, problems = run(
         [HOUSEHOLD], [member(id_number="230523197705100113")], context=context, replace=True

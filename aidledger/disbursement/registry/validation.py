@@ -84,7 +84,8 @@ class HouseholdChecks:
             return problems
         stored = self.context.stored_program(household.household_id) is not None
         if stored and not self.replace:
-            refuse("household_id", f"{household.household_id} is already stored; load with replace to replace it")
+            refuse("household_id", f"{household.household_id} is already stored; a stored household changes only "
+                                   "by dated events (registry events)")
         townships = self._townships_of(household.county)
         if townships is None:
             refuse("county", f"no policy is loaded for county {household.county}")
