@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from cycle_helpers import (
@@ -402,3 +402,19 @@ def test_a_step_cannot_be_dated_before_the_posted_step_before_it(funded, db_url,
     held = balances(funded, day(MONTH, 4))
     assert held["Liabilities:BankClearing"] == ZERO and held["Assets:Treasury"] == D("100000.00")
     verify(funded)
+
+
+def test_a_month_after_next_month_is_refused_and_changes_nothing(funded, db_url):
+    today = date.today()
+    ahead = f"{today.year + (today.month + 1) // 12:04d}-{(today.month + 1) % 12 + 1:02d}"  # the month after next
+    refused_unchanged(funded, db_url, ["cycle", "run", "--jurisdiction", COUNTY, "--month", ahead], PREPARER,
+                      f"{ahead} is too far ahead", "(--month)")
+    refused_unchanged(funded, db_url, ["cycle", "run", "--jurisdiction", COUNTY, "--month", "2031-01"], PREPARER,
+                      "2031-01 is too far ahead")
+
+
+def test_an_approval_dated_after_today_is_refused_and_changes_nothing(funded, db_url):
+    cycle_id = run_cycle(funded, "2022-01")
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    refused_unchanged(funded, db_url, ["cycle", "approve", str(cycle_id), "--date", tomorrow], APPROVER,
+                      f"an approval dated {tomorrow} is after today", "(--date)")

@@ -33,6 +33,7 @@ from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.service.accounts import ensure_accounts
 from aidledger.ledger.service.posting import lock_books, post_entry
 from aidledger.policy.store import effective_policy
+from aidledger.problems import Problem
 from aidledger.users import require_role
 
 from .steps import PAYABLE, RETURNED, ZERO, cycle_of, reissued_returns, returned_by_fund, transition
@@ -75,6 +76,10 @@ def _stale_problems(session: Session, cycle: Cycle) -> list[str]:
 def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> int:
     """Approve a draft (by an approver who did not run it) and post it; returns the entry id."""
     approver = require_role(session, user, "approver", action="approve payment cycles")
+    if on > now.date():
+        raise Refusal(Problem(f"an approval dated {on} is after today ({now.date()}): a cycle is approved on the day "
+                              "it is signed", "cycle.approval_date", field="date",
+                              figures=(("date", on.isoformat()), ("today", now.date().isoformat()))))
     lock_books(session)
     cycle = cycle_of(session, cycle_id, "draft")
     if cycle.run_by == approver.name:

@@ -40,7 +40,7 @@ from aidledger.disbursement.recovery.service import store_set_offs
 from aidledger.disbursement.recovery.tables import CycleSetOff
 from aidledger.disbursement.registry.tables import EventRow, RegistryImport
 from aidledger.disbursement.rules.components import ZERO
-from aidledger.disbursement.rules.facts import previous_month
+from aidledger.disbursement.rules.facts import month_of, next_month, previous_month
 from aidledger.disbursement.rules.one_offs import PriceDeclaration
 from aidledger.disbursement.subsidy.service import declaration_for
 from aidledger.disbursement.temporary.tables import CycleInstalment
@@ -50,6 +50,7 @@ from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.posting import lock_books
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import PolicyFile
+from aidledger.problems import Problem
 from aidledger.users import require_role
 
 from .additions import gather
@@ -74,6 +75,11 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
               progress: Callable[[int], None] | None = None, workers: int | None = None) -> RunOutcome:
     """Compute and store the county's month as a draft; `workers` as in `cycle_workers` (None: automatic)."""
     require_role(session, user, "preparer", action="run payment cycles")
+    latest = next_month(month_of(now.date()))
+    if month > latest:
+        raise Refusal(Problem(f"{month} is too far ahead: a cycle runs at the latest for next month ({latest}), "
+                              "whose registry and policy are known", "cycle.month_ahead", field="month",
+                              figures=(("month", month), ("latest", latest))))
     lock_books(session)
     place = require_jurisdiction(session, county)
     if place.level != "county":
