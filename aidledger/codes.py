@@ -129,17 +129,35 @@ class CareLevel(StrEnum):
 class EventKind(StrEnum):
     """`registry_events.kind`: a dated change to a stored household.
 
-    All but `bank_account` come from events.csv (records.EVENT_KINDS); `bank_account` is
-    recorded by `registry account`, never read from a file.
+    All but the last two come from events.csv (records.EVENT_KINDS). `bank_account` is
+    recorded by `registry account`; `member_joined` is the receiving household's half of a
+    `move_member`, recorded with it (and voided with it), never read from a file.
     """
 
     INCOME = "income"
-    DEATH = "death"
-    REMOVE_MEMBER = "remove_member"
+    INCOME_TYPE = "income_type"
     TIER = "tier"
+    DEATH = "death"
+    ADD_MEMBER = "add_member"
+    REMOVE_MEMBER = "remove_member"
+    MOVE_MEMBER = "move_member"
+    HEAD = "head"
+    DISABILITY = "disability"
+    FLAGS = "flags"
+    SINGLE_PERSON = "single_person"
     CARE_LEVEL = "care_level"
+    PAYEE = "payee"
+    TOWNSHIP = "township"
+    AREA = "area"
+    PROGRAM = "program"
+    TEKUN_SETTING = "tekun_setting"
+    SUSPEND = "suspend"
+    RESUME = "resume"
     TERMINATE = "terminate"
+    REAPPROVE = "reapprove"
+    VOID = "void"
     BANK_ACCOUNT = "bank_account"
+    MEMBER_JOINED = "member_joined"
 
 
 class ImportKind(StrEnum):

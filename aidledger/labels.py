@@ -38,11 +38,22 @@ FUND_NAMES = {f.code: f.name for f in FUNDS}
 FUND_SHORT_NAMES = {"central_subsidy": "中央补助", "provincial_subsidy": "省级补助", "city_subsidy": "市级补助",
                     "county_subsidy": "县级补助", "working_funds": "工作经费", "lottery_welfare": "福彩公益金"}
 
-# Why a month was overpaid, for the receivables a cycle finds (the late events' kinds).
-# (`bank_account` never makes one: a new account changes no amount.)
+# What a registry event is, in the words of a civil-affairs office (`registry history`, pages).
+EVENT_NAMES: dict[str, str] = {
+    EventKind.INCOME: "收入变化", EventKind.INCOME_TYPE: "收入类型变更", EventKind.TIER: "分档变化",
+    EventKind.DEATH: "死亡", EventKind.ADD_MEMBER: "成员增加", EventKind.REMOVE_MEMBER: "成员减少",
+    EventKind.MOVE_MEMBER: "成员迁出", EventKind.HEAD: "户主变更", EventKind.DISABILITY: "残疾评定",
+    EventKind.FLAGS: "特殊身份变更", EventKind.SINGLE_PERSON: "单人户认定", EventKind.CARE_LEVEL: "护理等级变化",
+    EventKind.PAYEE: "收款人变更", EventKind.TOWNSHIP: "乡镇变更", EventKind.AREA: "城乡类别变更",
+    EventKind.PROGRAM: "救助类别变更", EventKind.TEKUN_SETTING: "供养方式变更", EventKind.SUSPEND: "暂停发放",
+    EventKind.RESUME: "恢复发放", EventKind.TERMINATE: "终止", EventKind.REAPPROVE: "重新审批纳入",
+    EventKind.VOID: "撤销误录事件", EventKind.BANK_ACCOUNT: "更正收款账户", EventKind.MEMBER_JOINED: "成员迁入",
+}
+
+# Why a month was overpaid, for the receivables a cycle finds: the late events' kinds, as EVENT_NAMES says them.
+# (`bank_account` and `payee` never make one: who is paid changes no amount.)
 RECOVERY_REASONS: dict[str, str] = {
-    EventKind.DEATH: "死亡", EventKind.TERMINATE: "终止", EventKind.INCOME: "收入变化", EventKind.TIER: "分档变化",
-    EventKind.REMOVE_MEMBER: "成员减少", EventKind.CARE_LEVEL: "护理等级变化",
+    kind: name for kind, name in EVENT_NAMES.items() if kind not in (EventKind.BANK_ACCOUNT, EventKind.PAYEE)
 }
 
 # A 低保 household's standing handed over at a county's first month (opening load --states).
@@ -50,4 +61,5 @@ HANDED_OVER_NAMES: dict[str, str] = {HandedOverStatus.EXIT: "渐退", HandedOver
 
 # Where a household lives (the standard that applies), and its standing on a day (`registry list`).
 AREA_NAMES: dict[str, str] = {Area.URBAN: "城镇", Area.RURAL: "农村"}
-STANDING_NAMES: dict[str, str] = {"active": "在保", "terminated": "已终止", "not_yet": "未到批准日"}
+STANDING_NAMES: dict[str, str] = {"active": "在保", "suspended": "暂停发放", "terminated": "已终止",
+                                  "not_yet": "未到批准日"}

@@ -8,10 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import MetaData, inspect, select, text
 
 from aidledger import db as dbmod
-from aidledger.models import metadata
 
 ADMIN, PREPARER, APPROVER, AUDITOR = "admin", "li.ming", "wang.fang", "zhao.audit"
 
@@ -24,14 +23,19 @@ EXAMPLE_POLICIES = sorted((Path(__file__).resolve().parent.parent / "aidledger" 
 
 
 def snapshot(url: str) -> dict[str, list[tuple]]:
-    """Every row of every table, in primary-key order: 'the database exactly as it was'."""
+    """Every row of every table, in primary-key order: 'the database exactly as it was'.
+
+    The tables and columns are the database's own (reflected), so that a database at an older revision (a
+    migration test) is read as it is."""
     database = dbmod.Database(url)
     try:
+        reflected = MetaData()
+        reflected.reflect(database.engine)
         with database.read() as session:
             return {
                 table.name: [tuple(row) for row in session.execute(
-                    select(table).order_by(*table.primary_key.columns))]
-                for table in metadata.sorted_tables
+                    select(table).order_by(*(table.primary_key.columns or table.columns)))]
+                for table in reflected.sorted_tables if table.name != "alembic_version"
             }
     finally:
         database.dispose()
@@ -129,3 +133,12 @@ def run_together(db_url: str, commands: list[list[str]], user: str = PREPARER) -
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def refused_unchanged(run, db_url, args, user, *fragments):
+    """The command is refused (exit 3, every fragment in its error lines) and nothing changed."""
+    before = snapshot(db_url)
+    result = run(*args, user=user)
+    assert_refused(result, *fragments)
+    assert snapshot(db_url) == before
+    return result

@@ -25,8 +25,9 @@ def group() -> None:
 @group.command("run")
 @click.option("--jurisdiction", required=True, help="County code.")
 @click.option("--month", required=True, type=MONTH)
+@click.option("--date", "on", type=DATE, help="The day the run is booked (default: today).")
 @pass_app
-def run(app, jurisdiction, month) -> None:
+def run(app, jurisdiction, month, on) -> None:
     """Compute every household paid in the month and store the draft cycle (preparer); prints the cycle id.
 
     Running again while the cycle is a draft recomputes it in place of the old draft.
@@ -37,7 +38,7 @@ def run(app, jurisdiction, month) -> None:
     """
     with app.database().write() as session:
         with progress(count_households(session, jurisdiction), f"cycle {month}") as step:
-            outcome = run_cycle(session, jurisdiction, month, user=app.user, now=app.now(), progress=step)
+            outcome = run_cycle(session, jurisdiction, month, user=app.user, now=app.now(), progress=step, on=on)
     click.echo(outcome.cycle_id)
 
 
@@ -74,6 +75,11 @@ def show(app, cycle_id, as_json) -> None:
                          [(a.household_id, a.month, ADJUSTMENT_NAMES.get(a.kind, a.kind),
                            f"{a.amount:.2f}", f"{a.paid_before:.2f}", f"{a.entitled:.2f}", a.reason)
                           for a in view.adjustments], right=(3, 4, 5)))
+    if view.held:
+        click.echo(f"暂缓发放 {len(view.held)}户  合计 {view.held_total:.2f} (不计入本批次):")
+        click.echo(table(["户编号", "收款人", "金额", "原因"],
+                         [(h.household_id, h.payee_name, f"{h.amount:.2f}", h.reason) for h in view.held],
+                         right=(2,)))
 
 
 @group.command("approve")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from aidledger.disbursement.registry import service
-from aidledger.labels import AREA_NAMES, PROGRAM_NAMES, STANDING_NAMES
+from aidledger.labels import AREA_NAMES, EVENT_NAMES, PROGRAM_NAMES, STANDING_NAMES
 from aidledger.render import emit_json, progress, table
 
 from . import DATE, pass_app
@@ -115,7 +115,7 @@ def history(app, household_id: str, as_json: bool) -> None:
         return
     click.echo(f"户 {household_id}  导入 {h.loaded_from}  {h.loaded_by} {h.loaded_at:%Y-%m-%d %H:%M}")
     click.echo(table(["编号", "日期", "类型", "值", "身份证号", "录入人", "录入时间", "来源", "作废"],
-                     [(e.id, e.date, e.kind, e.value or "", e.id_number or "", e.recorded_by,
+                     [(e.id, e.date, EVENT_NAMES.get(e.kind, e.kind), e.value or "", e.id_number or "", e.recorded_by,
                        f"{e.recorded_at:%Y-%m-%d %H:%M}", e.source, "是" if e.voided else "")
                       for e in h.events], right=(0,)))
 
@@ -141,7 +141,8 @@ def show(app, household_id: str, day, as_json: bool) -> None:
     if as_json:
         emit_json(h.as_dict())
         return
-    click.echo(f"户 {h.household_id}  {h.county} {h.township} {h.township_name}  {h.area}  {h.program}  截至 {h.as_of}")
+    click.echo(f"户 {h.household_id}  {h.county} {h.township} {h.township_name}  {AREA_NAMES.get(h.area, h.area)}  "
+               f"{PROGRAM_NAMES.get(h.program, h.program)}  截至 {h.as_of}")
     click.echo(f"批准日期 {h.approved_on}  月收入 {h.monthly_income or '-'}  收款人 {h.payee_name}  "
                f"账号 {h.bank_account}" + (f"  已终止 {h.terminated_on}" if h.terminated_on else ""))
     click.echo(table(
@@ -153,7 +154,8 @@ def show(app, household_id: str, day, as_json: bool) -> None:
     if h.events:
         click.echo("事件 events:")
         click.echo(table(["日期", "类型", "值", "身份证号"],
-                         [(e.date, e.kind, e.value or "", e.id_number or "") for e in h.events]))
+                         [(e.date, EVENT_NAMES.get(e.kind, e.kind), e.value or "", e.id_number or "")
+                          for e in h.events]))
 
 
 @group.command("account")

@@ -18,6 +18,8 @@ lists them:
                    every purchase and a refusal writes nothing, so none can exist
   receivable       open receivables (追回): months paid and found overpaid, not yet
                    recovered in full
+  shared_account   one bank account paid for two or more households in a month: declared shared
+                   (shared_account = yes, an institution's account) or not
   verify           every problem `ledger verify` reports
 """
 
@@ -79,6 +81,10 @@ KINDS = (
                   "would pass the cap is refused."),
     ExceptionKind("receivable", "应收追回款 Open receivables",
                   "Money paid wrongly (after death, over the standard) is recorded as a receivable until recovered."),
+    ExceptionKind("shared_account", "多户共用同一收款账户 Accounts paid for more than one household",
+                  "One bank account is paid for one household, unless the registry says it is knowingly shared "
+                  "(shared_account = yes, e.g. an institution's account for centralized 特困); every shared "
+                  "account is listed, declared or not."),
     ExceptionKind("verify", "账簿校验失败 Ledger verify failures",
                   "aidledger ledger verify: the hash chain, every stored balance and the sub-ledgers agree."),
 )
@@ -97,6 +103,7 @@ class PaidLine:
     added: Decimal  # of which additions beyond the month's rules: re-issued returns, instalments, arrears
     id_numbers: tuple[str, ...]  # the head's and every member named in a component
     settled: Decimal = ZERO  # for this month by later cycles: arrears paid minus receivables claimed
+    bank_account: str = ""  # where it was paid
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,26 @@ def payments_after_end(lines: Iterable[PaidLine], registry: Mapping[str, StoredH
             found.append(AuditException("after_end", line.household_id, line.month, line.amount,
                                         f"{who}, before {day}: cycle {line.cycle_id} counted {line.members} "
                                         f"member(s), {alive} alive on {day}"))
+    return found
+
+
+def shared_accounts(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold]) -> list[AuditException]:
+    """Every account paid for more than one household in a month, saying whether the registry declared it shared."""
+    paid: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    for line in lines:
+        if line.bank_account:
+            paid[(line.month, line.bank_account)][line.household_id] = line.amount
+    found = []
+    for (month, account), households in sorted(paid.items()):
+        if len(households) < 2:
+            continue
+        day = first_day(month)
+        declared = all(h in registry and registry[h].on(day).household.shared_account for h in households)
+        why = ("declared shared (shared_account = yes) by every household's rows" if declared else
+               "NOT declared shared by every household's rows: one account, one household")
+        found.append(AuditException(
+            "shared_account", "、".join(sorted(households)), month, sum(households.values(), ZERO),
+            f"account {mask(account)} paid for {len(households)} households in {month}; {why}"))
     return found
 
 

@@ -40,7 +40,7 @@ from cycle_helpers import (
 )
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from support import ADMIN, APPROVER, AUDITOR, PREPARER, assert_refused, snapshot
+from support import ADMIN, APPROVER, AUDITOR, PREPARER, refused_unchanged, snapshot
 
 from aidledger import db as dbmod
 
@@ -60,13 +60,6 @@ def funded(example):
     return example
 
 
-def refused_unchanged(run, db_url, args, user, *fragments):
-    """The command is refused (exit 3, every fragment in its error lines) and nothing changed."""
-    before = snapshot(db_url)
-    result = run(*args, user=user)
-    assert_refused(result, *fragments)
-    assert snapshot(db_url) == before
-    return result
 
 
 def live_cycles(db_url, month=MONTH) -> int:

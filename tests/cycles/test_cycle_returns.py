@@ -31,7 +31,7 @@ from cycle_helpers import (
     verify,
     write_returns,
 )
-from support import APPROVER, AUDITOR, PREPARER, assert_refused, snapshot
+from support import APPROVER, AUDITOR, PREPARER, refused_unchanged
 
 HOUSEHOLDS = households_csv()
 H001, H002 = HOUSEHOLDS["H001"]["bank_account"], HOUSEHOLDS["H002"]["bank_account"]
@@ -51,12 +51,6 @@ def exported(county, tmp_path):
     return county, cycle_id
 
 
-def refused_unchanged(run, db_url, args, user, *fragments):
-    before = snapshot(db_url)
-    result = run(*args, user=user)
-    assert_refused(result, *fragments)
-    assert snapshot(db_url) == before
-    return result
 
 
 def return_h002(run, cycle_id, tmp_path, extra=()) -> list[int]:

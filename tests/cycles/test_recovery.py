@@ -275,8 +275,10 @@ def test_migration_0007_keeps_receivables_and_their_triggers(late_death, county,
 
 
 def test_migration_0008_round_trip_keeps_rows_and_triggers(late_death, county, db_url):
-    """0008 adds its CHECKs by copying most tables on SQLite (batch mode): down to 0007 and up again, twice,
-    every row, trigger and index survives, the constraints come and go, and the triggers still refuse."""
+    """0008 adds its CHECKs by copying most tables on SQLite (batch mode), and 0009 copies the registry's and
+    the cycles' tables again: down to 0007 and up again, twice, every row, trigger and index survives (0007's as
+    they were the first time down, the head's as they were), the constraints come and go, and the triggers still
+    refuse."""
     from sqlalchemy.exc import DBAPIError
     from support import check_constraints, schema_objects
 
@@ -290,14 +292,22 @@ def test_migration_0008_round_trip_keeps_rows_and_triggers(late_death, county, d
     assert "ck_cycles_status" in check_constraints(db_url)
     database = dbmod.Database(db_url)
     try:
+        at_0007 = None
         for _ in range(2):
             dbmod.downgrade(database, "0007")
             assert dbmod.current_revision(database) == "0007"
-            assert snapshot(db_url) == rows and schema_objects(db_url) == objects
+            down = snapshot(db_url), schema_objects(db_url)
+            at_0007 = at_0007 or down
+            assert down == at_0007
+            assert {t: len(r) for t, r in down[0].items()} == {t: len(r) for t, r in rows.items() if t in down[0]}
             assert set(check_constraints(db_url)) == {"ck_journal_lines_one_side"}
             dbmod.upgrade(database)
-            assert dbmod.current_revision(database) == dbmod.head_revision() == "0008"
-            assert snapshot(db_url) == rows and schema_objects(db_url) == objects
+            assert dbmod.current_revision(database) == dbmod.head_revision()
+            up = snapshot(db_url)
+            # What 0009 added and its downgrade drops (cycles.run_on) comes back empty; every other cell as it was.
+            assert {t: [r[:-1] if t == "cycles" else r for r in found] for t, found in up.items()} == \
+                {t: [r[:-1] if t == "cycles" else r for r in found] for t, found in rows.items()}
+            assert schema_objects(db_url) == objects
             assert "ck_cycles_status" in check_constraints(db_url)
         for statement, refusal in (("UPDATE receivables SET amount_fen = 1", "append-only"),
                                    ("DELETE FROM cycle_lines", "no longer a draft cannot change"),

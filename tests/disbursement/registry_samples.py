@@ -46,6 +46,13 @@ MEMBER = {
     "death_date": "",
 }
 
+def household(household_id: str = "H001", **cells: str) -> dict[str, str]:
+    """HOUSEHOLD as another household, with an account of its own (one account is paid for one household)."""
+    account = HOUSEHOLD["bank_account"] if household_id == "H001" else "62170000" + str(
+        sum(ord(c) * 31 ** i for i, c in enumerate(household_id)) % 10**11).zfill(11)
+    return {**HOUSEHOLD, "household_id": household_id, "bank_account": account, **cells}
+
+
 EVENT = {"household_id": "H010", "kind": "income", "date": "2022-03-01", "value": "1500", "id_number": ""}
 
 # Valid id numbers (GB 11643) of people in none of the example households.

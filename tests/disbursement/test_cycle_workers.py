@@ -10,7 +10,7 @@ before, which each worker reads for its own share only.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select, text
@@ -49,7 +49,8 @@ def _stored(database, cycle_id: int) -> tuple[list, list, tuple]:
 
 def _run(database, month: str, workers: int) -> cycle_run.RunOutcome:
     with database.write() as session:
-        return cycle_run.run_cycle(session, "230523", month, user=PREPARER, now=NOW, workers=workers)
+        return cycle_run.run_cycle(session, "230523", month, user=PREPARER, now=NOW, workers=workers,
+                                   on=min(date.fromisoformat(f"{month}-01"), NOW.date()))
 
 
 def test_workers_store_what_the_process_stores(registry, database, monkeypatch):

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from registry_samples import EVENT, HOUSEHOLD, MEMBER, SPARE_IDS, TODAY, csv_lines, example_context, example_lines
+from registry_samples import (
+    EVENT,
+    HOUSEHOLD,
+    MEMBER,
+    SPARE_IDS,
+    TODAY,
+    csv_lines,
+    example_context,
+    example_lines,
+    household,
+)
 
 from aidledger.disbursement.registry.context import InMemoryRegistryContext
 from aidledger.disbursement.registry.load import RegistryLoad
@@ -30,7 +40,7 @@ def run(households=None, members=None, events=None, context=None, replace=False)
     if members is not None:
         kept[1] = list(load.members(csv_lines(members, list(MEMBER))))
     if events is not None:
-        kept[2] = list(load.events(csv_lines(events, list(EVENT))))
+        kept[2] = load.events(csv_lines(events, list(EVENT))).events
     log = load.finish()
     assert log.count == len(log.first)
     return (*kept, [(p.source, p.line, p.column, p.reason) for p in log.first])
@@ -47,7 +57,7 @@ def stored_examples() -> InMemoryRegistryContext:
 
 
 def test_a_household_id_twice_in_the_file():
-    households, _, _, problems = run([HOUSEHOLD, {**HOUSEHOLD, "household_id": "H002"}, HOUSEHOLD])
+    households, _, _, problems = run([HOUSEHOLD, household("H002"), HOUSEHOLD])
     assert [h.household_id for h in households] == ["H001", "H002"]
     assert problems == [("households.csv", 4, "household_id", "H001 is also at line 2")]
 
@@ -98,7 +108,7 @@ def test_a_household_without_a_head():
 
 
 def test_a_household_without_members():
-    rows = [HOUSEHOLD, {**HOUSEHOLD, "household_id": "H002"}]
+    rows = [HOUSEHOLD, household("H002")]
     assert run(rows, [member()])[3] == [
         ("households.csv", 3, "household_id", "H002 has no members in members.csv (it needs its head)")
     ]
@@ -112,7 +122,7 @@ def test_the_same_person_twice_names_both_lines():
 
 
 def test_the_same_person_with_a_lowercase_x_is_the_same_person():
-    households = [HOUSEHOLD, {**HOUSEHOLD, "household_id": "H002"}]
+    households = [HOUSEHOLD, household("H002")]
     rows = [member(id_number="23052319491212101X"), member("H002", id_number="23052319491212101x")]
     assert run(households, rows)[3] == [("members.csv", 3, "id_number", "the same id number is also at line 2")]
 
@@ -135,21 +145,23 @@ def test_a_person_already_stored_in_a_stored_household_is_not_added_again():
     context = stored_examples()
     rows = [member("H002", "230523195903050525", "spouse")]  # 钱振华, stored in H002
     assert run(members=rows, context=context)[3] == [
-        ("members.csv", 2, "id_number", "this person is already stored in household H002")
+        ("members.csv", 2, "id_number", "this person is an active member of stored household H002 from 2021-06-15 "
+                                        "and has not left it, which meets H002's approval on 2021-06-15")
     ]
 
 
 def test_a_person_already_stored_in_another_household():
     context = stored_examples()
     rows = [member("H100", "230523197809020222")]  # 马玉梅, stored in H001, now head of H100
-    assert run([{**HOUSEHOLD, "household_id": "H100"}], rows, context=context)[3] == [
-        ("members.csv", 2, "id_number", "this person is already stored in household H001")
+    assert run([household("H100")], rows, context=context)[3] == [
+        ("members.csv", 2, "id_number", "this person is an active member of stored household H001 from 2021-06-15 "
+                                        "and has not left it, which meets H100's approval on 2021-06-15")
     ]
 
 
 def test_a_person_may_move_out_of_a_household_that_is_replaced():
     context = stored_examples()
-    households = [{**HOUSEHOLD, "household_id": "H100"}, HOUSEHOLD]
+    households = [household("H100"), HOUSEHOLD]
     rows = [member("H100", "230523197809020222"), member("H001", "230523197705100113")]
     assert run(households, rows, context=context, replace=True)[3] == []
 
@@ -207,12 +219,12 @@ def test_the_example_event_against_the_stored_examples():
         (
             {"kind": "death", "value": "", "id_number": "230523197705100113"},
             "id_number",
-            "this person is not a member of household H010",
+            "this person is not a member of household H010 on 2022-03-01",
         ),
         (
             {"kind": "care_level", "value": "full", "id_number": "230523198010101915"},
             "kind",
-            "care_level events apply only to tekun households; H010 is dibao",
+            "care_level events apply only to tekun households; H010 is dibao on 2022-03-01",
         ),
     ],
 )
@@ -235,7 +247,7 @@ def test_clashing_events():
     rows = [EVENT, {**EVENT, "value": "1600"}, death, {**death, "date": "2022-04-01"}, {**EVENT, "date": "2022-04-01"}]
     assert run(events=rows, context=stored_examples())[3] == [
         ("events.csv", 3, "kind", "a second income event on 2022-03-01 (the first is at line 2)"),
-        ("events.csv", 5, "kind", "a second death event for this person (the first is at line 4)"),
+        ("events.csv", 5, "kind", "this person's death is already recorded (2022-03-01)"),
     ]
 
 
@@ -273,7 +285,7 @@ def test_members_cannot_be_read_before_households():
 
 def test_two_files_cannot_be_read_at_once():
     load = RegistryLoad(example_context(), today=TODAY)
-    households = load.households(csv_lines([HOUSEHOLD, {**HOUSEHOLD, "household_id": "H002"}]))
+    households = load.households(csv_lines([HOUSEHOLD, household("H002")]))
     next(households)
     with pytest.raises(RuntimeError, match="while another file is being read"):
         next(load.members(csv_lines([member()])))
@@ -285,7 +297,8 @@ def test_in_memory_context_answers():
     context = stored_examples()
     assert context.townships_of("230523") is not None and context.townships_of("110101") is None
     assert context.stored_program("H006") == "tekun" and context.stored_program("H100") is None
-    assert context.stored_person_household("23052319491212101X") == "H004"
+    assert context.households_of_people(["23052319491212101X", SPARE_IDS[0]]) == {"23052319491212101X": {"H004"}}
     assert context.household_approved_on("H009") == date(2022, 1, 20)
-    assert context.member_in_household("H004", "23052319491212101X")
-    assert not context.member_in_household("H001", "23052319491212101X")
+    assert set(context.stored_households(["H004", "H100"])) == {"H004"}
+    account = context.households["H004"].household.bank_account
+    assert context.households_of_accounts([account, "0000000000"]) == {account: {"H004"}}

@@ -8,7 +8,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from registry_samples import EXAMPLES, HOUSEHOLD, MEMBER, TODAY, csv_lines, example_context, problems_of, records_of
+from registry_samples import (
+    EXAMPLES,
+    HOUSEHOLD,
+    MEMBER,
+    TODAY,
+    csv_lines,
+    example_context,
+    household,
+    problems_of,
+    records_of,
+)
 
 from aidledger.disbursement.registry.csv_source import MAX_LINE_BYTES, open_registry_file, utf8_lines
 from aidledger.disbursement.registry.load import RegistryLoad
@@ -184,7 +194,7 @@ def test_unknown_column():
             1,
             "phone",
             "unknown column 'phone'; columns are household_id, county, township, area, program, approved_on, "
-            "payee_name, bank_account, monthly_income, tier, income_type, tekun_setting",
+            "payee_name, bank_account, monthly_income, tier, income_type, tekun_setting, shared_account",
         )
     ]
 
@@ -300,7 +310,7 @@ def test_readers_stream():
 
 
 def test_a_load_streams_records_before_the_file_ends():
-    households = ({**HOUSEHOLD, "household_id": f"H{n}"} for n in itertools.count())
+    households = (household(f"H{n}") for n in itertools.count())
     lines = itertools.chain(
         csv_lines([HOUSEHOLD])[:1],
         (csv_lines([row])[1] for row in households),

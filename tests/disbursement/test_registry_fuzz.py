@@ -138,7 +138,8 @@ def test_random_bytes_give_problems_not_exceptions(reader_case, data, bom):
 def test_a_whole_load_of_malformed_files_gives_problems_not_exceptions(first, second, third):
     load = RegistryLoad(example_context(), today=TODAY)
     for (reader, _, lines), read in zip((first, second, third), (load.households, load.members, load.events)):
-        for record in read(lines, "f.csv"):
+        read_back = read(lines, "f.csv")
+        for record in read_back.events if read == load.events else read_back:
             assert isinstance(record, (Household, Member, Event))
     log = load.finish()
     assert log.count >= len(log.first)

@@ -13,6 +13,7 @@ import pytest
 from registry_samples import EVENT, HOUSEHOLD, MEMBER, SPARE_IDS, TODAY, csv_lines, problems_of
 
 from aidledger.disbursement.registry.readers import read_events, read_households, read_members
+from aidledger.disbursement.registry.records import EVENT_KINDS
 
 TEKUN = {**HOUSEHOLD, "program": "tekun", "monthly_income": "", "income_type": "", "tekun_setting": "dispersed"}
 LOW_INCOME = {**HOUSEHOLD, "program": "low_income", "income_type": ""}
@@ -209,7 +210,7 @@ PERSON = "230523198010101915"
     [
         ({"household_id": ""}, "household_id", REQUIRED),
         ({"kind": ""}, "kind", REQUIRED),
-        ({"kind": "move"}, "kind", "'move' is not one of income, death, remove_member, tier, care_level, terminate"),
+        ({"kind": "move"}, "kind", "'move' is not one of " + ", ".join(EVENT_KINDS)),
         ({"date": ""}, "date", REQUIRED),
         ({"date": "2022-3-1"}, "date", "'2022-3-1' is not a date written YYYY-MM-DD"),
         ({"value": ""}, "value", "required for kind income"),
@@ -226,7 +227,7 @@ PERSON = "230523198010101915"
         ({"kind": "care_level", "value": "", "id_number": PERSON}, "value", "required for kind care_level"),
         ({"kind": "care_level", "value": "half", "id_number": PERSON}, "value",
          "'half' is not one of self, semi, full"),
-        ({"kind": "terminate"}, "value", "not used by kind terminate: leave it empty"),
+        ({"kind": "resume"}, "value", "not used by kind resume: leave it empty"),
     ],
 )
 def test_event_cell_refused(changes, column, reason):

@@ -129,7 +129,7 @@ def test_a_household_id_already_stored_is_refused(registry, tmp_path):
      "H100,110101199003070012,甲,head,,,,,,,\n", ["m.csv line 2, column id_number", "check character"]),
     ("H100,230523,230523100,urban,dibao,100,2021-06-15,,stable,,甲,6217000010000000999\n",
      "H100,230523197705100113,甲,head,,,,,,,\n",
-     ["m.csv line 2, column id_number", "already stored in household H001"]),
+     ["m.csv line 2, column id_number", "an active member of stored household H001 from 2021-06-15"]),
     ("H100,230523,230523100,urban,dibao,100,2021-06-15,,stable,,甲,6217000010000000999\n",
      "H100,110101199003070011,甲,child,,,,,,,\n", ["head"]),
     ("H100,230523,230523100,urban,dibao,-5,2021-06-15,,stable,,甲,6217000010000000999\n",

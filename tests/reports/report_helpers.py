@@ -91,7 +91,8 @@ def allocate(run, amount: str, on: str, fund: str = "central_subsidy") -> int:
 
 
 def run_cycle(run, month: str) -> int:
-    return int(ok(run("cycle", "run", "--jurisdiction", COUNTY, "--month", month, user=PREPARER)))
+    return int(ok(run("cycle", "run", "--jurisdiction", COUNTY, "--month", month, "--date", f"{month}-01",
+                      user=PREPARER)))
 
 
 def approve(run, cycle_id: int, on: str) -> int:

@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aidledger.codes import EventKind, values
 from aidledger.disbursement.entitlement.compute import MonthComputer
 from aidledger.disbursement.entitlement.store import stream_county
 from aidledger.disbursement.entitlement.workers import entitled_in_workers
@@ -36,8 +37,7 @@ from aidledger.disbursement.payments.tables import (
     ReturnResolution,
 )
 from aidledger.disbursement.registry.state import StoredHousehold
-from aidledger.disbursement.registry.store import load_household
-from aidledger.disbursement.registry.tables import EventRow, HouseholdRow
+from aidledger.disbursement.registry.store import late_changes, load_household
 from aidledger.disbursement.rules import walk_to
 from aidledger.disbursement.rules.components import ZERO
 from aidledger.disbursement.rules.facts import first_day
@@ -48,7 +48,7 @@ from aidledger.policy import EffectivePolicy, PolicySnapshot
 from aidledger.policy.store import policy_as_loaded
 
 POSTED = ("approved", "exported", "settled")
-AMOUNT_EVENTS = ("income", "tier", "terminate", "death", "remove_member", "care_level")  # not bank_account
+AMOUNT_EVENTS = tuple(k for k in values(EventKind) if k not in ("bank_account", "payee"))  # who is paid: no amount
 
 
 def _rules_part(snap: PolicySnapshot) -> tuple:
@@ -128,13 +128,10 @@ def _households(session: Session, ids: list[str]) -> Iterator[tuple[str, StoredH
 
 
 def _late_events(session: Session, county: str, after_id: int, day) -> dict[str, set[str]]:
-    """Households with amount-changing events recorded after event `after_id`, dated up to `day`."""
-    rows = session.execute(select(EventRow.household_id, EventRow.kind)
-                           .join(HouseholdRow, HouseholdRow.household_id == EventRow.household_id)
-                           .where(HouseholdRow.county_code == county, EventRow.id > after_id, EventRow.date <= day,
-                                  EventRow.kind.in_(AMOUNT_EVENTS)))
+    """Households with amount-changing events recorded after event `after_id` that change the registry as of `day`
+    (dated up to it, or voiding one dated up to it)."""
     late: dict[str, set[str]] = defaultdict(set)
-    for household_id, kind in rows:
+    for household_id, kind in late_changes(session, county, after_id, day, AMOUNT_EVENTS):
         late[household_id].add(kind)
     return late
 

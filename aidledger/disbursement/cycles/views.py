@@ -94,6 +94,16 @@ def _totals(totals: tuple[ControlTotal, ...]) -> dict[str, dict[str, object]]:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldView:
+    """A household the cycle computed but holds (not paid, not in the totals), and why."""
+
+    household_id: str
+    payee_name: str
+    amount: Decimal
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class CycleView:
     """`cycle show`: everything about one cycle, for one reader."""
 
@@ -111,6 +121,11 @@ class CycleView:
     adjustments: tuple[AdjustmentView, ...]
     instalments: tuple[InstalmentView, ...]
     lines: tuple[CycleLineView, ...]
+    held: tuple[HeldView, ...] = ()
+
+    @property
+    def held_total(self) -> Decimal:
+        return sum((h.amount for h in self.held), Decimal("0.00"))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -129,4 +144,7 @@ class CycleView:
             "instalments": [{"grant_id": i.grant_id, "instalment": i.instalment, "amount": i.amount}
                             for i in self.instalments],
             "lines": [line.as_dict() for line in self.lines],
+            "held": [{"household_id": h.household_id, "payee_name": h.payee_name, "amount": h.amount,
+                      "reason": h.reason} for h in self.held],
+            "held_total": self.held_total,
         }

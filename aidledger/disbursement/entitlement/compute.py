@@ -71,9 +71,9 @@ class MonthComputer:
             return self._next_carried[1]
         return None
 
-    def _previous(self, stored: StoredHousehold) -> DibaoTrack:
+    def _previous(self, stored: StoredHousehold, state: HouseholdState) -> DibaoTrack:
         household = stored.household
-        if household.program != "dibao":
+        if state.household.program != "dibao":  # a programme change makes a new 低保 household start normal
             return START
         start = first_paid_month(household.approved_on, self.snap.dibao.start)
         if start >= self.month:
@@ -111,8 +111,8 @@ class MonthComputer:
         if stored.events:
             state = stored.on(self.day)
         else:  # what state_as_of gives when there is no event: the household as loaded
-            state = _state((self.day, stored.household, stored.members, None))
-        benefit, track = compute_month(self.snap, state, self._previous(stored), self.price)
+            state = _state((self.day, stored.household, stored.members, None, None, None))
+        benefit, track = compute_month(self.snap, state, self._previous(stored, state), self.price)
         return Computed(stored, state, benefit, track)
 
 

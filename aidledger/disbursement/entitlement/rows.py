@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from aidledger.disbursement.registry.state import StoredHousehold
+from aidledger.disbursement.registry.state import HouseholdState, StoredHousehold
 from aidledger.disbursement.rules import Component
 from aidledger.disbursement.rules.components import ZERO
 from aidledger.disbursement.rules.facts import counted_members
@@ -58,12 +58,28 @@ class TrackRow(NamedTuple):
     track_status: str
 
 
+class HeldRow(NamedTuple):
+    """One `cycle_held` row: a household whose month is computed but not paid, and why; its track carries on."""
+
+    cycle_id: int
+    household_id: str
+    payee_name: str
+    amount_fen: int
+    reason: str
+    track_status: str
+    exit_month: int
+    exit_base_fen: int
+    dibao_amount_fen: int
+
+
 LINE_COLUMNS: tuple[str, ...] = LineRow._fields
 AMOUNT = LINE_COLUMNS.index("amount_fen")  # for rows that crossed from a worker process as plain tuples
 # A row is made by tuple.__new__ directly: a named tuple's own __new__ is a Python function, a third of the cost of
 # a million lines; the row is the same named tuple.
 _new_row = tuple.__new__
 TRACK_COLUMNS: tuple[str, ...] = TrackRow._fields
+HELD_COLUMNS: tuple[str, ...] = HeldRow._fields
+RELEASED = "held_cycle"  # the key an Addition paying a held month carries (cycles/service/additions.py)
 PROGRESS_STEP = 1_000  # households per chunk, and per progress report (a terminal's bar redraws on each)
 
 
@@ -106,7 +122,7 @@ def line_row(cycle_id: int, computed: Computed, additions: Sequence[Addition | S
              computer: MonthComputer) -> LineRow:
     """The cycle_lines row of a paid household."""
     stored, state, benefit, track = computed.stored, computed.state, computed.benefit, computed.track
-    household = stored.household
+    household = state.household  # as of the month's first day: its programme, township and payee may have changed
     amount = benefit.amount
     parts = {"price_subsidy": 0, "heating": 0, "temporary": 0, "arrears": 0, "set_off": 0}
     for c in benefit.components:
@@ -135,33 +151,58 @@ def line_row(cycle_id: int, computed: Computed, additions: Sequence[Addition | S
         components_json = _JSON.encode(components)
     else:  # the same text, without building the dicts
         components_json = "[" + ", ".join([c.as_json() for c in benefit.components]) + "]"
-    head = head_of(stored.members)
+    head = head_of(state.members or stored.members)
     return _new_row(LineRow, (
         cycle_id, household.household_id, household.program, household.area, household.township, head.name,
-        head.id_number, len(counted_members(state)), household.payee_name, state.household.bank_account,
+        head.id_number, len(counted_members(state)), household.payee_name, household.bank_account,
         to_fen(amount), components_json, track.status, track.exit_month, to_fen(track.exit_base),
         to_fen(track.amount), parts["price_subsidy"], parts["heating"], parts["temporary"], parts["arrears"],
         parts["set_off"],
     ))
 
 
+def held_reason(state: HouseholdState) -> str | None:
+    """Why the household's line is held, or None: the payee is a member of the household who died before the
+    month's first day (a member of that name, none of that name alive). Held until a `payee` event names who
+    is paid now."""
+    payee = state.household.payee_name
+    named = [m for m in state.members if m.name == payee]
+    if named and all(m.death_date is not None and m.death_date < state.day for m in named):
+        return (f"收款人 {payee} 已于 {named[0].death_date} 去世: 暂缓发放, 待以 payee 事件指定新的收款人和账户后"
+                "补发")
+    return None
+
+
+def held_row(line: LineRow, reason: str) -> HeldRow:
+    return HeldRow(line.cycle_id, line.household_id, line.payee_name, line.amount_fen, reason, line.track_status,
+                   line.exit_month, line.exit_base_fen, line.dibao_amount_fen)
+
+
+Chunk = tuple[list[LineRow], list[TrackRow], list[HeldRow], int]  # and households looked at
+
+
 def computed_rows(cycle_id: int, households: Iterable[StoredHousehold], computer: MonthComputer,
-                  additions: Mapping[str, Sequence[Addition | SetOff]] | None
-                  ) -> Iterator[tuple[list[LineRow], list[TrackRow], int]]:
-    """The cycle's rows for the households, in chunks: (lines, tracks, households looked at)."""
+                  additions: Mapping[str, Sequence[Addition | SetOff]] | None) -> Iterator[Chunk]:
+    """The cycle's rows for the households, in chunks: (lines, tracks, held lines, households looked at)."""
     lines: list[LineRow] = []
     tracks: list[TrackRow] = []
+    held: list[HeldRow] = []
     done = 0
     for stored in households:
         computed = computer.compute(stored)
         extra = additions.get(stored.household.household_id, ()) if additions else ()
         if computed.benefit.paid or any(isinstance(a, Addition) for a in extra):  # a set-off alone pays nothing
-            lines.append(line_row(cycle_id, computed, extra, computer))
+            reason = held_reason(computed.state)
+            if reason is None:
+                lines.append(line_row(cycle_id, computed, extra, computer))
+            else:  # held: what earlier holds would release stays held with them, not in this month's amount
+                kept = [a for a in extra if not (isinstance(a, Addition) and dict(a.extra).get(RELEASED))]
+                held.append(held_row(line_row(cycle_id, computed, kept, computer), reason))
         elif computed.track.status == ENDED:  # the next month must know it is not paid again
             tracks.append(TrackRow(cycle_id, stored.household.household_id, ENDED))
         done += 1
         if done == PROGRESS_STEP:
-            yield lines, tracks, done
-            lines, tracks, done = [], [], 0
+            yield lines, tracks, held, done
+            lines, tracks, held, done = [], [], [], 0
     if done:
-        yield lines, tracks, done
+        yield lines, tracks, held, done

@@ -14,10 +14,10 @@ from dataclasses import fields
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aidledger.disbursement.payments.tables import Cycle, CycleLine, CycleTrack
+from aidledger.disbursement.payments.tables import Cycle, CycleHeld, CycleLine, CycleTrack
 from aidledger.disbursement.registry.records import Household, Member, record_builder
 from aidledger.disbursement.registry.state import StoredHousehold
-from aidledger.disbursement.registry.store import event_record
+from aidledger.disbursement.registry.store import EVENT_COLUMNS, event_record, late_changes
 from aidledger.disbursement.registry.tables import EventRow, HouseholdRow, MemberRow
 from aidledger.disbursement.rules import DibaoTrack
 from aidledger.disbursement.rules.facts import first_day
@@ -36,7 +36,8 @@ _HOUSEHOLD_COLUMNS = {
     "area": HouseholdRow.area, "program": HouseholdRow.program, "monthly_income": HouseholdRow.monthly_income,
     "approved_on": HouseholdRow.approved_on, "tier": HouseholdRow.tier, "income_type": HouseholdRow.income_type,
     "tekun_setting": HouseholdRow.tekun_setting, "payee_name": HouseholdRow.payee_name,
-    "bank_account": HouseholdRow.bank_account, "line": HouseholdRow.source_line,
+    "bank_account": HouseholdRow.bank_account, "shared_account": HouseholdRow.shared_account,
+    "line": HouseholdRow.source_line,
 }
 _MEMBER_COLUMNS = {
     "household_id": MemberRow.household_id, "id_number": MemberRow.id_number, "name": MemberRow.name,
@@ -72,7 +73,7 @@ def stream_county(session: Session, county: str, part: tuple[str | None, str | N
 
     households = select(*_HOUSEHOLD_COLUMNS.values()).order_by(binary(h.household_id, session))
     members = select(*_MEMBER_COLUMNS.values()).order_by(binary(m.household_id, session), m.source_line)
-    events = select(e.household_id, e.kind, e.date, e.value, e.id_number, e.source_line).order_by(
+    events = select(*EVENT_COLUMNS).order_by(
         binary(e.household_id, session), e.date, e.id)
     if part is None:
         households = households.where(h.county_code == county)
@@ -125,16 +126,22 @@ def previous_tracks(session: Session, cycle_id: int, part: tuple[str | None, str
     """
     lines = select(CycleLine.household_id, CycleLine.track_status, CycleLine.exit_month, CycleLine.exit_base,
                    CycleLine.dibao_amount).where(CycleLine.cycle_id == cycle_id)
+    held = select(CycleHeld.household_id, CycleHeld.track_status, CycleHeld.exit_month, CycleHeld.exit_base,
+                  CycleHeld.dibao_amount).where(CycleHeld.cycle_id == cycle_id)
     tracks = select(CycleTrack.household_id, CycleTrack.track_status).where(CycleTrack.cycle_id == cycle_id)
     if part is not None:
         lines, tracks = _in_part(lines, CycleLine.household_id, part), _in_part(tracks, CycleTrack.household_id, part)
+        held = _in_part(held, CycleHeld.household_id, part)
     lines = session.execute(lines.order_by(binary(CycleLine.household_id, session))
                             .execution_options(yield_per=_STREAM))
+    held = session.execute(held.order_by(binary(CycleHeld.household_id, session)))
     tracks = session.execute(tracks.order_by(binary(CycleTrack.household_id, session)))
     paid = ((hid, DibaoTrack(status, exit_month, exit_base, amount))
             for hid, status, exit_month, exit_base, amount in lines)
+    kept = ((hid, DibaoTrack(status, exit_month, exit_base, amount))  # held: computed, as if paid
+            for hid, status, exit_month, exit_base, amount in held)
     unpaid = ((hid, DibaoTrack(status)) for hid, status in tracks)
-    merged = heapq.merge(paid, unpaid, key=lambda pair: pair[0])
+    merged = heapq.merge(paid, kept, unpaid, key=lambda pair: pair[0])
     changed = _changed_since(session, cycle_id)
     return (pair for pair in merged if pair[0] not in changed) if changed else merged
 
@@ -142,7 +149,5 @@ def previous_tracks(session: Session, cycle_id: int, part: tuple[str | None, str
 def _changed_since(session: Session, cycle_id: int) -> set[str]:
     cycle = session.get(Cycle, cycle_id)
     watermark = json.loads(cycle.inputs).get("registry_event_max") or 0
-    return set(session.scalars(
-        select(EventRow.household_id).join(HouseholdRow, HouseholdRow.household_id == EventRow.household_id)
-        .where(HouseholdRow.county_code == cycle.jurisdiction_code, EventRow.id > watermark,
-               EventRow.date <= first_day(cycle.month)).distinct()))
+    return {household_id for household_id, _ in late_changes(session, cycle.jurisdiction_code, watermark,
+                                                              first_day(cycle.month))}

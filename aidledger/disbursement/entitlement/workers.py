@@ -228,13 +228,15 @@ def _compute_part(task: tuple):
     # tuple in C (seconds for a million lines, bench/cycle.py). The fields stay in LineRow's order.
     lines: list[tuple[object, ...]] = []
     tracks: list[tuple[object, ...]] = []
+    held: list[tuple[object, ...]] = []
     done = 0
-    for new_lines, new_tracks, n in computed_rows(cycle_id, stream_county(session, _WORKER["county"], part), computer,
-                                              _WORKER["additions"]):
+    for new_lines, new_tracks, new_held, n in computed_rows(
+            cycle_id, stream_county(session, _WORKER["county"], part), computer, _WORKER["additions"]):
         lines += map(tuple, new_lines)
         tracks += map(tuple, new_tracks)
+        held += map(tuple, new_held)
         done += n
-    return lines, tracks, done
+    return lines, tracks, held, done
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ class Cycle(Base):
     inputs: Mapped[str] = mapped_column(Text)  # JSON: policy versions and registry watermark used
     run_by: Mapped[str] = mapped_column(ForeignKey("users.name"))
     run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    run_on: Mapped[date | None] = mapped_column(Date)  # the day the run is booked (`cycle run --date`)
 
 
 class CycleLine(Base):
@@ -89,6 +90,24 @@ class CycleTrack(Base):
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), primary_key=True)
     household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     track_status: Mapped[str] = mapped_column(String(8))
+
+
+class CycleHeld(Base):
+    """A household whose month the cycle computed but does not pay, and why (the payee has died): its amount and
+    its 低保 track after the month, carried as a paid line's would be. Paid once a `payee` event names who is paid
+    now (a later cycle adds it as arrears)."""
+
+    __tablename__ = "cycle_held"
+
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), primary_key=True)
+    household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payee_name: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[Decimal] = mapped_column("amount_fen", Money)
+    reason: Mapped[str] = mapped_column(Text)
+    track_status: Mapped[str] = mapped_column(String(8))
+    exit_month: Mapped[int] = mapped_column(SmallInteger)
+    exit_base: Mapped[Decimal] = mapped_column("exit_base_fen", Money)
+    dibao_amount: Mapped[Decimal] = mapped_column("dibao_amount_fen", Money)
 
 
 class CycleTransition(Base):

@@ -28,10 +28,11 @@ from datetime import date
 
 from aidledger.problems import Problem, ProblemLog
 
+from .changes import CheckedFile, check_events
 from .context import RegistryContext
 from .readers import read_events, read_households, read_members
 from .records import Event, Household, Member
-from .validation import EventChecks, HouseholdChecks, MemberChecks
+from .validation import HouseholdChecks, MemberChecks
 
 
 class RegistryLoad:
@@ -74,10 +75,22 @@ class RegistryLoad:
         checks = self._members = MemberChecks(source, self.context, self._households)
         yield from self._passing(read_members(lines, source, today=self.today), checks)
 
-    def events(self, lines: Iterable[str], source: str = "events.csv") -> Iterator[Event]:
-        """The good events of an events.csv, judged against the stored registry."""
+    def events(self, lines: Iterable[str], source: str = "events.csv") -> CheckedFile:
+        """The events of an events.csv, judged against the stored registry (changes.py): the file is read whole,
+        since an event is judged in its place in its household's history, wherever the file puts it."""
         self._start("events")
-        yield from self._passing(read_events(lines, source, today=self.today), EventChecks(source, self.context))
+        try:
+            events: list[Event] = []
+            for item in read_events(lines, source, today=self.today):
+                if isinstance(item, Problem):
+                    self.problems.add(item)
+                else:
+                    events.append(item)
+        finally:
+            self._reading = False
+        checked = check_events(events, self.context, source, lasting=not self.problems)
+        self.problems.extend(checked.problems)
+        return checked
 
     def _passing(self, items: Iterable, checks) -> Iterator:
         """The records that pass `checks`; every problem goes to the log, and the checks hear of

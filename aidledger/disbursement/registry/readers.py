@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from decimal import Decimal
 
 from aidledger.idcard import birth_date_from_id, id_number_problem, normalize_id_number
 from aidledger.problems import Problem
@@ -37,7 +38,7 @@ from .records import (
 
 HOUSEHOLD_COLUMNS = Columns(
     required=("household_id", "county", "township", "area", "program", "approved_on", "payee_name", "bank_account"),
-    optional=("monthly_income", "tier", "income_type", "tekun_setting"),
+    optional=("monthly_income", "tier", "income_type", "tekun_setting", "shared_account"),
 )
 MEMBER_COLUMNS = Columns(
     required=("household_id", "id_number", "name", "relation"),
@@ -51,19 +52,49 @@ MEMBER_COLUMNS = Columns(
         "death_date",
     ),
 )
-EVENT_COLUMNS = Columns(required=("household_id", "kind", "date"), optional=("value", "id_number"))
+MEMBER_DETAILS = ("name", "relation", "birth_date", "disability_grade", "disability_kind", "flags", "care_level",
+                  "single_person")
+PAYEE_DETAILS = ("payee_name", "bank_account", "shared_account")
+PROGRAM_TERMS = ("monthly_income", "income_type", "tekun_setting", "tier")
+EVENT_COLUMNS = Columns(
+    required=("household_id", "kind", "date"),
+    optional=("value", "id_number", "reason") + MEMBER_DETAILS + PAYEE_DETAILS + PROGRAM_TERMS,
+)
 
 REQUIRED = "a value is required"
 
-# The columns each kind of event uses besides household_id, kind and date.
-EVENT_USES = {
+# The columns each kind of event uses besides household_id, kind and date (registry-format.md, "Changes after
+# loading"); every other column of the row must be empty.
+EVENT_USES: dict[str, tuple[str, ...]] = {
     "income": ("value",),
-    "death": ("id_number",),
-    "remove_member": ("id_number",),
+    "income_type": ("value",),
     "tier": ("value",),
+    "death": ("id_number",),
+    "add_member": ("id_number",) + MEMBER_DETAILS,
+    "remove_member": ("id_number",),
+    "move_member": ("id_number", "value"),
+    "head": ("id_number",),
+    "disability": ("id_number", "disability_grade", "disability_kind"),
+    "flags": ("id_number", "flags"),
+    "single_person": ("id_number", "value"),
     "care_level": ("id_number", "value"),
-    "terminate": (),
+    "payee": PAYEE_DETAILS,
+    "township": ("value",),
+    "area": ("value",),
+    "program": ("value",) + PROGRAM_TERMS,
+    "tekun_setting": ("value",),
+    "suspend": ("value",),
+    "resume": (),
+    "terminate": ("value",),
+    "reapprove": (),
+    "void": ("value", "reason"),
 }
+# The terms each programme requires of a household (the households file's rules), and those it may have.
+PROGRAM_REQUIRES = {"dibao": ("monthly_income", "income_type"), "low_income": ("monthly_income",),
+                    "tekun": ("tekun_setting",)}
+PROGRAM_ALLOWS = {"dibao": ("monthly_income", "income_type", "tier"), "low_income": ("monthly_income", "income_type"),
+                  "tekun": ("tekun_setting",)}
+YES_NO = ("yes", "no")
 
 def read_households(lines: Iterable[str], source: str, *, today: date) -> Iterator[Household | Problem]:
     """The households of a households.csv, one at a time, with the problems of bad rows."""
@@ -119,6 +150,7 @@ def household_from_row(row: Row, source: str, today: date) -> list[Household] | 
         cells.refuse("tekun_setting", f"applies only to tekun households; this one is {program}")
     payee_name = cells.text("payee_name", REQUIRED)
     bank_account = cells.digits("bank_account", range(10, 31), REQUIRED)
+    shared_account = _yes_or_empty(cells, "shared_account") == "yes"
     if cells.problems:
         return cells.problems
     return [
@@ -135,6 +167,7 @@ def household_from_row(row: Row, source: str, today: date) -> list[Household] | 
             tekun_setting=tekun_setting,
             payee_name=payee_name,
             bank_account=bank_account,
+            shared_account=shared_account,
             line=row.line,
         )
     ]
@@ -149,25 +182,7 @@ def member_from_row(row: Row, source: str, today: date) -> list[Member] | list[P
     cells = Cells(source, row.line, row.values)
     household_id = cells.household_id = cells.text("household_id", REQUIRED)
     id_number = _id_number(cells, "id_number", today, REQUIRED)
-    name = cells.text("name", REQUIRED)
-    relation = cells.choice("relation", RELATIONS, REQUIRED)
-    birth_date = cells.date("birth_date")
-    if id_number:
-        inside = birth_date_from_id(id_number)
-        if birth_date and birth_date != inside:
-            cells.refuse("birth_date", f"{birth_date} differs from the birth date inside the id number ({inside})")
-        birth_date = inside
-    grade = _disability_grade(cells)
-    kind = cells.choice("disability_kind", DISABILITY_KINDS)
-    if grade and not cells.raw("disability_kind"):
-        cells.refuse("disability_kind", "required when a disability_grade is given")
-    if cells.raw("disability_kind") and not cells.raw("disability_grade"):
-        cells.refuse("disability_grade", "required when a disability_kind is given")
-    flags = _flags(cells)
-    care_level = cells.choice("care_level", CARE_LEVELS)
-    single = cells.raw("single_person")
-    if single not in ("", "yes"):
-        cells.refuse("single_person", f"{shown(single)} must be yes or left empty")
+    name, relation, birth_date, grade, kind, flags, care_level, single = _member_columns(cells, id_number, REQUIRED)
     death_date = cells.date("death_date")
     if death_date and birth_date and death_date < birth_date:
         cells.refuse("death_date", f"{death_date} is before the birth date ({birth_date})")
@@ -194,30 +209,128 @@ def member_from_row(row: Row, source: str, today: date) -> list[Member] | list[P
 
 
 def event_from_row(row: Row, source: str, today: date) -> list[Event] | list[Problem]:
-    """One events.csv row as an Event, or its problems."""
+    """One events.csv row as an Event, or its problems: each kind's columns read as the households and members
+    files read them, every column the kind does not use empty."""
     cells = Cells(source, row.line, row.values)
     household_id = cells.household_id = cells.text("household_id", REQUIRED)
     kind = cells.choice("kind", EVENT_KINDS, REQUIRED)
     day = cells.date("date", REQUIRED)
-    value: object = None
-    id_number = None
-    if kind is not None:
-        uses = EVENT_USES[kind]
-        for column in ("value", "id_number"):
-            if column not in uses and cells.raw(column):
-                cells.refuse(column, f"not used by kind {kind}: leave it empty")
-        needed = f"required for kind {kind}"
-        if "id_number" in uses:
-            id_number = _id_number(cells, "id_number", today, needed)
-        if kind == "income":
-            value = cells.amount("value", needed)
-        elif kind == "care_level":
-            value = cells.choice("value", CARE_LEVELS, needed)
-        elif kind == "tier":
-            value = cells.text("value", needed)
+    if kind is None:
+        return cells.problems
+    uses = EVENT_USES[kind]
+    for column in EVENT_COLUMNS.optional:
+        if column not in uses and cells.raw(column):
+            cells.refuse(column, f"not used by kind {kind}: leave it empty")
+    needed = f"required for kind {kind}"
+    id_number = _id_number(cells, "id_number", today, needed) if "id_number" in uses else None
+    value = _event_value(cells, kind, needed)
+    if kind == "death" and day and day > today:
+        cells.refuse("date", f"{day} is after today ({today}); a death is recorded once it happened")
+    details: tuple[tuple[str, str], ...] = ()
+    reason = None
+    if kind == "add_member":
+        details = _member_details(cells, id_number)
+    elif kind == "disability":
+        grade = _disability_grade(cells)
+        _disability_pair(cells, grade)
+        details = (("disability_grade", "" if grade is None else str(grade)),
+                   ("disability_kind", cells.choice("disability_kind", DISABILITY_KINDS) or ""))
+    elif kind == "flags":
+        details = (("flags", ";".join(_flags(cells))),)
+    elif kind == "payee":
+        value = cells.digits("bank_account", range(10, 31), needed)
+        shared = _yes_or_empty(cells, "shared_account")
+        details = (("payee_name", cells.text("payee_name", needed) or ""), ("shared_account", shared))
+    elif kind == "program":
+        details = _program_terms(cells, value)
+    elif kind == "void":
+        reason = cells.text("reason", f"{needed}: say why the event was recorded by mistake")
     if cells.problems:
         return cells.problems
-    return [Event(household_id=household_id, kind=kind, date=day, value=value, id_number=id_number, line=row.line)]
+    return [Event(household_id=household_id, kind=kind, date=day, value=value, id_number=id_number, reason=reason,
+                  details=details, line=row.line)]
+
+
+def _event_value(cells: Cells, kind: str, needed: str) -> Decimal | str | None:
+    """The `value` cell as the kind reads it."""
+    if kind == "income":
+        return cells.amount("value", needed)
+    choices = {"income_type": INCOME_TYPES, "care_level": CARE_LEVELS, "area": AREAS, "program": PROGRAMS,
+               "tekun_setting": TEKUN_SETTINGS, "single_person": YES_NO}
+    if kind in choices:
+        return cells.choice("value", choices[kind], needed)
+    if kind == "township":
+        return cells.digits("value", range(9, 10), needed)
+    if kind == "void":
+        return cells.digits("value", range(1, 19), f"{needed}: the id of the event voided (registry history)")
+    if kind == "suspend":
+        return cells.text("value", f"{needed}: the reason")
+    if kind in ("tier", "move_member", "terminate"):
+        return cells.text("value", None if kind == "terminate" else needed)
+    return None
+
+
+def _member_columns(cells: Cells, id_number: str | None, required: str) -> tuple[
+        str | None, str | None, date | None, int | None, str | None, tuple[str, ...], str | None, str]:
+    """A member's columns, as members.csv and an `add_member` event read them: name, relation, birth date (the one
+    inside the id number), disability grade and kind, flags, care level, 单人户 (yes or empty)."""
+    name = cells.text("name", required)
+    relation = cells.choice("relation", RELATIONS, required)
+    birth_date = cells.date("birth_date")
+    if id_number:
+        inside = birth_date_from_id(id_number)
+        if birth_date and birth_date != inside:
+            cells.refuse("birth_date", f"{birth_date} differs from the birth date inside the id number ({inside})")
+        birth_date = inside
+    grade = _disability_grade(cells)
+    kind = cells.choice("disability_kind", DISABILITY_KINDS)
+    _disability_pair(cells, grade)
+    flags = _flags(cells)
+    care_level = cells.choice("care_level", CARE_LEVELS)
+    return name, relation, birth_date, grade, kind, flags, care_level, _yes_or_empty(cells, "single_person")
+
+
+def _member_details(cells: Cells, id_number: str | None) -> tuple[tuple[str, str], ...]:
+    """An added member's columns as event details."""
+    name, relation, birth_date, grade, kind, flags, care_level, single = _member_columns(
+        cells, id_number, "required for kind add_member")
+    return (("name", name or ""), ("relation", relation or ""),
+            ("birth_date", birth_date.isoformat() if birth_date else ""),
+            ("disability_grade", "" if grade is None else str(grade)), ("disability_kind", kind or ""),
+            ("flags", ";".join(flags)), ("care_level", care_level or ""), ("single_person", single))
+
+
+def _program_terms(cells: Cells, program: Decimal | str | None) -> tuple[tuple[str, str], ...]:
+    """A programme change's terms: those the new programme requires, none it does not use."""
+    if not isinstance(program, str):
+        return ()
+    for column in PROGRAM_REQUIRES[program]:
+        if not cells.raw(column):
+            cells.refuse(column, f"required when the programme becomes {program}")
+    for column in PROGRAM_TERMS:
+        if cells.raw(column) and column not in PROGRAM_ALLOWS[program]:
+            cells.refuse(column, f"not used by programme {program}: leave it empty")
+    income = cells.amount("monthly_income") if cells.raw("monthly_income") else None
+    income_type = cells.choice("income_type", INCOME_TYPES) if cells.raw("income_type") else None
+    setting = cells.choice("tekun_setting", TEKUN_SETTINGS) if cells.raw("tekun_setting") else None
+    tier = cells.text("tier")
+    return (("monthly_income", "" if income is None else str(income)), ("income_type", income_type or ""),
+            ("tekun_setting", setting or ""), ("tier", tier or ""))
+
+
+def _disability_pair(cells: Cells, grade: int | None) -> None:
+    if grade and not cells.raw("disability_kind"):
+        cells.refuse("disability_kind", "required when a disability_grade is given")
+    if cells.raw("disability_kind") and not cells.raw("disability_grade"):
+        cells.refuse("disability_grade", "required when a disability_kind is given")
+
+
+def _yes_or_empty(cells: Cells, column: str) -> str:
+    text = cells.raw(column)
+    if text not in ("", "yes"):
+        cells.refuse(column, f"{shown(text)} must be yes or left empty")
+        return ""
+    return text
 
 
 def _id_number(cells: Cells, column: str, today: date, required: str) -> str | None:

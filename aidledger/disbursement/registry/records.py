@@ -46,8 +46,9 @@ DISABILITY_KINDS = values(DisabilityKind)
 DISABILITY_GRADES = (1, 2, 3, 4)  # 1 the most severe
 FLAGS = values(MemberFlag)
 CARE_LEVELS = values(CareLevel)  # 全自理, 半护理, 全护理
-# The kinds events.csv may hold: every kind but the one only `registry account` records.
-EVENT_KINDS = tuple(kind for kind in values(EventKind) if kind != EventKind.BANK_ACCOUNT)
+# The kinds events.csv may hold: every kind but the two the application records itself.
+EVENT_KINDS = tuple(kind for kind in values(EventKind) if kind not in (EventKind.BANK_ACCOUNT, EventKind.MEMBER_JOINED))
+MEMBER_EVENTS = ("death", "remove_member", "move_member", "head", "disability", "flags", "single_person", "care_level")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Household:
     tekun_setting: str | None  # TEKUN_SETTINGS; required for tekun
     payee_name: str  # the institution for centralized 特困
     bank_account: str  # 10–30 digits
+    shared_account: bool = False  # the account is knowingly paid for more than one household (an institution)
     line: int = field(default=0, compare=False)
 
 
@@ -91,17 +93,33 @@ class Member:
 class Event:
     """A dated change to a stored household: the registry is never edited in place.
 
-    `value` is the new monthly income as a `Decimal` for an `income` event, the tier name
-    for `tier`, the care level for `care_level`, and None for the other kinds. `id_number`
-    names the person for `death`, `remove_member` and `care_level`, and is None otherwise.
+    `value` is what the kind changes to: a `Decimal` for `income`, the word or code for the
+    kinds that set one (`tier`, `care_level`, `area`, `program` …), the other household's id
+    for `move_member` (and, on the receiving side, `member_joined`), the new account for
+    `payee` and `bank_account`, the id of the voided event for `void`, the reason for
+    `suspend` and `terminate`; None for the rest. `id_number` names the person for the
+    member events (MEMBER_EVENTS, `add_member`, `member_joined`). `details` holds the other
+    columns the kind uses, as (column, text) pairs in the file's spelling: a new member's
+    columns, the payee's name, a programme's terms. `event_id` is the stored row's id (0
+    before it is stored); `reason` says why an event was voided.
     """
 
     household_id: str
-    kind: str  # EVENT_KINDS
+    kind: str  # EVENT_KINDS, `bank_account` or `member_joined`
     date: date
     value: Decimal | str | None
     id_number: str | None
+    reason: str | None = None
+    details: tuple[tuple[str, str], ...] = ()
+    event_id: int = field(default=0, compare=False)
     line: int = field(default=0, compare=False)
+
+    def detail(self, column: str) -> str:
+        """The text of one of `details` ('' when the row left it empty)."""
+        for name, text in self.details:
+            if name == column:
+                return text
+        return ""
 
 
 def record_builder(cls: type[R]) -> Callable[[Iterable[object]], R]:

@@ -19,6 +19,7 @@ from aidledger.policy.tables import Township
 from aidledger.users import birth_dates, personal_numbers, require_role
 
 from . import store as registry_store
+from .changes import check_events
 from .records import Event
 from .store import ImportOutcome, StoredHousehold, count_households, load_household, load_households  # noqa: F401
 from .tables import EventRow, HouseholdRow, MemberRow, RegistryImport, ReviewRow
@@ -51,6 +52,11 @@ def correct_bank_account(session: Session, household_id: str, account: str, on: 
         raise Refusal(problems)
     if stored.on(on).household.bank_account == account:
         raise Refusal(f"household {household_id} already has account {mask(account)} on {on}")
+    # The same checks as an events file's (one account, one household; the household in force that day).
+    checked = check_events([Event(household_id, "bank_account", on, account, None, line=1)],
+                           registry_store.DatabaseContext(session), "registry account")
+    if checked.problems:
+        raise Refusal([p.reason for p in checked.problems])
     registry_import = RegistryImport(kind="command", sources="registry account", digest=f"account:{household_id}",
                                      loaded_by=user, loaded_at=now)
     session.add(registry_import)
@@ -90,15 +96,24 @@ def household_view(session: Session, household_id: str, day: date, *, reader: st
         tuple(_event_view(e, shown) for e in stored.events if e.date <= state.day))
 
 
+ACCOUNT_EVENTS = ("bank_account", "payee")  # their value is an account, masked as the household's is
+
+
 def _event_view(event: Event, shown: Callable[[str], str]) -> EventView:
     value = None if event.value is None else str(event.value)
-    if value is not None and event.kind == "bank_account":
-        # A corrected account (`registry account`) is an account like the household's: masked the same way.
+    if value is not None and event.kind in ACCOUNT_EVENTS:
         value = shown(value)
     return EventView(event.date, event.kind, value, shown(event.id_number) if event.id_number else None)
 
 
-LIST_STATUSES = ("active", "terminated", "not_yet")  # labels.STANDING_NAMES says them in Chinese
+def shown_details(details: tuple[tuple[str, str], ...], born: Callable[[date], str]) -> tuple[tuple[str, str], ...]:
+    """An event's other columns for a reader: a new member's birth date as `born` shows it (beside a masked id
+    number, the full date would rebuild it)."""
+    return tuple((name, born(date.fromisoformat(text)) if name == "birth_date" and text else text)
+                 for name, text in details)
+
+
+LIST_STATUSES = ("active", "suspended", "terminated", "not_yet")  # labels.STANDING_NAMES says them in Chinese
 
 
 def household_list(session: Session, county: str, day: date, *, reader: str | None, as_json: bool = False,
@@ -107,11 +122,8 @@ def household_list(session: Session, county: str, day: date, *, reader: str | No
     """`registry list`: the county's households as they stood on `day`, filtered; `search` finds a household by
     its id or a name (payee or member) containing the text, or by a member's full id number."""
     require_jurisdiction(session, county)
+    # The township and programme are the day's (events change them), so they are judged on the state below.
     ids = select(HouseholdRow.household_id).where(HouseholdRow.county_code == county)
-    if township is not None:
-        ids = ids.where(HouseholdRow.township == township)
-    if program is not None:
-        ids = ids.where(HouseholdRow.program == program)
     if search:
         like = f"%{search}%"
         by_member = select(MemberRow.household_id).where(MemberRow.name.like(like) | (MemberRow.id_number == search))
@@ -122,11 +134,12 @@ def household_list(session: Session, county: str, day: date, *, reader: str | No
     for household_id, stored in sorted(load_households(session, session.scalars(ids)).items()):
         state = stored.on(day)
         h = state.household
-        standing = ("not_yet" if h.approved_on > day else
-                    "terminated" if state.terminated_on is not None else "active")
-        if status is not None and standing != status:
+        standing = ("not_yet" if h.approved_on > day else "terminated" if state.terminated_on is not None else
+                    "suspended" if state.suspended is not None else "active")
+        if (status is not None and standing != status or township is not None and h.township != township
+                or program is not None and h.program != program):
             continue
-        head = next((m for m in state.members if m.relation == "head"), stored.members[0])
+        head = next((m for m in state.members if m.relation == "head"), (state.members or stored.members)[0])
         living = sum(1 for m in state.members if m.death_date is None or m.death_date >= day)
         listed.append(ListedHousehold(household_id, h.township, h.area, h.program, standing, head.name,
                                       shown(head.id_number), living, h.payee_name, shown(h.bank_account),
@@ -142,15 +155,18 @@ def household_history(session: Session, household_id: str, *, reader: str | None
     if household is None:
         raise Refusal(f"household {household_id} is not in the registry")
     shown = personal_numbers(session, reader, as_json=as_json)
+    born = birth_dates(session, reader, as_json=as_json)
     loaded = session.get(RegistryImport, household.import_id)
     rows = session.execute(
         select(EventRow, RegistryImport).join(RegistryImport, RegistryImport.id == EventRow.import_id)
         .where(EventRow.household_id == household_id).order_by(EventRow.date, EventRow.id)).all()
+    voided = {int(event.value) for event, _ in rows if event.kind == "void" and event.value}
     events = tuple(
         RecordedEvent(event.id, event.date, event.kind,
-                      shown(event.value) if event.kind == "bank_account" and event.value else event.value,
+                      shown(event.value) if event.kind in ACCOUNT_EVENTS and event.value else event.value,
                       shown(event.id_number) if event.id_number else None, recorded.loaded_by, recorded.loaded_at,
-                      recorded.sources, voided=False)
+                      recorded.sources, voided=event.id in voided, reason=event.reason,
+                      details=shown_details(registry_store.event_record(event).details, born))
         for event, recorded in rows)
     return HistoryView(household_id, loaded.loaded_by, loaded.loaded_at, loaded.sources, events)
 

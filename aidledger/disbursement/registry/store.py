@@ -9,9 +9,11 @@ row anywhere stores nothing. Memory stays flat however long the files are.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+import json
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from itertools import islice
 
 from sqlalchemy import exists, func, insert, select
@@ -69,17 +71,36 @@ class DatabaseContext:
             return None
         return self.session.scalar(select(HouseholdRow.program).where(HouseholdRow.household_id == household_id))
 
-    def stored_person_household(self, id_number: str) -> str | None:
-        if not self._any_household:
-            return None
-        return self.session.scalar(select(MemberRow.household_id).where(MemberRow.id_number == id_number))
-
     def household_approved_on(self, household_id: str) -> date | None:
         return self.session.scalar(select(HouseholdRow.approved_on).where(HouseholdRow.household_id == household_id))
 
-    def member_in_household(self, household_id: str, id_number: str) -> bool:
-        found = self.session.scalar(select(MemberRow.household_id).where(MemberRow.id_number == id_number))
-        return found == household_id
+    def stored_households(self, household_ids: Collection[str]) -> dict[str, StoredHousehold]:
+        return load_households(self.session, household_ids) if self._any_household else {}
+
+    def households_of_people(self, id_numbers: Collection[str]) -> dict[str, set[str]]:
+        if not self._any_household:
+            return {}
+        return self._households_of(id_numbers, lambda part: (
+            select(MemberRow.id_number, MemberRow.household_id).where(MemberRow.id_number.in_(part)),
+            select(EventRow.id_number, EventRow.household_id).where(
+                EventRow.id_number.in_(part), EventRow.kind.in_(("add_member", "member_joined")))))
+
+    def households_of_accounts(self, accounts: Collection[str]) -> dict[str, set[str]]:
+        if not self._any_household:
+            return {}
+        return self._households_of(accounts, lambda part: (
+            select(HouseholdRow.bank_account, HouseholdRow.household_id).where(HouseholdRow.bank_account.in_(part)),
+            select(EventRow.value, EventRow.household_id).where(
+                EventRow.value.in_(part), EventRow.kind.in_(("payee", "bank_account")))))
+
+    def _households_of(self, keys: Collection[str], statements, chunk: int = 500) -> dict[str, set[str]]:
+        wanted = sorted(set(keys))
+        out: dict[str, set[str]] = {}
+        for start in range(0, len(wanted), chunk):
+            for statement in statements(wanted[start:start + chunk]):
+                for key, household_id in self.session.execute(statement):
+                    out.setdefault(key, set()).add(household_id)
+        return out
 
 
 def _digest(paths: Iterable[str]) -> str:
@@ -159,18 +180,22 @@ def import_registry(
 def import_events(
     session: Session, path: str, *, user: str, now: datetime, today: date, dry_run: bool = False
 ) -> ImportOutcome:
-    """Record dated events (income, death, …), all or nothing."""
+    """Record dated events (income, death, …), all or nothing: the file is judged whole (registry/changes.py),
+    then its events are stored with those recorded with them (a move's arrival, a voided move's arrival voided)."""
     digest = _digest([path])
     if _already_imported(session, "events", digest):
         return ImportOutcome(0, 0, 0, unchanged=True)
-    import_id = None if dry_run or not _any_rows([path]) else _record_import(session, "events", [path], digest, user,
-                                                                               now)
     load = RegistryLoad(DatabaseContext(session), today=today)
-    count = _store_file(session, path, load.events, EventRow, _event_row, import_id, load, None)
+    with open_registry_file(path, _name(path)) as lines:
+        checked = load.events(lines, _name(path))
     problems = load.finish()
     if problems:
         raise problems.refusal()
-    return ImportOutcome(0, 0, count, dry_run=dry_run)
+    if not dry_run and checked.events:
+        import_id = _record_import(session, "events", [path], digest, user, now)
+        for batch in _batched(iter(checked.events + checked.derived)):
+            session.execute(_bulk(EventRow), [_event_row(event, import_id) for event in batch])
+    return ImportOutcome(0, 0, len(checked.events), dry_run=dry_run)
 
 
 def _name(path: str) -> str:
@@ -190,7 +215,8 @@ def _household_row(h: Household, import_id: int) -> dict:
         "household_id": h.household_id, "county_code": h.county, "township": h.township, "area": h.area,
         "program": h.program, "monthly_income": h.monthly_income, "approved_on": h.approved_on, "tier": h.tier,
         "income_type": h.income_type, "tekun_setting": h.tekun_setting, "payee_name": h.payee_name,
-        "bank_account": h.bank_account, "import_id": import_id, "source_line": h.line,
+        "bank_account": h.bank_account, "shared_account": h.shared_account, "import_id": import_id,
+        "source_line": h.line,
     }
 
 
@@ -206,7 +232,8 @@ def _member_row(m: Member, import_id: int) -> dict:
 def _event_row(e: Event, import_id: int) -> dict:
     return {
         "household_id": e.household_id, "kind": e.kind, "date": e.date,
-        "value": None if e.value is None else str(e.value), "id_number": e.id_number,
+        "value": None if e.value is None else str(e.value), "id_number": e.id_number, "reason": e.reason,
+        "details": json.dumps(dict(e.details), ensure_ascii=False, separators=(",", ":")) if e.details else None,
         "import_id": import_id, "source_line": e.line,
     }
 
@@ -219,7 +246,7 @@ def household_record(row: HouseholdRow) -> Household:
         household_id=row.household_id, county=row.county_code, township=row.township, area=row.area,
         program=row.program, monthly_income=row.monthly_income, approved_on=row.approved_on, tier=row.tier,
         income_type=row.income_type, tekun_setting=row.tekun_setting, payee_name=row.payee_name,
-        bank_account=row.bank_account, line=row.source_line,
+        bank_account=row.bank_account, shared_account=row.shared_account, line=row.source_line,
     )
 
 
@@ -232,11 +259,20 @@ def member_record(row: MemberRow) -> Member:
     )
 
 
-def event_record(row: EventRow) -> Event:
-    from decimal import Decimal
+# The columns an event is read back from, in this order (entitlement/store.py streams them too).
+EVENT_COLUMNS = (EventRow.household_id, EventRow.kind, EventRow.date, EventRow.value, EventRow.id_number,
+                 EventRow.reason, EventRow.details, EventRow.id, EventRow.source_line)
 
-    value = Decimal(row.value) if row.kind == "income" and row.value is not None else row.value
-    return Event(row.household_id, row.kind, row.date, value, row.id_number, line=row.source_line)
+
+def event_record(columns) -> Event:
+    """An event from its EVENT_COLUMNS, as a row of them or an EventRow."""
+    if isinstance(columns, EventRow):
+        columns = tuple(getattr(columns, c.key) for c in EVENT_COLUMNS)
+    household_id, kind, day, value, id_number, reason, details, event_id, line = columns
+    if kind == "income" and value is not None:
+        value = Decimal(value)
+    return Event(household_id, kind, day, value, id_number, reason,
+                 tuple(json.loads(details).items()) if details else (), event_id, line)
 
 
 def load_household(session: Session, household_id: str) -> StoredHousehold:
@@ -272,6 +308,27 @@ def load_households(session: Session, ids: Iterable[str], chunk: int = 500) -> d
         for row in session.scalars(select(HouseholdRow).where(HouseholdRow.household_id.in_(part))):
             out[row.household_id] = StoredHousehold(household_record(row), tuple(members[row.household_id]),
                                                     tuple(events[row.household_id]))
+    return out
+
+
+def late_changes(session: Session, county: str, after_id: int, day: date,
+                 kinds: Collection[str] | None = None) -> list[tuple[str, str]]:
+    """(household, kind) of the county's events recorded after event `after_id` that change the registry as of
+    `day`: those dated on or before it, and the voids (whatever their own date) of events dated on or before it."""
+    h, e = HouseholdRow, EventRow
+    recorded = (select(e.household_id, e.kind, e.date, e.value).join(h, h.household_id == e.household_id)
+                .where(h.county_code == county, e.id > after_id))
+    if kinds is not None:
+        recorded = recorded.where(e.kind.in_(tuple(kinds) + ("void",)))
+    out, voids = [], []
+    for household_id, kind, when, value in session.execute(recorded):
+        if kind == "void":
+            voids.append((household_id, int(value)))
+        elif when <= day:
+            out.append((household_id, kind))
+    if voids:
+        dated = dict(session.execute(select(e.id, e.date).where(e.id.in_([target for _, target in voids]))).all())
+        out += [(household_id, "void") for household_id, target in voids if dated.get(target, day) <= day]
     return out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aidledger.codes import (
@@ -47,6 +47,7 @@ class HouseholdRow(Base):
     __tablename__ = "households"
     __table_args__ = (
         Index("ix_households_county_township", "county_code", "township"),
+        Index("ix_households_bank_account", "bank_account"),
         one_of("area", Area), one_of("program", Program), one_of("income_type", IncomeType),
         one_of("tekun_setting", TekunSetting),
     )
@@ -63,17 +64,21 @@ class HouseholdRow(Base):
     tekun_setting: Mapped[str | None] = mapped_column(String(16))
     payee_name: Mapped[str] = mapped_column(String(100))
     bank_account: Mapped[str] = mapped_column(String(30))
+    shared_account: Mapped[bool] = mapped_column(Boolean, server_default=false())
     import_id: Mapped[int] = mapped_column(ForeignKey("registry_imports.id"))
     source_line: Mapped[int] = mapped_column(Integer)
 
 
 class MemberRow(Base):
+    """A person as loaded into a household. A person who left one household may be loaded into another later,
+    so the key is the pair; the checks keep each person an active member of one household on any day."""
+
     __tablename__ = "members"
     __table_args__ = (one_of("relation", Relation), one_of("disability_kind", DisabilityKind),
-                      one_of("care_level", CareLevel))
+                      one_of("care_level", CareLevel), Index("ix_members_id_number", "id_number"))
 
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.household_id"), primary_key=True)
     id_number: Mapped[str] = mapped_column(String(18), primary_key=True)
-    household_id: Mapped[str] = mapped_column(ForeignKey("households.household_id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     relation: Mapped[str] = mapped_column(String(16))
     birth_date: Mapped[date] = mapped_column(Date)
@@ -88,8 +93,12 @@ class MemberRow(Base):
 
 
 class EventRow(Base):
+    """One dated change. `value` and `id_number` as records.Event says; `details` the kind's other columns as a
+    JSON object (a new member's, a payee's name, a programme's terms); `reason` why a `void` voids."""
+
     __tablename__ = "registry_events"
-    __table_args__ = (Index("ix_registry_events_household_date", "household_id", "date"), one_of("kind", EventKind))
+    __table_args__ = (Index("ix_registry_events_household_date", "household_id", "date"), one_of("kind", EventKind),
+                      Index("ix_registry_events_id_number", "id_number"), Index("ix_registry_events_value", "value"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.household_id"))
@@ -97,6 +106,8 @@ class EventRow(Base):
     date: Mapped[date] = mapped_column(Date)
     value: Mapped[str | None] = mapped_column(String(64))
     id_number: Mapped[str | None] = mapped_column(String(18))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)
     import_id: Mapped[int] = mapped_column(ForeignKey("registry_imports.id"))
     source_line: Mapped[int] = mapped_column(Integer)
 

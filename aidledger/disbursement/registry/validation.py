@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 
+from aidledger.masking import mask
 from aidledger.problems import Problem
 
 from .context import RegistryContext
-from .records import Event, Household, Member
+from .records import Household, Member
+from .state import Span
 
 
 @dataclass(slots=True)
@@ -31,6 +34,7 @@ class HouseholdSeen:
 
     line: int
     program: str | None  # None when the household's row was refused
+    approved_on: date | None = None  # from when its members are its members
     replaces_stored: bool = False
     head_line: int = 0
     first_member_line: int = 0
@@ -66,6 +70,7 @@ class HouseholdChecks:
         self.replace = replace
         self.seen: dict[str, HouseholdSeen] = {}
         self._townships: dict[str, Collection[str] | None] = {}  # a load names few counties
+        self._accounts: dict[int, tuple[int, bool]] = {}  # "1" + account as a number → (its line, shared); compact
 
     def refused(self, problem: Problem) -> None:
         """Note a row the reader refused, so that its members are not refused again."""
@@ -91,9 +96,30 @@ class HouseholdChecks:
             refuse("county", f"no policy is loaded for county {household.county}")
         elif household.township not in townships:
             refuse("township", f"{household.township} is not a township in county {household.county}'s policy")
+        problems.extend(self._account_problems(household, stored))
         program = None if problems else household.program
-        self.seen[household.household_id] = HouseholdSeen(household.line, program, replaces_stored=stored)
+        self.seen[household.household_id] = HouseholdSeen(household.line, program, household.approved_on,
+                                                          replaces_stored=stored)
         return problems
+
+    def _account_problems(self, household: Household, stored: bool) -> list[Problem]:
+        """One account, one household: in the file, and against the stored households from this one's approval."""
+        shared, account = household.shared_account, household.bank_account
+        earlier = self._accounts.setdefault(int("1" + account), (household.line, shared))
+        hint = "if it is intended (an institution's account), say shared_account = yes on both rows"
+        found = []
+        if earlier[0] != household.line and not (shared and earlier[1]):
+            found.append(f"{mask(account)} is also the account of the household at line {earlier[0]}; {hint}")
+        replaced = {household.household_id} if stored else set()  # refused as stored, or replaced
+        for other in spans_elsewhere(self.context, self.context.households_of_accounts, account, replaced,
+                                     accounts=True):
+            if other.end is None or household.approved_on < other.end:
+                if not (shared and other.shared):
+                    found.append(f"{mask(account)} is the account of stored household {other.household_id} "
+                                 f"on {max(other.start, household.approved_on)}; {hint}")
+                    break
+        return [Problem.in_file(self.source, household.line, "bank_account", reason, household.household_id)
+                for reason in found]
 
     def _townships_of(self, county: str) -> Collection[str] | None:
         if county not in self._townships:
@@ -144,13 +170,28 @@ class MemberChecks:
             return problems
         if seen.program is not None:
             problems.extend(member_program_problems(member, seen.program, self.source))
-        elsewhere = self.context.stored_person_household(member.id_number)
-        # Stored in this very household is fine only when the file brings the household again:
-        # then it is replaced, or its own row was refused as already stored.
-        same_household_again = elsewhere == member.household_id and seen.line != 0
-        if elsewhere is not None and not same_household_again and not self._replaced(elsewhere):
-            refuse("id_number", f"this person is already stored in household {elsewhere}")
+        problems.extend(self._stored_elsewhere(member, seen))
         return problems
+
+    def _stored_elsewhere(self, member: Member, seen: HouseholdSeen) -> list[Problem]:
+        """A person is an active member of one household on any day: this one's membership (from its approval to
+        the person's death) must not meet one in a stored household. Stored in this very household is fine only
+        when the file brings the household again: then it is replaced, or its own row was refused as stored."""
+        start = seen.approved_on
+        if start is None:
+            return []
+        skip = {h for h, other in self.households.seen.items() if other.replaces_stored}
+        if seen.line != 0:
+            skip.add(member.household_id)
+        for other in spans_elsewhere(self.context, self.context.households_of_people, member.id_number, skip):
+            end = member.death_date
+            if (other.end is None or start < other.end) and (end is None or other.start < end):
+                until = f"until {other.end}" if other.end else "and has not left it"
+                return [Problem.in_file(self.source, member.line, "id_number",
+                                        f"this person is an active member of stored household {other.household_id} "
+                                        f"from {other.start} {until}, which meets {member.household_id}'s approval "
+                                        f"on {start}", member.household_id)]
+        return []
 
     def finish(self) -> list[Problem]:
         """The problems only the end of the members file reveals: households with no head."""
@@ -186,52 +227,18 @@ class MemberChecks:
             program = self.context.stored_program(household_id)
             if program is None:
                 return None
-            seen = self.households.seen[household_id] = HouseholdSeen(0, program)
+            approved_on = self.context.household_approved_on(household_id)
+            seen = self.households.seen[household_id] = HouseholdSeen(0, program, approved_on)
         return seen
 
-    def _replaced(self, household_id: str) -> bool:
-        seen = self.households.seen.get(household_id)
-        return seen is not None and seen.replaces_stored
 
-
-class EventChecks:
-    """events.csv against the stored registry: a known household and member, no clashing events."""
-
-    def __init__(self, source: str, context: RegistryContext):
-        self.source = source
-        self.context = context
-        self._keys: dict[tuple, int] = {}
-
-    def refused(self, problem: Problem) -> None:
-        """A refused event row leaves nothing for later rows to depend on."""
-
-    def check(self, event: Event) -> list[Problem]:
-        problems = []
-
-        def refuse(column: str, reason: str) -> None:
-            problems.append(Problem.in_file(self.source, event.line, column, reason, event.household_id))
-
-        once_per_person = event.kind in ("death", "remove_member")
-        key = (
-            (event.household_id, event.kind, event.id_number)
-            if once_per_person
-            else (event.household_id, event.kind, event.date, event.id_number)
-        )
-        earlier = self._keys.setdefault(key, event.line)
-        if earlier != event.line:
-            when = "for this person" if once_per_person else f"on {event.date}"
-            refuse("kind", f"a second {event.kind} event {when} (the first is at line {earlier})")
-            return problems
-        approved_on = self.context.household_approved_on(event.household_id)
-        if approved_on is None:
-            refuse("household_id", f"no household {event.household_id} is stored")
-            return problems
-        if event.date < approved_on:
-            refuse("date", f"{event.date} is before the household was approved ({approved_on})")
-        if event.id_number is not None and not self.context.member_in_household(event.household_id, event.id_number):
-            refuse("id_number", f"this person is not a member of household {event.household_id}")
-        if event.kind == "care_level":
-            program = self.context.stored_program(event.household_id)
-            if program != "tekun":
-                refuse("kind", f"care_level events apply only to tekun households; {event.household_id} is {program}")
-        return problems
+def spans_elsewhere(context: RegistryContext, households_of, key: str, skip: set[str], *,
+                    accounts: bool = False) -> list[Span]:
+    """The spans of a person (or an account) in the stored households, those in `skip` left out."""
+    ids = households_of([key]).get(key, set()) - skip
+    if not ids:
+        return []
+    out = []
+    for stored in context.stored_households(sorted(ids)).values():
+        out += (stored.account_spans() if accounts else stored.memberships()).get(key, [])
+    return out

@@ -87,12 +87,14 @@ class RecordedEvent:
     recorded_by: str
     recorded_at: datetime
     source: str  # the file it came from (events.csv, …) or the command (registry account)
-    voided: bool  # events can be voided by later ones (issue 14); none is yet
+    voided: bool  # a later void event voids it: the registry is, for every day, as if it had never been recorded
+    reason: str | None = None  # why a void voids
+    details: tuple[tuple[str, str], ...] = ()  # the kind's other columns, numbers and birth dates as shown
 
     def as_dict(self) -> dict[str, object]:
         return {"id": self.id, "date": self.date, "kind": self.kind, "value": self.value,
                 "id_number": self.id_number, "recorded_by": self.recorded_by, "recorded_at": self.recorded_at,
-                "source": self.source, "voided": self.voided}
+                "source": self.source, "voided": self.voided, "reason": self.reason, "details": dict(self.details)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from .components import ZERO, Benefit, Component, settle
 from .dibao import addon_components, base_component, below_standard
 from .facts import counted_members, first_day, month_of, next_month
 from .first_month import Begin
-from .gradual_exit import ENDED, EXIT, NONE, NORMAL, DibaoTrack, exit_component, exit_transition
+from .gradual_exit import ENDED, EXIT, NONE, NORMAL, START, DibaoTrack, exit_component, exit_transition
 from .low_income import is_low_income, single_person_components
 from .one_offs import PriceDeclaration, heating_component, price_subsidy_component
 from .tekun import tekun_components
@@ -48,11 +48,18 @@ def compute_month(
     def nothing(reason: str, track: DibaoTrack) -> tuple[Benefit, DibaoTrack]:
         return Benefit(household.household_id, household.program, month, ZERO, (), reason), track
 
-    first = first_paid_month(household.approved_on, snap.dibao.start)
+    approved = state.approved_since
+    first = first_paid_month(approved, snap.dibao.start)
     if month < first:
-        return nothing(f"批准日期 {household.approved_on}, 首个发放月为 {first} (dibao.start)", previous)
+        again = "重新" if state.reapproved_on is not None else ""
+        return nothing(f"{again}批准日期 {approved}, 首个发放月为 {first} (dibao.start)", START)
+    if state.reapproved_on is not None and month == first:
+        previous = START  # approved again: a new 低保 household, in normal standing
     if state.terminated_on is not None and state.terminated_on < state.day:
         return nothing(f"已于 {state.terminated_on} 终止", DibaoTrack(ENDED))
+    if state.suspended is not None:
+        # Not paid, and not owed later (resume pays from its month on): the track stands still meanwhile.
+        return nothing(f"暂停发放: {state.suspended}", previous)
     counted = counted_members(state)
     if not counted:
         return nothing("无在世成员 (no member alive on the first day of the month)", DibaoTrack(ENDED))
@@ -60,9 +67,9 @@ def compute_month(
     if household.program == "dibao":
         core, track, reason = _dibao(snap, state, counted, previous)
     elif household.program == "tekun":
-        core, track, reason = tekun_components(snap, state, counted), previous, ""
+        core, track, reason = tekun_components(snap, state, counted), START, ""
     else:
-        core, track, reason = _low_income(snap, state, counted), previous, ""
+        core, track, reason = _low_income(snap, state, counted), START, ""
         if not core:
             reason = "无单人户成员或家庭人均收入不低于低收入标准"
     if not core:

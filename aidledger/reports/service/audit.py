@@ -94,6 +94,7 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
     exceptions += found.open_receivables(
         found.ReceivableRecord(r.household_id, r.month, r.amount, r.outstanding, r.reason)
         for r in receivable_list(session, jurisdiction, as_of))
+    exceptions += found.shared_accounts(lines, registry)
     exceptions += found.verify_failures(checked.problems)
     tb = trial_balance(session, jurisdiction, as_of)
     return AuditPack(
@@ -180,16 +181,16 @@ def _paid_lines(session: Session, cycles: Sequence[tuple[int, str]],
     for cycle_id, month in cycles:
         rows = session.execute(
             select(CycleLine.household_id, CycleLine.program, CycleLine.members, CycleLine.amount,
-                   CycleLine.head_id_number, CycleLine.components)
+                   CycleLine.head_id_number, CycleLine.components, CycleLine.bank_account)
             .where(CycleLine.cycle_id == cycle_id).order_by(CycleLine.household_id)
             .execution_options(yield_per=20_000))
-        for household_id, program, members, amount, head_id, components in rows:
+        for household_id, program, members, amount, head_id, components, account in rows:
             parts = json.loads(components)
             added = sum((Decimal(c["amount"]) for c in parts if c.get("kind") in ("arrears", "temporary", "recovery")),
                         Decimal("0.00"))  # a set-off (recovery) is negative
             ids = (head_id,) + tuple(c["id_number"] for c in parts if c.get("id_number"))
             yield found.PaidLine(cycle_id, month, household_id, program, members, amount, added, ids,
-                                 settled.get((household_id, month), Decimal("0.00")))
+                                 settled.get((household_id, month), Decimal("0.00")), account)
 
 
 def _registry(session: Session, household_ids: Sequence[str]) -> dict[str, StoredHousehold]:

@@ -66,7 +66,7 @@ def cancel(session: Session, cycle_id: int, reason: str, on: date, *, user: str 
         if recovered:
             raise Refusal(f"cycle {cycle_id} created receivables against which {len(recovered)} recoveries are "
                           "recorded; it cannot be cancelled")
-        not_before_last_posting(session, cycle, on, "cancellation")
+        not_before_last_posting(session, cycle, on, "cancellation", now.date())
         approval = transition_entry(session, cycle_id, "approved")
         reversal = reverse_entry(session, approval, on=on, reason=f"撤销发放批次 {cycle_id}: {reason}",
                                  user=approver.name, now=now).seq
@@ -80,7 +80,7 @@ def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None,
     require_role(session, user, "preparer", "approver", action="export bank files")
     lock_books(session)
     cycle = cycle_of(session, cycle_id, "approved")
-    not_before_last_posting(session, cycle, on, "export")
+    not_before_last_posting(session, cycle, on, "export", now.date())
     rows = session.execute(
         select(CycleLine.household_id, CycleLine.payee_name, CycleLine.bank_account, CycleLine.amount,
                CycleLine.program).where(CycleLine.cycle_id == cycle_id)
@@ -106,7 +106,7 @@ def book_returns(session: Session, cycle_id: int, text: str, source: str, on: da
     require_role(session, user, "preparer", action="book bank returns")
     lock_books(session)
     cycle = cycle_of(session, cycle_id, "exported")
-    not_before_last_posting(session, cycle, on, "settlement")
+    not_before_last_posting(session, cycle, on, "settlement", now.date())
     rows, problems = parse_returns(text, source)
     matched = _match_returns(session, cycle_id, rows, source, problems)
     if problems:

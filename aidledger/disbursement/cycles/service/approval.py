@@ -25,6 +25,7 @@ from aidledger.disbursement.arrears.service import changed_since_run
 from aidledger.disbursement.payments.accounts import ONE_OFF_ACCOUNTS, expense_account
 from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleLine, ReturnResolution
 from aidledger.disbursement.recovery.service import create_receivables, receivables_due, record_set_offs, set_off_lines
+from aidledger.disbursement.registry.tables import EventRow, HouseholdRow
 from aidledger.disbursement.subsidy.service import declaration_for
 from aidledger.disbursement.temporary.service import already_paid
 from aidledger.errors import Refusal
@@ -36,7 +37,16 @@ from aidledger.policy.store import effective_policy
 from aidledger.problems import Problem
 from aidledger.users import require_role
 
-from .steps import PAYABLE, RETURNED, ZERO, cycle_of, reissued_returns, returned_by_fund, transition
+from .steps import (
+    PAYABLE,
+    RETURNED,
+    ZERO,
+    cycle_of,
+    not_before_last_posting,
+    reissued_returns,
+    returned_by_fund,
+    transition,
+)
 
 
 def _expense_buckets(session: Session, cycle_id: int, reissued: list[BankReturn]) -> list[tuple[str, Decimal]]:
@@ -58,6 +68,27 @@ def _expense_buckets(session: Session, cycle_id: int, reissued: list[BankReturn]
     return [(account, amount) for account, amount in by_account.items() if amount > 0]
 
 
+def _registry_changed(session: Session, cycle: Cycle) -> list[str]:
+    """The run's data must stand as it was: a household loaded, or an event recorded, for the county since the run
+    may change what the month pays (a death, an income, a void), so the draft is run again before it is approved."""
+    inputs = json.loads(cycle.inputs)
+    county = cycle.jurisdiction_code
+    events = session.execute(
+        select(func.count(), func.min(EventRow.household_id)).select_from(EventRow)
+        .join(HouseholdRow, HouseholdRow.household_id == EventRow.household_id)
+        .where(HouseholdRow.county_code == county, EventRow.id > (inputs.get("registry_event_max") or 0))).one()
+    loaded = session.scalar(select(func.count()).select_from(HouseholdRow).where(
+        HouseholdRow.county_code == county, HouseholdRow.import_id > (inputs.get("registry_import_max") or 0)))
+    found = []
+    if events[0]:
+        found.append(f"cycle {cycle.id}: {events[0]} registry events of county {county} were recorded after the "
+                     f"cycle was run (household {events[1]} among them); run the cycle for {cycle.month} again")
+    if loaded:
+        found.append(f"cycle {cycle.id}: {loaded} households of county {county} were loaded after the cycle was run; "
+                     f"run the cycle for {cycle.month} again")
+    return found
+
+
 def _stale_problems(session: Session, cycle: Cycle) -> list[str]:
     """What changed since a draft was run that it must be run again for: its instalments or
     arrears paid by another cycle meanwhile, or the month's price-subsidy declaration."""
@@ -66,6 +97,7 @@ def _stale_problems(session: Session, cycle: Cycle) -> list[str]:
     problems += [f"cycle {cycle.id}: what {a.household_id} has received for {a.month} is no longer "
                  f"{a.paid_before:.2f} (another cycle settled it since); run the cycle for {cycle.month} again"
                  for a in changed_since_run(session, cycle.id, cycle.jurisdiction_code)]
+    problems += _registry_changed(session, cycle)
     declared = declaration_for(session, cycle.jurisdiction_code, cycle.month)
     if (declared.id if declared else None) != json.loads(cycle.inputs).get("price_declaration"):
         problems.append(f"cycle {cycle.id}: a price subsidy was declared for {cycle.month} after the cycle was run; "
@@ -82,6 +114,7 @@ def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now:
                               figures=(("date", on.isoformat()), ("today", now.date().isoformat()))))
     lock_books(session)
     cycle = cycle_of(session, cycle_id, "draft")
+    not_before_last_posting(session, cycle, on, "approval", now.date())
     if cycle.run_by == approver.name:
         raise Refusal(f"maker-checker: {approver.name} ran cycle {cycle_id}; another approver must approve it")
     county = cycle.jurisdiction_code

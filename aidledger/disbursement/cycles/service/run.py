@@ -17,20 +17,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from aidledger.disbursement.entitlement.compute import MonthComputer
-from aidledger.disbursement.entitlement.rows import AMOUNT, LINE_COLUMNS, TRACK_COLUMNS, computed_rows
+from aidledger.disbursement.entitlement.rows import AMOUNT, HELD_COLUMNS, LINE_COLUMNS, TRACK_COLUMNS, computed_rows
 from aidledger.disbursement.entitlement.store import previous_tracks, stream_county
 from aidledger.disbursement.entitlement.workers import in_workers, parts_of
 from aidledger.disbursement.opening.service import start_of
 from aidledger.disbursement.payments.tables import (
     Cycle,
     CycleAdjustment,
+    CycleHeld,
     CycleLine,
     CycleReissue,
     CycleTrack,
@@ -72,10 +73,18 @@ def live_cycle(session: Session, county: str, month: str) -> Cycle | None:
 
 
 def run_cycle(session: Session, county: str, month: str, *, user: str | None, now: datetime,
-              progress: Callable[[int], None] | None = None, workers: int | None = None) -> RunOutcome:
-    """Compute and store the county's month as a draft; `workers` as in `cycle_workers` (None: automatic)."""
+              progress: Callable[[int], None] | None = None, workers: int | None = None,
+              on: date | None = None) -> RunOutcome:
+    """Compute and store the county's month as a draft, booked on `on` (default: today); `workers` as in
+    `cycle_workers` (None: automatic)."""
     require_role(session, user, "preparer", action="run payment cycles")
-    latest = next_month(month_of(now.date()))
+    today = now.date()
+    on = on or today
+    if on > today:
+        raise Refusal(Problem(f"a run dated {on} is after today ({today}): a cycle is run on the day it is computed",
+                              "cycle.run_date", field="date", figures=(("date", on.isoformat()),
+                                                                       ("today", today.isoformat()))))
+    latest = next_month(month_of(today))
     if month > latest:
         raise Refusal(Problem(f"{month} is too far ahead: a cycle runs at the latest for next month ({latest}), "
                               "whose registry and policy are known", "cycle.month_ahead", field="month",
@@ -96,7 +105,7 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
         session.add(cycle)
         session.flush()
     else:
-        for table in (CycleSetOff, CycleLine, CycleTrack, CycleReissue, CycleInstalment, CycleAdjustment):
+        for table in (CycleSetOff, CycleLine, CycleTrack, CycleHeld, CycleReissue, CycleInstalment, CycleAdjustment):
             session.execute(delete(table).where(table.cycle_id == cycle.id))
     previous = live_cycle(session, county, previous_month(month))
     inputs = _inputs(session, policy, previous)
@@ -114,39 +123,47 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
     if parts:
         with in_workers(session, county, month, cycle.id, carry, extra.by_household, price, workers,
                         parts) as chunks:
-            count, total = _store_lines(session, cycle.id, chunks, extra.reissues, progress)
+            count, total, held = _store_lines(session, cycle.id, chunks, progress)
     else:
         carried = previous_tracks(session, carry.id) if carry is not None else None
         computer = MonthComputer(policy, month, price=price, carried=carried, start=start)
         rows = computed_rows(cycle.id, stream_county(session, county), computer, extra.by_household)
-        count, total = _store_lines(session, cycle.id, rows, extra.reissues, progress)
-    if extra.instalments:
+        count, total, held = _store_lines(session, cycle.id, rows, progress)
+    # A held line pays nothing: its re-issues and instalments stay due for the cycle that pays the household.
+    reissues = [r for household_id, due in extra.reissues.items() if household_id not in held for r in due]
+    if reissues:
+        session.execute(insert(CycleReissue), [{"cycle_id": cycle.id, "return_id": r.id} for r in reissues])
+    instalments = [d for d in extra.instalments if d.household_id not in held]
+    if instalments:
         session.execute(insert(CycleInstalment), [
             {"cycle_id": cycle.id, "grant_id": d.grant_id, "number": d.number, "amount": d.component.amount}
-            for d in extra.instalments])
+            for d in instalments])
     store_set_offs(session, cycle.id, county)
     if extra.found:
         session.execute(insert(CycleAdjustment), [
             {"cycle_id": cycle.id, "household_id": c.household_id, "month": c.month, "kind": c.kind,
              "amount": c.amount, "paid_before": c.paid_before, "entitled": c.entitled, "reason": c.reason}
             for c in extra.found])
-    cycle.count, cycle.total, cycle.run_by, cycle.run_at = count, total, user, now
+    cycle.count, cycle.total, cycle.run_by, cycle.run_at, cycle.run_on = count, total, user, now, on
     cycle.inputs = json.dumps(inputs, ensure_ascii=False, sort_keys=True)
-    session.add(CycleTransition(cycle_id=cycle.id, status="draft", on=now.date(), entry_seq=None,
+    session.add(CycleTransition(cycle_id=cycle.id, status="draft", on=on, entry_seq=None,
                                 reason="re-run" if replaced else "run", user_name=user, at=now))
     session.flush()
     return RunOutcome(cycle.id, count, total, replaced)
 
 
-def _store_lines(session, cycle_id, chunks, reissues, progress) -> tuple[int, Decimal]:
+def _store_lines(session, cycle_id, chunks, progress) -> tuple[int, Decimal, set[str]]:
+    """Insert the lines, tracks and held lines; returns the count and total paid, and the households held."""
     count, total_fen = 0, 0
     lines: list[tuple] = []  # LineRows, or their plain tuples from the worker processes
     tracks: list[tuple] = []
-    for new_lines, new_tracks, done in chunks:
+    held: list[tuple] = []
+    for new_lines, new_tracks, new_held, done in chunks:
         count += len(new_lines)
         total_fen += sum(line[AMOUNT] for line in new_lines)
         lines += new_lines
         tracks += new_tracks
+        held += new_held
         while len(lines) >= _BATCH:
             _insert(session, _LINES, lines[:_BATCH])
             del lines[:_BATCH]
@@ -159,10 +176,9 @@ def _store_lines(session, cycle_id, chunks, reissues, progress) -> tuple[int, De
         _insert(session, _LINES, lines)
     if tracks:
         _insert(session, _TRACKS, tracks)
-    if reissues:
-        session.execute(insert(CycleReissue), [{"cycle_id": cycle_id, "return_id": r.id}
-                                               for due in reissues.values() for r in due])
-    return count, from_fen(total_fen)
+    if held:  # few: a payee who died
+        _insert(session, _HELD, held)
+    return count, from_fen(total_fen), {row[1] for row in held}
 
 
 # The lines and tracks are written as plain rows (money already in fen) with the driver's own
@@ -170,6 +186,7 @@ def _store_lines(session, cycle_id, chunks, reissues, progress) -> tuple[int, De
 # insert would cost more than computing them.
 _LINES = ("cycle_lines", LINE_COLUMNS)
 _TRACKS = ("cycle_tracks", TRACK_COLUMNS)
+_HELD = ("cycle_held", HELD_COLUMNS)
 _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 

@@ -13,6 +13,7 @@ from aidledger.disbursement.cycles.views import (
     ControlTotal,
     CycleLineView,
     CycleView,
+    HeldView,
     InstalmentView,
     ReturnView,
     TransitionView,
@@ -21,6 +22,7 @@ from aidledger.disbursement.entitlement.views import component_view
 from aidledger.disbursement.payments.tables import (
     BankReturn,
     CycleAdjustment,
+    CycleHeld,
     CycleLine,
     CycleTransition,
     ReturnResolution,
@@ -70,6 +72,9 @@ def cycle_view(session: Session, cycle_id: int, *, reader: str | None, as_json: 
                           for i in session.scalars(select(CycleInstalment).where(CycleInstalment.cycle_id == cycle_id)
                                                    .order_by(CycleInstalment.grant_id, CycleInstalment.number))),
         lines=tuple(lines),
+        held=tuple(HeldView(h.household_id, h.payee_name, h.amount, h.reason)
+                   for h in session.scalars(select(CycleHeld).where(CycleHeld.cycle_id == cycle_id)
+                                            .order_by(CycleHeld.household_id))),
     )
 
 

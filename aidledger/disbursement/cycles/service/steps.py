@@ -19,6 +19,7 @@ from aidledger.errors import Refusal
 from aidledger.ledger.service.balances import movements
 from aidledger.ledger.service.posting import load_entry
 from aidledger.orm import existing
+from aidledger.problems import Problem
 
 PAYABLE, CLEARING, RETURNED = ("Liabilities:Payable:Beneficiaries", "Liabilities:BankClearing",
                                "Liabilities:ReturnedPayments")
@@ -40,15 +41,30 @@ def transition(session, cycle: Cycle, status: str, on: date, entry_seq, reason: 
     session.flush()
 
 
-def not_before_last_posting(session: Session, cycle: Cycle, on: date, step: str) -> None:
-    """A posted step of a cycle is dated on or after the posted step before it (approval, export,
-    settlement): otherwise the books would show the money leave before it was approved."""
+def run_date(cycle: Cycle) -> date:
+    """The day the cycle's run is booked (`cycle run --date`; cycles run before it existed: the day they ran)."""
+    return cycle.run_on or cycle.run_at.date()
+
+
+def not_before_last_posting(session: Session, cycle: Cycle, on: date, step: str, today: date) -> None:
+    """A posted step of a cycle is dated on or after its run and the posted step before it (approval, export,
+    settlement), and not after today: otherwise the books would show the money leave before it was computed or
+    approved, or record a decision not yet taken."""
+    if on > today:
+        raise Refusal(Problem(f"cycle {cycle.id}: its {step} cannot be dated {on}, after today ({today})",
+                              "cycle.posting_date", field="date",
+                              figures=(("date", on.isoformat()), ("today", today.isoformat()))))
     last = session.execute(select(CycleTransition.status, CycleTransition.on).where(
         CycleTransition.cycle_id == cycle.id, CycleTransition.entry_seq.is_not(None))
         .order_by(CycleTransition.id.desc()).limit(1)).first()
     if last is not None and on < last.on:
         raise Refusal(f"cycle {cycle.id} ({cycle.jurisdiction_code} {cycle.month}): its {step} cannot be dated {on}, "
                       f"before it was {last.status} on {last.on}")
+    ran = run_date(cycle)
+    if on < ran:
+        raise Refusal(Problem(f"cycle {cycle.id} ({cycle.jurisdiction_code} {cycle.month}): its {step} cannot be "
+                              f"dated {on}, before the cycle was run on {ran}", "cycle.posting_date", field="date",
+                              figures=(("date", on.isoformat()), ("run", ran.isoformat()))))
 
 
 def transition_entry(session: Session, cycle_id: int, status: str) -> int | None:
