@@ -40,7 +40,7 @@ from .disbursement.cycles.service.show import cycle_view
 from .disbursement.entitlement.service import explain
 from .disbursement.opening.service import load_opening
 from .disbursement.recovery.service import receivable_list, record_recovery
-from .disbursement.registry.service import correct_bank_account, import_events, import_registry
+from .disbursement.registry.service import correct_bank_account, household_history, import_events, import_registry
 from .disbursement.subsidy.service import declare
 from .disbursement.temporary.service import approve_grant, grant
 from .errors import Refusal
@@ -216,7 +216,7 @@ def run_cycles(demo: Demo) -> None:
         if month in BEFORE_CYCLE:
             BEFORE_CYCLE[month](demo)
         with demo.write() as s:
-            run = run_cycle(s, COUNTY, month, user=PREPARER, now=demo.now)
+            run = run_cycle(s, COUNTY, month, user=PREPARER, now=demo.now, on=date(YEAR, n, 10))
         with demo.write() as s:
             approve(s, run.cycle_id, date(YEAR, n, 15), user=APPROVER, now=demo.now)
             text, count, total = export_bank(s, run.cycle_id, date(YEAR, n, 16), user=PREPARER, now=demo.now)
@@ -313,8 +313,45 @@ def declare_price_subsidy(demo: Demo) -> None:
     demo.log(f"price subsidy declaration {declared}: {CITY} 2022-11, CPI 3.2%, food 6.8%")
 
 
+def _life_events(demo: Demo, name: str) -> int:
+    with demo.write() as s, resources.as_file(DATA / name) as path:
+        return import_events(s, str(path), user=PREPARER, now=demo.now, today=demo.now.date(), dry_run=False).events
+
+
+def august_changes(demo: Demo) -> None:
+    """August: a birth, a move, the death of a head who is also the payee, and a death recorded by mistake."""
+    count = _life_events(demo, "life-events-2022-08.csv")
+    demo.log(f"life-events-2022-08.csv: {count} events: H001 a daughter born 2022-07-12; 郑小兰 moves from H011 to "
+             "H003; H010's head and payee 吴国庆 died 2022-07-25 (August's line is held); H004's 刘长福 "
+             "recorded as died 2022-07-28 (a mistake: August pays H004 for three)")
+
+
+def september_changes(demo: Demo) -> None:
+    """September: the standard is raised; H010's new head and payee; H008 suspended; H004's mistake voided."""
+    raise_standard(demo)
+    count = _life_events(demo, "life-events-2022-09.csv")
+    with demo.write() as s:
+        mistaken = next(e for e in household_history(s, "H004", reader=PREPARER).events
+                        if e.kind == "death" and e.date == date(YEAR, 7, 28))
+    path = demo.result.out_dir / "void-2022-09.csv"
+    path.write_text(f"household_id,kind,date,value,reason\nH004,void,2022-09-05,{mistaken.id},"
+                    "误录：死亡登记属同名他人，刘长福健在\n", encoding="utf-8")
+    with demo.write() as s:
+        import_events(s, str(path), user=PREPARER, now=demo.now, today=demo.now.date(), dry_run=False)
+    demo.result.files.append(path)
+    demo.log(f"life-events-2022-09.csv: {count} events: 何静 heads H010 and is paid on her own account (August's "
+             f"held amount is paid in September); H008 suspended from September; event {mistaken.id} (刘长福's "
+             "death) voided: he is a member again, and September pays H004 August's difference as arrears")
+
+
+def november_changes(demo: Demo) -> None:
+    declare_price_subsidy(demo)
+    _life_events(demo, "life-events-2022-11.csv")
+    demo.log("life-events-2022-11.csv: H008 resumed from November (nothing owed for the suspended months)")
+
+
 BEFORE_CYCLE = {"2022-04": grant_in_instalments, "2022-06": record_late_death, "2022-07": recover_part,
-                "2022-09": raise_standard, "2022-11": declare_price_subsidy}
+                "2022-08": august_changes, "2022-09": september_changes, "2022-11": november_changes}
 
 
 def correct_an_entry(demo: Demo) -> None:

@@ -41,6 +41,21 @@ def test_demo_runs_and_its_outputs_check(tmp_path):
     beyond_the_base(out)
 
 
+def life_events(cycle, september: dict[str, list[str]]) -> None:
+    """A birth (H001), a move (H011 → H003), a head and payee who died (H010: August held, paid to 何静 in
+    September), a death recorded by mistake and voided (H004: August paid back), a suspension (H008)."""
+    august = cycle("2022-08")
+    members = {line["household_id"]: line["members"] for line in august["lines"]}
+    assert (members["H001"], members["H003"], members["H011"], members["H004"]) == (4, 2, 2, 3)
+    assert [(h["household_id"], h["payee_name"]) for h in august["held"]] == [("H010", "吴国庆")]
+    assert "H010" not in members and august["held_total"] == august["held"][0]["amount"]
+    assert september["H010"] == ["2022-08"] and september["H004"] == ["2022-08"]
+    h010 = next(line for line in cycle("2022-09")["lines"] if line["household_id"] == "H010")
+    assert h010["payee_name"] == "何静" and h010["amount"] == august["held"][0]["amount"]
+    paid_in = {m: {line["household_id"] for line in cycle(m)["lines"]} for m in ("2022-10", "2022-11")}
+    assert "H008" not in paid_in["2022-10"] and "H008" in paid_in["2022-11"]
+
+
 def beyond_the_base(out: Path) -> None:
     """The demo's year includes a retroactive raise, a late death, a grant in instalments, a price subsidy and
     heating."""
@@ -63,9 +78,11 @@ def beyond_the_base(out: Path) -> None:
 
     assert all(paid(cycle(m), "temporary") == {"H003": [m]} for m in ("2022-05", "2022-06", "2022-07"))
     assert paid(cycle("2022-08"), "temporary") == {}
-    raise_months = paid(cycle("2022-09"), "arrears")
-    assert raise_months and all(months == ["2022-06", "2022-07", "2022-08"] for h, months in raise_months.items()
-                                if h != "H011")  # H011's July payment came back and went to the fund
+    september = paid(cycle("2022-09"), "arrears")
+    # H011's July payment came back and went to the fund; H010's and H004's arrears are the registry's (below)
+    raise_months = {h: months for h, months in september.items() if h not in ("H011", "H010", "H004")}
+    assert raise_months and all(months == ["2022-06", "2022-07", "2022-08"] for months in raise_months.values())
+    life_events(cycle, september)
     assert paid(cycle("2022-10"), "heating") and not paid(cycle("2022-09"), "heating")
     assert paid(cycle("2022-11"), "price_subsidy") and not paid(cycle("2022-12"), "price_subsidy")
     receivables = json.loads((out / "receivables.json").read_text(encoding="utf-8"))["receivables"]
