@@ -143,7 +143,8 @@ def show(app, household_id: str, day, as_json: bool) -> None:
         return
     click.echo(f"户 {h.household_id}  {h.county} {h.township} {h.township_name}  {AREA_NAMES.get(h.area, h.area)}  "
                f"{PROGRAM_NAMES.get(h.program, h.program)}  截至 {h.as_of}")
-    click.echo(f"批准日期 {h.approved_on}  月收入 {'-' if h.monthly_income is None else h.monthly_income}  收款人 {h.payee_name}  "
+    income = "-" if h.monthly_income is None else h.monthly_income
+    click.echo(f"批准日期 {h.approved_on}  月收入 {income}  收款人 {h.payee_name}  "
                f"账号 {h.bank_account}" + (f"  已终止 {h.terminated_on}" if h.terminated_on else ""))
     click.echo(table(
         ["身份证号", "姓名", "关系", "出生", "残疾", "标识", "护理", "单人户", "死亡"],

@@ -30,7 +30,7 @@ from cycle_helpers import (
     run_cycle,
     show,
 )
-from support import APPROVER, PREPARER, refused_unchanged
+from support import APPROVER, AUDITOR, PREPARER, refused_unchanged
 
 HEAD_H001, SPOUSE_H001, CHILD_H001 = "230523197705100113", "230523197809020222", "230523201206150318"
 SPOUSE_H002 = "230523195903050525"  # 钱振华, 62 in 2022
@@ -435,3 +435,18 @@ def test_an_approval_after_a_registry_event_needs_a_rerun(example, files, db_url
     assert amounts(show(example, cycle_id))["H001"] == "1842.00"  # 680 × 3 − 300 and the minor's 102.00
     approve(example, cycle_id, "2022-01-05")
     assert show(example, cycle_id)["status"] == "approved"
+
+
+def test_an_auditor_cannot_rebuild_a_newborn_s_id_number_from_the_event_date(example, files):
+    """A birth recorded on the birthday: beside the masked id number the event's date would fill in the eight
+    digits the mask hides, so a reader who may not see id numbers gets its year, as for a birth date."""
+    ok(example(*files.events([ev("H001", "add_member", "2022-02-10", id_number=BABY, name="王小雨",
+                                 relation="child")]), user=PREPARER))
+    history = json.loads(ok(example("registry", "history", "H001", "--json", user=AUDITOR)))
+    shown = json.loads(ok(example("registry", "show", "H001", "--on", "2022-03-01", "--json", user=AUDITOR)))
+    assert [(e["date"], e["id_number"]) for e in history["events"]] == [("2022", "230523********0027")]
+    assert [(e["date"], e["id_number"]) for e in shown["events"]] == [("2022", "230523********0027")]
+    assert "2022-02-10" not in json.dumps(history) + json.dumps(shown)
+    full = json.loads(ok(example("registry", "history", "H001", "--json", user=PREPARER)))
+    assert [(e["date"], e["id_number"], e["details"]["birth_date"]) for e in full["events"]] == [
+        ("2022-02-10", BABY, "2022-02-10")]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aidledger.errors import Refusal
+from aidledger.idcard import birth_date_from_id
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.masking import mask
 from aidledger.policy.store import effective_policy
@@ -93,17 +94,26 @@ def household_view(session: Session, household_id: str, day: date, *, reader: st
         tuple(MemberView(shown(m.id_number), m.name, m.relation, born(m.birth_date), m.disability_grade,
                          m.disability_kind, tuple(m.flags), m.care_level, m.single_person, m.death_date)
               for m in state.members),
-        tuple(_event_view(e, shown) for e in stored.events if e.date <= state.day))
+        tuple(_event_view(e, shown, born) for e in stored.events if e.date <= state.day))
 
 
 ACCOUNT_EVENTS = ("bank_account", "payee")  # their value is an account, masked as the household's is
 
 
-def _event_view(event: Event, shown: Callable[[str], str]) -> EventView:
+def _event_view(event: Event, shown: Callable[[str], str], born: Callable[[date], str]) -> EventView:
     value = None if event.value is None else str(event.value)
     if value is not None and event.kind in ACCOUNT_EVENTS:
         value = shown(value)
-    return EventView(event.date, event.kind, value, shown(event.id_number) if event.id_number else None)
+    return EventView(shown_day(event.id_number, event.date, born), event.kind, value,
+                     shown(event.id_number) if event.id_number else None)
+
+
+def shown_day(id_number: str | None, day: date, born: Callable[[date], str]) -> str:
+    """An event's date as the reader may see it: in full, unless it is its person's birthday (a birth recorded on
+    the day), which is shown as a birth date is (the year, beside a masked id number, which it would fill in)."""
+    if id_number is not None and birth_date_from_id(id_number) == day:
+        return born(day)
+    return day.isoformat()
 
 
 def shown_details(details: tuple[tuple[str, str], ...], born: Callable[[date], str]) -> tuple[tuple[str, str], ...]:
@@ -162,7 +172,7 @@ def household_history(session: Session, household_id: str, *, reader: str | None
         .where(EventRow.household_id == household_id).order_by(EventRow.date, EventRow.id)).all()
     voided = {int(event.value) for event, _ in rows if event.kind == "void" and event.value}
     events = tuple(
-        RecordedEvent(event.id, event.date, event.kind,
+        RecordedEvent(event.id, shown_day(event.id_number, event.date, born), event.kind,
                       shown(event.value) if event.kind in ACCOUNT_EVENTS and event.value else event.value,
                       shown(event.id_number) if event.id_number else None, recorded.loaded_by, recorded.loaded_at,
                       recorded.sources, voided=event.id in voided, reason=event.reason,

@@ -33,7 +33,7 @@ class MemberView:
 
 @dataclass(frozen=True, slots=True)
 class EventView:
-    date: date
+    date: str  # YYYY-MM-DD, or the year alone where it is a masked person's birthday (service.shown_day)
     kind: str
     value: str | None  # a corrected account (kind bank_account) as shown, like the household's
     id_number: str | None  # as shown
@@ -80,7 +80,7 @@ class RecordedEvent:
     """One event as the registry recorded it: its id, what it says, and who recorded it from which file."""
 
     id: int
-    date: date
+    date: str  # as EventView's
     kind: str
     value: str | None  # a corrected account as shown, like the household's
     id_number: str | None  # as shown
