@@ -202,6 +202,21 @@ def test_reviews_fall_due_by_cadence_and_move_after_a_review(registry):
     assert dues["H002"] == "2022-06-15" and dues["H005"] == "2022-06-15"  # stable and 特困: yearly
 
 
+def test_reviews_follow_the_registry_s_events(registry, tmp_path):
+    """An income type changed by an event changes the cadence; a terminated household is not reviewed, and once
+    approved again its next review counts from the reapproval."""
+    events = write(tmp_path, "e.csv", "household_id,kind,date,value\nH002,income_type,2021-10-01,variable\n"
+                                      "H001,terminate,2021-11-01,\nH004,terminate,2021-11-01,\n"
+                                      "H004,reapprove,2021-11-20,\n")
+    assert registry("registry", "events", events, user=PREPARER).exit_code == 0
+    due = {d["household_id"]: d["due"] for d in json.loads(registry(
+        "registry", "reviews-due", "--jurisdiction", "230523", "--as-of", "2021-12-31", "--json").stdout)["households"]}
+    assert due["H002"] == "2021-12-15" and "H001" not in due and "H004" not in due
+    later = {d["household_id"]: d["due"] for d in json.loads(registry(
+        "registry", "reviews-due", "--jurisdiction", "230523", "--as-of", "2022-05-31", "--json").stdout)["households"]}
+    assert later["H004"] == "2022-05-20"  # half a year after the reapproval
+
+
 CELLS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 

@@ -216,7 +216,12 @@ def record_review(session: Session, household_id: str, day: date, *, user, now: 
     return next_review(review, h.program, h.income_type, h.approved_on, day)
 
 
+REVIEW_EVENTS = ("program", "income_type", "terminate", "reapprove", "void")  # what can change a review's due day
+
+
 def reviews_due(session: Session, county: str, as_of: date) -> list[ReviewDue]:
+    """The households of the county whose next review (核查) falls on or before `as_of`: by the programme and income
+    type of that day, from the last review or the (re)approval; terminated households are not reviewed."""
     review = effective_policy(session, county).on(as_of).review
     last = (
         select(ReviewRow.household_id, func.max(ReviewRow.date).label("last"))
@@ -224,17 +229,25 @@ def reviews_due(session: Session, county: str, as_of: date) -> list[ReviewDue]:
         .group_by(ReviewRow.household_id)
         .subquery()
     )
-    terminated = select(EventRow.household_id).where(EventRow.kind == "terminate", EventRow.date <= as_of)
+    changed = set(session.scalars(
+        select(EventRow.household_id).join(HouseholdRow, HouseholdRow.household_id == EventRow.household_id)
+        .where(HouseholdRow.county_code == county, EventRow.kind.in_(REVIEW_EVENTS), EventRow.date <= as_of)))
+    states = {h: stored.on(as_of) for h, stored in load_households(session, changed).items()}
     rows = session.execute(
         select(HouseholdRow.household_id, HouseholdRow.program, HouseholdRow.income_type,
                HouseholdRow.approved_on, last.c.last)
         .outerjoin(last, last.c.household_id == HouseholdRow.household_id)
-        .where(HouseholdRow.county_code == county, HouseholdRow.approved_on <= as_of,
-               HouseholdRow.household_id.not_in(terminated))
+        .where(HouseholdRow.county_code == county, HouseholdRow.approved_on <= as_of)
         .order_by(HouseholdRow.household_id)
     )
     due = []
     for household_id, program, income_type, approved_on, last_review in rows:
+        state = states.get(household_id)
+        if state is not None:
+            if state.terminated_on is not None:
+                continue
+            program, income_type = state.household.program, state.household.income_type
+            approved_on = state.approved_since
         when = next_review(review, program, income_type, approved_on, last_review)
         if when <= as_of:
             due.append(ReviewDue(household_id, program, income_type, last_review, when))
