@@ -247,6 +247,24 @@ def test_voiding_a_death_restores_the_member_and_pays_the_months_underpaid(examp
     assert paid_line(may, "H001") == ("dibao", 3, "1242.00") and may["adjustments"] == []
 
 
+def test_voiding_the_death_of_a_household_s_only_member_pays_the_months_it_was_not_paid(example, files):
+    """H003 (张德明 alone) recorded dead by mistake: February and March pay it nothing at all, no line; the void
+    makes both months owed in full."""
+    head_h003 = "230523197111110613"
+    record(example, files, [ev("H003", "death", "2022-01-15", id_number=head_h003)])
+    for month in ("2022-02", "2022-03"):
+        cycle_id = run_cycle(example, month)
+        assert paid_line(show(example, cycle_id), "H003") is None
+        approve(example, cycle_id, day(month, 5))
+    [death] = event_ids(example, "H003", "death")
+    record(example, files, [ev("H003", "void", "2022-03-20", value=str(death), reason="误录")])
+    april = show(example, run_cycle(example, "2022-04"))
+    own = paid_line(april, "H003")
+    arrears = [(c["month"], c["amount"]) for c in line_of(april, "H003")["components"] if c["kind"] == "arrears"]
+    month_amount = D(own[2]) - sum((D(a) for _, a in arrears), D("0"))
+    assert arrears == [("2022-02", f"{month_amount:.2f}"), ("2022-03", f"{month_amount:.2f}")] and month_amount > 0
+
+
 def test_voiding_a_move_restores_both_households(example, files, db_url):
     record(example, files, [ev("H011", "move_member", "2022-01-15", id_number=OTHER_H011, value="H010")])
     february = run_cycle(example, "2022-02")

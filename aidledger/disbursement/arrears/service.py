@@ -32,6 +32,7 @@ from aidledger.disbursement.payments.tables import (
     BankReturn,
     Cycle,
     CycleAdjustment,
+    CycleHeld,
     CycleLine,
     CycleReissue,
     ReturnResolution,
@@ -41,6 +42,7 @@ from aidledger.disbursement.registry.store import late_changes, load_household
 from aidledger.disbursement.rules import walk_to
 from aidledger.disbursement.rules.components import ZERO
 from aidledger.disbursement.rules.facts import first_day
+from aidledger.disbursement.rules.one_offs import PriceDeclaration
 from aidledger.disbursement.rules.retro import ARREARS, RECOVERY, Difference, difference
 from aidledger.disbursement.subsidy.service import price_for
 from aidledger.ledger.money import from_fen
@@ -80,6 +82,18 @@ def differences(session: Session, county: str, month: str, policy: EffectivePoli
         lines = _rules_amounts(session, paid.id)
         before = _adjusted(session, county, paid.month)
         price = price_for(session, county, paid.month)
+        # Households not paid in P at all whose late events may make P payable (a mistaken death voided, a late
+        # resume): their whole month is owed, if the rules now give one; a line held or returned is not this.
+        unpaid = sorted(set(late) - _had_line(session, paid.id))
+
+        def walked(ids, p=price, pm=paid.month):
+            def price_on(m: str) -> PriceDeclaration | None:
+                return p if m == pm else None  # the 渐退 base leaves earlier months' one-offs out
+            return ((h, walk_to(pm, s.household.approved_on, policy.on, s.on, price_on,
+                                start.begin(h, s.household.approved_on)).amount)
+                    for h, s in _households(session, ids))
+
+        found += _compared(paid.month, month, {}, before, late, walked(unpaid))
         if policy_changed and pool[1]:
             found += _compared(paid.month, month, lines, before, late,
                                _entitled_in_workers(session, county, paid.month, price, pool, lines))
@@ -89,13 +103,7 @@ def differences(session: Session, county: str, month: str, policy: EffectivePoli
             entitled = ((s.household.household_id, computer.compute(s).benefit.amount)
                         for s in stream_county(session, county) if s.household.household_id in lines)
         else:
-            # Earlier months' price subsidies do not matter here: the 渐退 base leaves one-offs out.
-            def price_on(m: str, p=price, pm=paid.month):
-                return p if m == pm else None
-
-            entitled = ((h, walk_to(paid.month, s.household.approved_on, policy.on, s.on, price_on,
-                                    start.begin(h, s.household.approved_on)).amount)
-                        for h, s in _households(session, sorted(h for h in late if h in lines)))
+            entitled = walked(sorted(h for h in late if h in lines))
         found += _compared(paid.month, month, lines, before, late, entitled)
     return found
 
@@ -104,7 +112,7 @@ def _compared(paid_month: str, month: str, lines: dict[str, Decimal], before: di
               late: dict[str, set[str]], entitled) -> list[Difference]:
     found = []
     for household_id, amount in entitled:
-        got = lines[household_id] + before.get(household_id, ZERO)
+        got = lines.get(household_id, ZERO) + before.get(household_id, ZERO)
         change = difference(household_id, paid_month, month, amount, got, tuple(late.get(household_id, ())))
         if change is not None:
             found.append(change)
@@ -158,6 +166,12 @@ def _rules_amounts(session: Session, cycle_id: int) -> dict[str, Decimal]:
         if rules > 0 and household_id not in not_received:
             out[household_id] = rules
     return out
+
+
+def _had_line(session: Session, cycle_id: int) -> set[str]:
+    """The households cycle `cycle_id` paid or held (a held month is paid when it is released, additions.py)."""
+    return set(session.scalars(select(CycleLine.household_id).where(CycleLine.cycle_id == cycle_id))) | set(
+        session.scalars(select(CycleHeld.household_id).where(CycleHeld.cycle_id == cycle_id)))
 
 
 def _adjusted(session: Session, county: str, month: str) -> dict[str, Decimal]:
