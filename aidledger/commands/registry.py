@@ -63,7 +63,8 @@ def _describe(outcome) -> str:
         return "these files were imported before: nothing changed"
     counts = ", ".join(f"{n} {what}" for n, what in ((outcome.households, "households"),
                                                      (outcome.members, "members"), (outcome.events, "events")) if n)
-    return f"{'dry run: valid, would store' if outcome.dry_run else 'stored'} {counts or 'nothing'}"
+    ids = f" (event ids {outcome.event_ids[0]}–{outcome.event_ids[1]})" if outcome.event_ids else ""
+    return f"{'dry run: valid, would store' if outcome.dry_run else 'stored'} {counts or 'nothing'}{ids}"
 
 
 @group.command("list")

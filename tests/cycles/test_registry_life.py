@@ -468,3 +468,11 @@ def test_an_auditor_cannot_rebuild_a_newborn_s_id_number_from_the_event_date(exa
     full = json.loads(ok(example("registry", "history", "H001", "--json", user=PREPARER)))
     assert [(e["date"], e["id_number"], e["details"]["birth_date"]) for e in full["events"]] == [
         ("2022-02-10", BABY, "2022-02-10")]
+
+
+def test_the_load_prints_the_ids_registry_history_shows(example, files):
+    printed = record(example, files, [ev("H001", "income", "2022-03-01", value="950"),
+                                      ev("H011", "move_member", "2022-03-01", value="H003", id_number=OTHER_H011)])
+    ids = [e["id"] for h in ("H001", "H011", "H003") for e in json.loads(ok(example(
+        "registry", "history", h, "--json", user=PREPARER)))["events"]]
+    assert printed == f"stored 2 events (event ids {min(ids)}–{max(ids)})" and len(ids) == 3  # and the arrival

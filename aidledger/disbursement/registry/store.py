@@ -44,6 +44,7 @@ class ImportOutcome:
     events: int
     unchanged: bool = False
     dry_run: bool = False
+    event_ids: tuple[int, int] | None = None  # the first and last id of the events stored (registry history)
 
 
 class DatabaseContext:
@@ -195,6 +196,9 @@ def import_events(
         import_id = _record_import(session, "events", [path], digest, user, now)
         for batch in _batched(iter(checked.events + checked.derived)):
             session.execute(_bulk(EventRow), [_event_row(event, import_id) for event in batch])
+        first, last = session.execute(select(func.min(EventRow.id), func.max(EventRow.id))
+                                      .where(EventRow.import_id == import_id)).one()
+        return ImportOutcome(0, 0, len(checked.events), event_ids=(first, last))
     return ImportOutcome(0, 0, len(checked.events), dry_run=dry_run)
 
 
