@@ -2,7 +2,7 @@
 
 Pure. Each reader yields, in file order, a record for every good row and one `Problem`
 per bad cell of every bad row (a bad row yields no record). Nothing is kept between rows:
-the checks that span rows live in `registry_checks`, and the checks that need the stored
+the checks that span rows live in `validation.py` (and, for events, `changes.py`), and the checks that need the stored
 registry or a county's policy come through a `RegistryContext` there.
 
 "Now" is a parameter: `today` bounds birth dates, death dates and approval dates, which
@@ -177,7 +177,7 @@ def member_from_row(row: Row, source: str, today: date) -> list[Member] | list[P
     """One members.csv row as a Member, or its problems.
 
     Whether care_level is required depends on the household's program, which this row does
-    not carry: see `registry_checks.member_program_problems`.
+    not carry: see `validation.member_program_problems`.
     """
     cells = Cells(source, row.line, row.values)
     household_id = cells.household_id = cells.text("household_id", REQUIRED)
