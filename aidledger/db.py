@@ -62,6 +62,11 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def shown_url(self) -> str:
+        """The URL as messages print it: the password hidden (***), never the secret itself."""
+        return self.engine.url.render_as_string(hide_password=True)
+
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One business action: commit on success, roll everything back on any exception."""

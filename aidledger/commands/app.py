@@ -75,10 +75,10 @@ def _require_current_schema(db: dbmod.Database) -> None:
     try:
         current = dbmod.current_revision(db)
     except OperationalError as exc:
-        raise Refusal(f"cannot open the database {db.url}: {exc.orig}") from None
+        raise Refusal(f"cannot open the database {db.shown_url}: {exc.orig}") from None
     head = dbmod.head_revision()
     if current != head:
         raise Refusal(
-            f"the database {db.url} is at schema revision {current or 'none'}, not {head}: "
+            f"the database {db.shown_url} is at schema revision {current or 'none'}, not {head}: "
             "run 'aidledger db upgrade' first"
         )

@@ -29,5 +29,5 @@ def upgrade(app) -> None:
     try:
         dbmod.upgrade(database)
     except OperationalError as exc:
-        raise Refusal(f"cannot migrate the database {database.url}: {exc.orig}") from None
+        raise Refusal(f"cannot migrate the database {database.shown_url}: {exc.orig}") from None
     click.echo(f"schema at revision {dbmod.current_revision(database)}")

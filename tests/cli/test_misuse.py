@@ -40,6 +40,14 @@ def test_db_upgrade_still_creates_a_new_database(tmp_path):
     assert path.exists()
 
 
+@pytest.mark.parametrize("command", [["ledger", "verify"], ["db", "upgrade"]])
+def test_an_unreachable_database_s_password_is_never_printed(command):
+    """Issue 15: the URL is named with its password hidden (nothing listens on port 1)."""
+    result = CliRunner().invoke(cli, ["--db", "postgresql://clerk:s3cret-pw@127.0.0.1:1/county", *command])
+    assert_refused(result, "cannot", "postgresql+psycopg://clerk:***@127.0.0.1:1/county")
+    assert "s3cret-pw" not in result.output + result.stderr
+
+
 def test_postgresql_without_a_driver_means_psycopg():
     url = _supported("postgresql://postgres@127.0.0.1:5432/test")
     assert url.drivername == "postgresql+psycopg" and url.database == "test"
