@@ -160,6 +160,13 @@ class EventKind(StrEnum):
     MEMBER_JOINED = "member_joined"
 
 
+class ExportKind(StrEnum):
+    """`cycle_exports.kind`: the bank file's first writing (which posts the transfer) or a reprint of it."""
+
+    EXPORT = "export"
+    REPRINT = "reprint"
+
+
 class ImportKind(StrEnum):
     """`registry_imports.kind`: what a load of the registry was."""
 

@@ -219,8 +219,9 @@ def run_cycles(demo: Demo) -> None:
             run = run_cycle(s, COUNTY, month, user=PREPARER, now=demo.now, on=date(YEAR, n, 10))
         with demo.write() as s:
             approve(s, run.cycle_id, date(YEAR, n, 15), user=APPROVER, now=demo.now)
-            text, count, total = export_bank(s, run.cycle_id, date(YEAR, n, 16), user=PREPARER, now=demo.now)
-            (bank_dir / f"{month}.csv").write_text(text, encoding="utf-8")
+            bank_file = export_bank(s, run.cycle_id, date(YEAR, n, 16), user=PREPARER, now=demo.now)
+            count, total = bank_file.count, bank_file.total
+            (bank_dir / f"{month}.csv").write_bytes(bank_file.data)
             returns = "账号,金额,原因\n"
             if month in RETURNS:
                 household, account, reason = RETURNS[month]
@@ -332,7 +333,7 @@ def september_changes(demo: Demo) -> None:
     count = _life_events(demo, "life-events-2022-09.csv")
     with demo.write() as s:
         mistaken = next(e for e in household_history(s, "H004", reader=PREPARER).events
-                        if e.kind == "death" and e.date == date(YEAR, 7, 28))
+                        if e.kind == "death" and e.date == "2022-07-28")
     path = demo.result.out_dir / "void-2022-09.csv"
     path.write_text(f"household_id,kind,date,value,reason\nH004,void,2022-09-05,{mistaken.id},"
                     "误录：死亡登记属同名他人，刘长福健在\n", encoding="utf-8")

@@ -8,7 +8,7 @@ from aidledger.disbursement.cycles.service import actions
 from aidledger.disbursement.cycles.service.run import run_cycle
 from aidledger.disbursement.cycles.service.show import cycle_view
 from aidledger.disbursement.registry.service import count_households
-from aidledger.errors import Refusal
+from aidledger.files import staged
 from aidledger.labels import COMPONENT_NAMES
 from aidledger.render import emit_json, progress, table
 
@@ -125,18 +125,20 @@ def cancel(app, cycle_id, reason, on) -> None:
 def export_bank(app, cycle_id, out, on) -> None:
     """Write the paying bank's CSV (序号, 户编号, 收款人, 账号, 金额, 用途 + a control row) and post the transfer.
 
+    An exported cycle's file is written again on request: the same bytes, recorded as a reprint, nothing posted
+    (after a crash between the commit and the file, or a lost file).
+
     \b
     Example:
       aidledger --user li.ming cycle export-bank 1 --out 2022-01-bank.csv
     """
-    with app.database().write() as session:
-        text, count, total = actions.export_bank(session, cycle_id, on or app.today(), user=app.user, now=app.now())
-        try:
-            with open(out, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise Refusal(f"{out}: cannot be written: {exc.strerror or exc}") from None
-    click.echo(f"{count} payments, total {total:.2f}, written to {out}")
+    with staged(out) as file:
+        with app.database().write() as session:
+            bank_file = actions.export_bank(session, cycle_id, on or app.today(), user=app.user, now=app.now())
+            file.write(bank_file.data)
+        file.publish()  # only once the export is committed: a file on disk always has its record
+    what = "reprinted (the same bytes as exported)" if bank_file.reprint else "written"
+    click.echo(f"{bank_file.count} payments, total {bank_file.total:.2f}, {what} to {out}")
 
 
 @group.command("returns")

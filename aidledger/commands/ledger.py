@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import click
 
 from aidledger.disbursement.checks import verify_books
 from aidledger.errors import Refusal
+from aidledger.files import staged
 from aidledger.ledger.entry_file import parse_entry_text
 from aidledger.ledger.money import format_amount
 from aidledger.ledger.service import views as service
@@ -151,10 +154,14 @@ def export(app, fmt: str, out: str) -> None:
     Example:
       aidledger ledger export --format beancount --out books.beancount
     """
-    with app.database().read() as session:
+    with app.database().read() as session, staged(out) as file:
         entries, _ = service.journal_size(session)
-        with open(out, "w", encoding="utf-8") as handle, progress(entries, "exporting") as step:
+        handle = io.TextIOWrapper(file.stream, encoding="utf-8", newline="\n", write_through=True)
+        with progress(entries, "exporting") as step:
             count = write_beancount(session, handle, progress=step)
+        handle.flush()
+        handle.detach()
+        file.publish()
     click.echo(f"{count} transactions written to {out}")
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import click
 
 from aidledger.errors import Refusal
+from aidledger.files import staged
 from aidledger.render import progress
 
 from . import DATE, pass_app
@@ -21,21 +19,13 @@ def group() -> None:
 
 
 def _write(out: str, draw) -> int:
-    """Draw into a temporary file beside `out`, then move it into place: never half a PDF at `out`."""
-    directory = os.path.dirname(os.path.abspath(out))
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".aidledger-", suffix=".pdf", dir=directory)
-    except OSError as exc:
-        raise Refusal(f"{out}: cannot be written: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            pages = draw(stream)
-        os.replace(temporary, out)
-    except OSError as exc:
-        raise Refusal(f"{out}: cannot be written: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    """Draw into a temporary file beside `out`, then move it into place: never half a PDF at `out` (files.py)."""
+    with staged(out) as file:
+        try:
+            pages = draw(file.stream)
+        except OSError as exc:
+            raise Refusal(f"{out}: cannot be written: {exc.strerror or exc}") from None
+        file.publish()
     return pages
 
 

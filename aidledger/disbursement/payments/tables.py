@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aidledger.codes import AdjustmentKind, CycleStatus, ResolutionKind, TrackStatus
+from aidledger.codes import AdjustmentKind, CycleStatus, ExportKind, ResolutionKind, TrackStatus
 from aidledger.disbursement.registry import tables as _registry_tables  # noqa: F401  (referred to by foreign keys)
 from aidledger.orm import Base, Money, one_of
 
@@ -120,6 +120,21 @@ class CycleTransition(Base):
     on: Mapped[date] = mapped_column(Date)
     entry_seq: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.seq"))
     reason: Mapped[str] = mapped_column(Text)
+    user_name: Mapped[str] = mapped_column(ForeignKey("users.name"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CycleExport(Base):
+    """A bank file written for a cycle: the export that posted the transfer, or a reprint of it, with the SHA-256 of
+    the bytes (append-only). A reprint must give the same bytes: the file is derived from the lines alone."""
+
+    __tablename__ = "cycle_exports"
+    __table_args__ = (one_of("kind", ExportKind),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # ExportKind: export | reprint
+    sha256: Mapped[str] = mapped_column(String(64))
     user_name: Mapped[str] = mapped_column(ForeignKey("users.name"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -16,7 +16,9 @@ that they agree (cycle_checks.py).
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session
 from aidledger.budget.rules import charge_in_order
 from aidledger.disbursement.cycles.bank_file import PaymentRow, ReturnRow, parse_returns, payment_file
 from aidledger.disbursement.payments.accounts import ONE_OFF_ACCOUNTS, expense_account
-from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleLine, ReturnResolution
+from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleExport, CycleLine, ReturnResolution
 from aidledger.disbursement.recovery.service import recoveries_blocking_cancel
 from aidledger.errors import Refusal
 from aidledger.ledger.entries import EntryDraft, Line
@@ -74,21 +76,44 @@ def cancel(session: Session, cycle_id: int, reason: str, on: date, *, user: str 
     return reversal
 
 
-def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None,
-                now: datetime) -> tuple[str, int, Decimal]:
-    """Move the payable to bank clearing and return the bank file's text, count and total."""
+@dataclass(frozen=True)
+class BankFile:
+    """A cycle's bank file: its bytes, count and total, and whether it reprints an earlier export."""
+
+    data: bytes
+    count: int
+    total: Decimal
+    reprint: bool
+
+
+def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> BankFile:
+    """The bank file of an approved cycle, moving the payable to bank clearing (posted), or of an exported or
+    settled one again (a reprint: the same bytes, recorded, nothing posted). The caller writes the file once the
+    transaction has committed (files.py): a file on disk always has its record."""
     require_role(session, user, "preparer", "approver", action="export bank files")
     lock_books(session)
-    cycle = cycle_of(session, cycle_id, "approved")
-    not_before_last_posting(session, cycle, on, "export", now.date())
+    cycle = cycle_of(session, cycle_id, "approved", "exported", "settled")
     rows = session.execute(
         select(CycleLine.household_id, CycleLine.payee_name, CycleLine.bank_account, CycleLine.amount,
                CycleLine.program).where(CycleLine.cycle_id == cycle_id)
         .order_by(CycleLine.township, CycleLine.household_id))
     text, count, total = payment_file((PaymentRow(*row) for row in rows), cycle.month)
+    data = text.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
     if (count, total) != (cycle.count, cycle.total):
         raise Refusal(f"cycle {cycle_id}: the bank file's control totals {count} / {total:.2f} differ from the "
                       f"cycle's {cycle.count} / {cycle.total:.2f}")
+    if cycle.status != "approved":
+        first = session.scalar(select(CycleExport).where(CycleExport.cycle_id == cycle_id,
+                                                         CycleExport.kind == "export"))
+        if first is not None and first.sha256 != digest:
+            raise Refusal(f"cycle {cycle_id}: its bank file would differ from the one exported on {first.at:%Y-%m-%d} "
+                          f"(SHA-256 {first.sha256[:12]}…, now {digest[:12]}…): the cycle's lines have changed "
+                          "behind the application's back; run ledger verify")
+        session.add(CycleExport(cycle_id=cycle_id, kind="reprint", sha256=digest, user_name=user, at=now))
+        session.flush()
+        return BankFile(data, count, total, reprint=True)
+    not_before_last_posting(session, cycle, on, "export", now.date())
     split = fund_split(session, transition_entry(session, cycle_id, "approved"), PAYABLE, "credit")
     lines = [Line(PAYABLE, fund, debit=part) for fund, part in split]
     lines += [Line(CLEARING, fund, credit=part) for fund, part in split]
@@ -97,7 +122,9 @@ def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None,
         idempotency_key=f"cycle-{cycle_id}-export",
         description=f"{cycle.month} 救助金提交银行代发 ({count}户)", lines=tuple(lines)), user=user, now=now)
     transition(session, cycle, "exported", on, posted.seq, "", user, now)
-    return text, count, total
+    session.add(CycleExport(cycle_id=cycle_id, kind="export", sha256=digest, user_name=user, at=now))
+    session.flush()
+    return BankFile(data, count, total, reprint=False)
 
 
 def book_returns(session: Session, cycle_id: int, text: str, source: str, on: date, *, user: str | None,
