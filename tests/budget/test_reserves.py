@@ -97,6 +97,17 @@ def test_advance_up_to_the_set_amount(funded, db_url):
     verify_ok(funded)
 
 
+def test_the_journal_names_the_case_not_the_person_helped(funded, db_url, tmp_path):
+    """Issue 15: entry descriptions (and so `ledger show` and the beancount export) carry no recipient's name."""
+    ok(advance(funded, T1, "30000.00", "2021-06-01"))
+    case = int(ok(pay(funded, T1, "600.00", "2021-12-31", name="韩立军", reason="住房失火")))
+    out = tmp_path / "books.beancount"
+    ok(funded("ledger", "export", "--format", "beancount", "--out", str(out)))
+    exported = out.read_text(encoding="utf-8")
+    assert f"先行救助 第{case}号个案" in exported
+    assert "韩立军" not in exported and PERSON not in exported
+
+
 def test_advance_needs_the_county_to_have_the_money(county, db_url):
     allocate(county, COUNTY, "central_subsidy", "1000.00", "2022-01-02")
     allocate(county, COUNTY, "working_funds", "50000.00", "2022-01-02")  # not in funding_order

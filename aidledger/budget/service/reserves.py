@@ -108,12 +108,15 @@ def pay(session: Session, township_code: str, id_number: str, name: str, amount:
     account = reserve_account_name(township_code)
     lines = [Line("Expenses:Temporary", fund, debit=part) for fund, part in charges]
     lines += [Line(account, fund, credit=part) for fund, part in charges]
+    # The journal names the case by its number, never the person helped (the case row holds who, for the
+    # readers who may see it): under the books' lock, the next case number is the one this case gets.
+    case_id = (session.scalar(select(func.max(ReserveCase.id))) or 0) + 1
     posted = post_entry(session, EntryDraft(
         date=on, jurisdiction=township.county_code, kind="reserve_payment", reference=township_code,
-        description=f"{township.name}先行救助: {name.strip()} ({reason.strip()})", lines=tuple(lines)),
+        description=f"{township.name}备用金先行救助 第{case_id}号个案", lines=tuple(lines)),
         user=user, now=now)
     case = ReserveCase(
-        county_code=township.county_code, township=township_code, id_number=person, name=name.strip(),
+        id=case_id, county_code=township.county_code, township=township_code, id_number=person, name=name.strip(),
         amount=amount, paid_on=on, deadline=on + timedelta(days=snap.temporary.documentation_days),
         reason=reason.strip(), entry_seq=posted.seq, recorded_by=user, recorded_at=now,
     )
