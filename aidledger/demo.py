@@ -20,6 +20,7 @@ the year's audit pack as PDF.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -44,10 +45,12 @@ from .disbursement.registry.service import correct_bank_account, household_histo
 from .disbursement.subsidy.service import declare
 from .disbursement.temporary.service import approve_grant, grant
 from .errors import Refusal
+from .files import staged
 from .ledger.entries import EntryDraft, Line
 from .ledger.service import views as service
 from .ledger.service.balances import trial_balance
 from .ledger.service.export import write_beancount
+from .masking import mask
 from .users import add_user
 
 PROVINCE, CITY, COUNTY = "230000", "230500", "230523"
@@ -390,8 +393,12 @@ def write_outputs(demo: Demo) -> None:
     with demo.database.read() as s:
         report = verify_books(s)
         tb = trial_balance(s, COUNTY, year_end)
-        with open(out / "ledger.beancount", "w", encoding="utf-8") as handle:
+        with staged(out / "ledger.beancount") as file:
+            handle = io.TextIOWrapper(file.stream, encoding="utf-8", newline="\n", write_through=True)
             write_beancount(s, handle)
+            handle.flush()
+            handle.detach()
+            file.publish()
         status = budget_status(s, COUNTY, YEAR)
         townships = reserves.status(s, COUNTY, year_end)
         receivables = [r.as_dict() for r in receivable_list(s, COUNTY)]
@@ -419,10 +426,17 @@ def write_outputs(demo: Demo) -> None:
                        "balance": t.balance, "undocumented": t.undocumented, "overdue": t.overdue}
                       for t in townships]}))
     files.append(_dump(out / "receivables.json", {"jurisdiction": COUNTY, "receivables": receivables}))
+    # A file anyone may be handed: the members' id numbers masked, as for a reader who may not see them.
     files.append(_dump(out / "explained-amounts.json", {
-        month: {h: {"amount": b.amount, "components": [c.as_dict() for c in b.components]}
+        month: {h: {"amount": b.amount, "components": [_masked(c.as_dict()) for c in b.components]}
                 for h, b in households.items() if b.paid}
         for month, households in explained.items()}))
+
+
+def _masked(component: dict) -> dict:
+    if component.get("id_number"):
+        component = {**component, "id_number": mask(component["id_number"])}
+    return component
 
 
 def write_reports(demo: Demo) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,9 @@ def test_demo_runs_and_its_outputs_check(tmp_path):
     explained = json.loads((out / "explained-amounts.json").read_text(encoding="utf-8"))
     for month, households in explained.items():
         assert {h: v["amount"] for h, v in households.items()} == expected[month]
+    # A file anyone may be handed: no full id number in it (issue 15)
+    assert not re.search(r"\b[0-9]{17}[0-9X]\b", (out / "explained-amounts.json").read_text(encoding="utf-8"))
+    assert '"id_number": "230523********' in (out / "explained-amounts.json").read_text(encoding="utf-8")
     reserve = json.loads((out / "reserve-status.json").read_text(encoding="utf-8"))
     overdue = {t["township"]: t["overdue"] for t in reserve["townships"]}
     assert overdue == {"230523100": 0, "230523101": 1, "230523102": 0}
