@@ -56,3 +56,17 @@ def test_0008_refuses_a_database_holding_a_code_outside_its_set(people, db_url):
         assert dbmod.current_revision(database) == dbmod.head_revision()
     finally:
         database.dispose()
+
+
+@pytest.mark.parametrize("table", ["cycles", "cycle_lines", "cycle_tracks", "cycle_held", "cycle_exports",
+                                   "journal_entries", "registry_events"])
+def test_history_cannot_be_truncated(database, table):
+    """Row triggers do not see TRUNCATE; on PostgreSQL statement triggers refuse it (issue 15). SQLite has no
+    TRUNCATE statement at all (its DELETE goes row by row, past the row triggers)."""
+    from sqlalchemy.exc import DBAPIError
+
+    refusal = "append-only" if database.dialect == "postgresql" else "syntax error"
+    with pytest.raises(DBAPIError, match=refusal):
+        with database.write() as session:
+            session.execute(text(f"TRUNCATE {table} CASCADE" if database.dialect == "postgresql" else
+                                 f"TRUNCATE {table}"))
