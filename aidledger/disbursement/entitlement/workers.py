@@ -11,11 +11,15 @@ can change under them, and WAL lets them read beside it.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import selectors
+import signal
 import subprocess
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,8 +116,8 @@ def _pool(session: Session, county: str, month: str, previous_id: int | None, ad
         snapshot = session.scalar(text("SELECT pg_export_snapshot()"))
     start = ("start", connection.engine.url.render_as_string(hide_password=False), county, month,
              previous_id, additions, price, snapshot)
-    processes = [subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-                 for _ in range(min(workers, len(tasks)))]
+    processes = [subprocess.Popen([sys.executable, "-c", _BOOT, str(os.getpid())], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE) for _ in range(min(workers, len(tasks)))]
     try:
         yield _shares(processes, start, tasks)
     finally:
@@ -166,8 +170,35 @@ def _shares(processes, start: tuple, tasks: list) -> Iterator[tuple[list, list, 
             raise RuntimeError(f"a cycle worker (pid {process.pid}) exited with status {process.returncode}")
 
 
+# A worker's first statements, before any import: from then on the kernel ends it with its parent (Linux's
+# parent-death signal), so a run killed while its workers still start leaves none behind.
+_BOOT = ("import ctypes, os, sys\n"
+         "try:\n    ctypes.CDLL(None).prctl(1, 9)\nexcept Exception:\n    pass\n"
+         "if os.getppid() != int(sys.argv[1]):\n    os._exit(1)\n"
+         "from aidledger.disbursement.entitlement.workers import _worker_main\n_worker_main()\n")
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the run that started it ends, however it ends (killed mid-run, the worker would
+    otherwise compute its share for nothing): on Linux the kernel's parent-death signal, everywhere a watcher
+    thread that notices the parent is gone."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the watcher below does it
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _worker_main() -> None:
     """A worker process of a parallel run (see in_workers): shares in, rows out."""
+    if len(sys.argv) > 1:
+        _die_with(int(sys.argv[1]))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # only the answers go to the parent's pipe
     try:
