@@ -46,9 +46,11 @@ from .disbursement.subsidy.service import declare
 from .disbursement.temporary.service import approve_grant, grant
 from .errors import Refusal
 from .files import staged
+from .keys import signing_key
 from .ledger.entries import EntryDraft, Line
 from .ledger.service import views as service
 from .ledger.service.balances import trial_balance
+from .ledger.service.checkpoints import take as take_checkpoint
 from .ledger.service.export import write_beancount
 from .masking import mask
 from .users import add_user
@@ -407,7 +409,15 @@ def write_outputs(demo: Demo) -> None:
     if not report.ok:
         raise RuntimeError("demo books failed verification: " + "; ".join(report.messages))
     demo.log(f"ledger verify: ok, {report.entries} entries, head {report.head_hash}")
-    files += [demo.result.database, out / "ledger.beancount"]
+    # The auditor's copy of the head, signed with the books' key (kept in the output folder, outside the
+    # database); the audit pack's cover names the same head.
+    with demo.write() as s, staged(out / "ledger.checkpoint") as file:
+        checkpoint = take_checkpoint(s, demo.now, signing_key(out / "keys"))
+        file.write(checkpoint.as_text().encode("utf-8"))
+        file.publish()
+    demo.log(f"ledger.checkpoint: entry {checkpoint.seq}, hash {checkpoint.hash[:16]}…, signed (keys/); "
+             "`ledger verify --checkpoint ledger.checkpoint` proves later books extend it")
+    files += [demo.result.database, out / "ledger.beancount", out / "ledger.checkpoint"]
     files.append(_dump(out / "trial-balance.json", {
         "jurisdiction": tb.jurisdiction, "as_of": tb.as_of,
         "rows": [{"account": r.account, "fund": r.fund, "debit": r.debit, "credit": r.credit} for r in tb.rows],

@@ -31,7 +31,8 @@ SHELL = ("aidledger.cli", "aidledger.__main__", "aidledger.commands", "aidledger
 LAYERS: list[tuple[str, ...]] = [
     ("aidledger.codes", "aidledger.errors", "aidledger.problems", "aidledger.labels", "aidledger.masking",
      "aidledger.idcard", "aidledger.ledger.money", "aidledger.ledger.chart", "aidledger.ledger.entries",
-     "aidledger.ledger.chain", "aidledger.ledger.entry_file", "aidledger.files"),
+     "aidledger.ledger.chain", "aidledger.ledger.entry_file", "aidledger.files", "aidledger.keys",
+     "aidledger.ledger.checkpoints"),
     ("aidledger.orm", "aidledger.db", "aidledger.users", "aidledger.ledger.tables"),
     ("aidledger.policy",),
     ("aidledger.ledger",),

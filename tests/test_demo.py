@@ -43,6 +43,14 @@ def test_demo_runs_and_its_outputs_check(tmp_path):
     overdue = {t["township"]: t["overdue"] for t in reserve["townships"]}
     assert overdue == {"230523100": 0, "230523101": 1, "230523102": 0}
     beyond_the_base(out)
+    # The signed checkpoint names the head the audit pack was made from, and the books extend it.
+    checkpoint = json.loads((out / "ledger.checkpoint").read_text(encoding="utf-8"))
+    cover = subprocess.run(["pdftotext", str(out / "230523-2022-audit.pdf"), "-"], capture_output=True,
+                           text=True).stdout
+    assert f"entry {checkpoint['seq']}: {checkpoint['hash']}" in cover
+    extends = CliRunner().invoke(cli, ["--db", f"sqlite:///{out / 'aidledger.db'}", "ledger", "verify",
+                                       "--checkpoint", str(out / "ledger.checkpoint")])
+    assert extends.exit_code == 0 and "the books extend it" in extends.output
 
 
 def life_events(cycle, september: dict[str, list[str]]) -> None:

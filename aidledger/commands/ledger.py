@@ -9,11 +9,15 @@ import click
 from aidledger.disbursement.checks import verify_books
 from aidledger.errors import Refusal
 from aidledger.files import staged
+from aidledger.keys import key_folder, signing_key
+from aidledger.ledger.checkpoints import read as read_checkpoint
 from aidledger.ledger.entry_file import parse_entry_text
 from aidledger.ledger.money import format_amount
 from aidledger.ledger.service import views as service
 from aidledger.ledger.service.accounts import chart
 from aidledger.ledger.service.balances import trial_balance
+from aidledger.ledger.service.checkpoints import extension_problems
+from aidledger.ledger.service.checkpoints import take as take_checkpoint
 from aidledger.ledger.service.export import write_beancount
 from aidledger.render import emit_json, progress, table
 
@@ -125,22 +129,62 @@ def _blank_zero(amount) -> str:
 
 
 @group.command("verify")
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="A checkpoint file (ledger checkpoint) the books must extend; may be given several times.")
 @pass_app
-def verify_(app) -> None:
+def verify_(app, checkpoints) -> None:
     """Recompute the hash chain and every stored balance; exit 0 only when every check passes.
+
+    With --checkpoint, also prove the books extend each checkpoint an auditor kept: its entry is still there
+    with its hash (a book cut short or rewritten since fails).
 
     \b
     Example:
-      aidledger ledger verify
+      aidledger ledger verify --checkpoint 2022-12-31.checkpoint
     """
+    kept = [(path, read_checkpoint(_read(path), path)) for path in checkpoints]
     with app.database().read() as session:
         _, lines = service.journal_size(session)
         with progress(lines, "verifying") as step:
             report = verify_books(session, progress=step)
-    if not report.ok:
+        extended = [problem for path, checkpoint in kept
+                    for problem in extension_problems(session, checkpoint, path)]
+    if not report.ok or extended:
         first = f" (first failing entry: {report.first_failing_entry})" if report.first_failing_entry else ""
-        raise Refusal([f"ledger verify failed{first}"] + report.problems)
+        raise Refusal([f"ledger verify failed{first}"] + report.problems + extended)
+    for path, checkpoint in kept:
+        click.echo(f"checkpoint {path}: the books extend it (entry {checkpoint.seq}, taken {checkpoint.at})")
     click.echo(f"ledger verified: {report.entries} entries, {report.lines} lines, head {report.head_hash}")
+
+
+@group.command("checkpoint")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The checkpoint file to write.")
+@pass_app
+def checkpoint(app, out: str) -> None:
+    """Write the journal's head (entry, hash, time) signed with the books' Ed25519 key, for an auditor to keep.
+
+    The key lives outside the database (AIDLEDGER_KEYS, or a folder beside a SQLite file) and is made on first
+    use. Later, `ledger verify --checkpoint FILE` proves the books still extend it.
+
+    \b
+    Example:
+      aidledger ledger checkpoint --out 2022-12-31.checkpoint
+    """
+    database = app.database()
+    key = signing_key(key_folder(database.url))
+    with database.read() as session, staged(out) as file:
+        taken = take_checkpoint(session, app.now(), key)
+        file.write(taken.as_text().encode("utf-8"))
+        file.publish()
+    click.echo(f"checkpoint of entry {taken.seq} (hash {taken.hash[:16]}…) written to {out}")
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Refusal(f"{path}: cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 @group.command("export")

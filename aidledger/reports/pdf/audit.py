@@ -121,7 +121,7 @@ def _cover(pack: AuditPack) -> list:
         ["账簿校验 ledger verify", result],
         ["分录数 entries", f"{v.entries:,}"],
         ["分录行数 lines", f"{v.lines:,}"],
-        ["哈希链链头 head hash", v.head_hash],
+        ["哈希链链头 head", f"第 {v.entries} 号分录 entry {v.entries}: {v.head_hash}"],
         ["校验问题 problems", str(len(v.problems))],
         ["截至日期 as of", pack.as_of.isoformat()],
     ]
