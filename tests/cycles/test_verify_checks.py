@@ -60,3 +60,55 @@ def test_a_line_code_written_behind_the_back_fails_verify(county, db_url):
     failed = county("ledger", "verify")
     assert failed.exit_code == 3
     assert f"cycle {cycle_id}: a line's area is 'suburb', not one of urban, rural" in failed.output
+
+
+OTHER_ACCOUNT = "'6222020000000000001'"
+
+
+def _behind_the_back(db_url: str, *statements: str) -> None:
+    database = dbmod.Database(db_url)
+    try:
+        with database.engine.begin() as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+    finally:
+        database.dispose()
+
+
+def test_a_settled_cycle_s_account_rewritten_with_every_trigger_in_place_fails_verify(county, db_url):
+    """Issue 15's first attack: status back to draft (the cycle guard lets a status change through), the line
+    deleted and inserted again with another account, the status set back; no trigger is dropped."""
+    from cycle_helpers import approve
+
+    load_example_registry(county)
+    allocate(county, "200000.00")
+    cycle_id = run_cycle(county, "2022-01")
+    approve(county, cycle_id, "2022-01-05")
+    ok(county("ledger", "verify"))
+    columns = ("cycle_id, household_id, program, area, township, head_name, head_id_number, members, payee_name, "
+               "bank_account, amount_fen, components, track_status, exit_month, exit_base_fen, dibao_amount_fen, "
+               "price_subsidy_fen, heating_fen, temporary_fen, arrears_fen, set_off_fen")
+    _behind_the_back(
+        db_url,
+        f"UPDATE cycles SET status = 'draft' WHERE id = {cycle_id}",
+        f"CREATE TEMPORARY TABLE saved AS SELECT * FROM cycle_lines WHERE cycle_id = {cycle_id} "
+        "AND household_id = 'H001'",
+        f"DELETE FROM cycle_lines WHERE cycle_id = {cycle_id} AND household_id = 'H001'",
+        f"INSERT INTO cycle_lines ({columns}) SELECT {columns.replace('bank_account', OTHER_ACCOUNT)} FROM saved",
+        f"UPDATE cycles SET status = 'approved' WHERE id = {cycle_id}",
+    )
+    shown = county("cycle", "show", str(cycle_id), "--json", user=PREPARER)
+    assert "6222020000000000001" in shown.output  # the rewrite took
+    failed = county("ledger", "verify")
+    assert failed.exit_code == 3, failed.output
+    assert f"cycle {cycle_id}" in failed.output and "its lines are not those its approval entry" in failed.output
+
+
+def test_a_status_written_behind_the_back_fails_verify(county, db_url):
+    load_example_registry(county)
+    allocate(county, "200000.00")
+    cycle_id = run_cycle(county, "2022-01")
+    _behind_the_back(db_url, f"UPDATE cycles SET status = 'settled' WHERE id = {cycle_id}")
+    failed = county("ledger", "verify")
+    assert failed.exit_code == 3
+    assert f"cycle {cycle_id}" in failed.output and "its last transition is draft" in failed.output

@@ -7,11 +7,17 @@ For every county with cycles:
     and credited the receivable account with exactly what its lines set off;
   - the payable balance equals the totals of approved, not yet exported cycles; bank
     clearing those of exported, not yet settled ones; returned payments the unresolved
-    bank returns.
+    bank returns;
+  - each cycle's status is the status of its last transition (a status changes only by one);
+  - each posted cycle's lines (payee, account, id numbers, amounts, components) and held lines are those
+    its approval entry committed to: the entry's reference carries their SHA-256 (`lines_digest`), and the
+    entry is under the journal's hash chain, so lines rewritten behind the application's back are found.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -20,7 +26,14 @@ from sqlalchemy.orm import Session
 
 from aidledger.codes import Area, Program, TrackStatus, values
 from aidledger.disbursement.payments.accounts import ONE_OFF_ACCOUNTS
-from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleLine, CycleTransition, ReturnResolution
+from aidledger.disbursement.payments.tables import (
+    BankReturn,
+    Cycle,
+    CycleHeld,
+    CycleLine,
+    CycleTransition,
+    ReturnResolution,
+)
 from aidledger.disbursement.recovery.service import RECEIVABLE
 from aidledger.ledger.service.balances import balance
 from aidledger.ledger.service.posting import load_entry
@@ -30,6 +43,28 @@ ZERO = Decimal("0.00")
 FAR_FUTURE = date(9999, 12, 31)
 # A line's parts and the account (and side) the approval books each on.
 _PARTS = {part: (account, "debit") for part, account in ONE_OFF_ACCOUNTS.items()} | {"set_off": (RECEIVABLE, "credit")}
+
+
+DIGEST_MARK = "lines sha256 "
+
+
+def lines_digest(session: Session, cycle_id: int) -> str:
+    """SHA-256 over every column of the cycle's lines and held lines, in household order: what its approval
+    commits to (approval.py puts it in the entry's reference)."""
+    sha = hashlib.sha256()
+    for table in (CycleLine, CycleHeld):
+        columns = [c for c in table.__table__.columns if c.name != "cycle_id"]
+        for row in session.execute(select(*columns).where(table.cycle_id == cycle_id)
+                                   .order_by(table.household_id)):
+            sha.update(json.dumps([table.__tablename__, *map(str, row)], ensure_ascii=False).encode())
+            sha.update(b"\n")
+    return sha.hexdigest()
+
+
+def committed_digest(reference: str) -> str | None:
+    """The lines' digest an approval entry's reference carries (None for cycles approved before it did)."""
+    _, mark, digest = reference.partition(DIGEST_MARK)
+    return digest[:64] if mark else None
 
 
 def check_cycles(session: Session) -> list[Problem]:
@@ -47,10 +82,24 @@ def check_cycles(session: Session) -> list[Problem]:
                                     entity=f"cycle {cycle.id}",
                                     figures=(("lines", f"{count}/{total:.2f}"),
                                              ("cycle", f"{cycle.count}/{cycle.total:.2f}"))))
+        last = session.scalar(select(CycleTransition.status).where(CycleTransition.cycle_id == cycle.id)
+                              .order_by(CycleTransition.id.desc()).limit(1))
+        if last != cycle.status:
+            problems.append(Problem(f"its status is {cycle.status}, but its last transition is {last}: a status "
+                                    "changes only by a transition", "cycles.status", entity=f"cycle {cycle.id}",
+                                    figures=(("status", cycle.status), ("last_transition", str(last)))))
         if cycle.status in ("approved", "exported", "settled"):
             seq = session.scalar(select(CycleTransition.entry_seq).where(
                 CycleTransition.cycle_id == cycle.id, CycleTransition.status == "approved"))
-            lines = load_entry(session, seq).lines
+            if seq is None:  # a status no transition made: found above; there is no approval to compare
+                continue
+            approval = load_entry(session, seq)
+            lines = approval.lines
+            committed = committed_digest(approval.reference)
+            if committed is not None and committed != lines_digest(session, cycle.id):
+                problems.append(Problem(f"its lines are not those its approval entry {seq} committed to (lines "
+                                        f"SHA-256 {committed[:12]}…): a payee, an account or an amount was changed "
+                                        "after approval", "cycles.lines_digest", entity=f"cycle {cycle.id}"))
             booked = sum((ln.credit for ln in lines if ln.account == "Liabilities:Payable:Beneficiaries"), ZERO)
             if booked != cycle.total:
                 problems.append(Problem(f"approval entry {seq} credited {booked:.2f} to the payable, "

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from aidledger.budget.rules import charge_in_order
 from aidledger.budget.service.figures import spendable_from
 from aidledger.disbursement.arrears.service import changed_since_run
+from aidledger.disbursement.cycles.checks import DIGEST_MARK, lines_digest
 from aidledger.disbursement.payments.accounts import ONE_OFF_ACCOUNTS, expense_account
 from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleLine, ReturnResolution
 from aidledger.disbursement.recovery.service import create_receivables, receivables_due, record_set_offs, set_off_lines
@@ -168,7 +169,8 @@ def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now:
         raise Refusal(f"cycle {cycle_id} pays nothing; cancel it instead")
     ensure_accounts(session, county, STANDARD_CHART)  # books opened before the one-off programs' accounts existed
     posted = post_entry(session, EntryDraft(
-        date=on, jurisdiction=county, kind="cycle_approval", reference=f"cycle {cycle_id}",
+        date=on, jurisdiction=county, kind="cycle_approval",
+        reference=f"cycle {cycle_id}; {DIGEST_MARK}{lines_digest(session, cycle_id)}",
         idempotency_key=f"cycle-{cycle_id}-approval", fund_transfer=False,
         description=f"{cycle.month} 救助金发放 (第{cycle_id}号发放批次, {cycle.count}户)", lines=tuple(lines)),
         user=approver.name, now=now)
