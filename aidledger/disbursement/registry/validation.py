@@ -71,6 +71,7 @@ class HouseholdChecks:
         self.seen: dict[str, HouseholdSeen] = {}
         self._townships: dict[str, Collection[str] | None] = {}  # a load names few counties
         self._accounts: dict[int, tuple[int, bool]] = {}  # "1" + account as a number → (its line, shared); compact
+        self.replaced: set[str] = set()  # stored households the file brings again (replace mode)
 
     def refused(self, problem: Problem) -> None:
         """Note a row the reader refused, so that its members are not refused again."""
@@ -100,6 +101,8 @@ class HouseholdChecks:
         program = None if problems else household.program
         self.seen[household.household_id] = HouseholdSeen(household.line, program, household.approved_on,
                                                           replaces_stored=stored)
+        if stored:
+            self.replaced.add(household.household_id)
         return problems
 
     def _account_problems(self, household: Household, stored: bool) -> list[Problem]:
@@ -180,9 +183,7 @@ class MemberChecks:
         start = seen.approved_on
         if start is None:
             return []
-        skip = {h for h, other in self.households.seen.items() if other.replaces_stored}
-        if seen.line != 0:
-            skip.add(member.household_id)
+        skip = self.households.replaced | ({member.household_id} if seen.line != 0 else set())
         for other in spans_elsewhere(self.context, self.context.households_of_people, member.id_number, skip):
             end = member.death_date
             if (other.end is None or start < other.end) and (end is None or other.start < end):
