@@ -101,6 +101,10 @@ class _Checker:
     def refuse(self, event: Event, column: str | None, reason: str) -> None:
         self.out.problems.append(Problem.in_file(self.source, event.line, column, reason, event.household_id))
 
+    def refuse_arrival(self, join: Event, reason: str) -> None:
+        """A move refused for what the household joined says: named at the move's row, in the household left."""
+        self.out.problems.append(Problem.in_file(self.source, join.line, "value", reason, str(join.value)))
+
     # ---- each household's own events ------------------------------------------------------------------
 
     def household(self, stored: StoredHousehold | None, household_id: str, new: list[Event],
@@ -110,8 +114,7 @@ class _Checker:
             for event in new:
                 self.refuse(event, "household_id", f"no household {household_id} is stored")
             for join in arrivals:
-                self.out.problems.append(Problem.in_file(
-                    self.source, join.line, "value", f"no household {household_id} is stored", str(join.value)))
+                self.refuse_arrival(join, f"no household {household_id} is stored")
             return
         new = self._once_a_day(new)
         voids = [e for e in new if e.kind == "void"]
@@ -133,8 +136,7 @@ class _Checker:
             if id(event) in coming:
                 why = self._arrival_refusal(event, unfolding, stored)
                 if why is not None:
-                    self.out.problems.append(Problem.in_file(self.source, event.line, "value", why,
-                                                             str(event.value)))
+                    self.refuse_arrival(event, why)
                     continue
                 arrived.append(event)
             elif id(event) in fresh:
@@ -306,8 +308,7 @@ class _Checker:
     def _receiving(self, stored: StoredHousehold | None, household_id: str, joins: list[Event]) -> None:
         if stored is None:
             for join in joins:
-                self.out.problems.append(Problem.in_file(
-                    self.source, join.line, "value", f"no household {household_id} is stored", str(join.value)))
+                self.refuse_arrival(join, f"no household {household_id} is stored")
             return
         own = self.kept.get(household_id, [])
         voided_arrivals = [e for e in self.out.derived if e.household_id == household_id]
@@ -319,8 +320,7 @@ class _Checker:
             if id(event) in fresh:
                 reason = self._arrival_refusal(event, unfolding, stored)
                 if reason is not None:
-                    self.out.problems.append(Problem.in_file(self.source, event.line, "value",
-                                                             reason, str(event.value)))
+                    self.refuse_arrival(event, reason)
                     continue
                 passed.append(event)
             unfolding.apply(event)
