@@ -3,8 +3,12 @@
 SQLite is the embedded default; PostgreSQL (`postgresql+psycopg://…`) the production
 database. On SQLite a write transaction begins IMMEDIATE, taking the write lock at the
 start so that two writers never both read a balance and then both spend it; reads
-begin DEFERRED. On PostgreSQL, writers that check balances lock the ledger head row
-(see ledger/posting.py), which serializes them.
+begin DEFERRED. On PostgreSQL, every write transaction begins by locking the evidence head row, which
+serializes writers as SQLite's write lock does; writers that check balances also lock the
+ledger head row (see ledger/posting.py).
+
+Every write transaction seals what it added under the evidence chain just before it
+commits (evidence/service.py); the chain key is read from outside the database (keys.py).
 """
 
 from __future__ import annotations
@@ -15,19 +19,35 @@ from importlib import resources
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from . import keys
+from .errors import Refusal
+from .evidence.service import Sealer, lock_head, seal
+
 DEFAULT_URL = "sqlite:///aidledger.db"
+
+
+SEALER = "aidledger_sealer"  # Connection.info: the open write transaction's Sealer
+CHAIN_KEY = "aidledger_chain_key"  # Session.info: a function giving the chain key (verify reads it)
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 60})
         _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _show_the_sealer(connection, cursor, statement, parameters, context, executemany):
+        sealer = connection.info.get(SEALER)
+        if sealer is not None:
+            sealer.saw(cursor, statement)
+
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -57,6 +77,19 @@ class Database:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
+        self._chain_key: bytes | None = None
+        self._sealing: bool | None = None  # whether the schema has the evidence chain yet (revision 0011 on)
+
+    def chain_key(self, create: bool = False) -> bytes:
+        """The evidence chain's key (keys.chain_key), read once; made only for a book's first seal."""
+        if create and keys.was_sealed(self.url):
+            raise Refusal(f"the evidence chain of {self.shown_url} is empty, yet its key folder records sealing it "
+                          "before: the chain was reset behind the application's back, and sealing it afresh would "
+                          "cover what was changed. Verify it against a checkpoint; a new database made where an old "
+                          "one was needs the old one's key folder moved away first (docs/ledger.md, 'Keys')")
+        if self._chain_key is None:
+            self._chain_key = keys.chain_key(self.url, create=create)
+        return self._chain_key
 
     @property
     def dialect(self) -> str:
@@ -73,8 +106,28 @@ class Database:
         with self.engine.connect() as connection:
             connection.execution_options(aidledger_write=True)
             with Session(bind=connection, expire_on_commit=False) as session:
+                session.info[CHAIN_KEY] = self.chain_key
                 with session.begin():
-                    yield session
+                    if not self._has_evidence(session):  # a schema before 0011, being upgraded: nothing to seal
+                        yield session
+                        return
+                    if self.dialect == "postgresql":
+                        lock_head(session)
+                    sealer = Sealer()
+                    connection.info[SEALER] = sealer
+                    try:
+                        yield session
+                        # A dry run rolls its transaction back itself: nothing was written, nothing to seal.
+                        first = session.in_transaction() and seal(session, sealer, self.chain_key).first
+                    finally:
+                        connection.info.pop(SEALER, None)
+                if first:
+                    keys.note_sealed(self.url)
+
+    def _has_evidence(self, session: Session) -> bool:
+        if self._sealing is None:
+            self._sealing = inspect(session.connection()).has_table("evidence_head")
+        return self._sealing
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -85,6 +138,7 @@ class Database:
                 # postings sees a consistent journal.
                 connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with Session(bind=connection) as session:
+                session.info[CHAIN_KEY] = self.chain_key
                 with session.begin():
                     yield session
 
@@ -100,16 +154,30 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
-    """Create or migrate the schema: the only way it changes."""
+    """Create or migrate the schema: the only way it changes. A book with history that reaches the evidence chain
+    (revision 0011) is sealed whole at once, so that `ledger verify` finds it under the chain from the start."""
     _migrate(db, command.upgrade, revision)
+    with db.engine.connect() as connection:
+        if not inspect(connection).has_table("evidence_head"):
+            return
+        unsealed = connection.exec_driver_sql("SELECT seq FROM evidence_head").scalar() == 0 and \
+            connection.exec_driver_sql("SELECT count(*) FROM users").scalar() > 0
+    if unsealed:
+        with db.write():
+            pass  # the write's seal is the book's first: everything it holds
 
 
 def downgrade(db: Database, revision: str) -> None:
-    """Take the schema back to `revision` through the revisions' downgrades (the migration tests use it)."""
+    """Take the schema back to `revision` through the revisions' downgrades (the migration tests use it). Below
+    0011 the evidence chain is gone, and the key folder forgets it sealed this book: an upgrade seals it afresh."""
     _migrate(db, command.downgrade, revision)
+    with db.engine.connect() as connection:
+        if not inspect(connection).has_table("evidence_head"):
+            keys.forget_sealed(db.url)
 
 
 def _migrate(db: Database, step, revision: str) -> None:
+    db._sealing = None  # the evidence tables may come or go
     config = alembic_config(db.url)
     with db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

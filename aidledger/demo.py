@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -46,7 +47,7 @@ from .disbursement.subsidy.service import declare
 from .disbursement.temporary.service import approve_grant, grant
 from .errors import Refusal
 from .files import staged
-from .keys import signing_key
+from .keys import key_folder, signing_key
 from .ledger.entries import EntryDraft, Line
 from .ledger.service import views as service
 from .ledger.service.balances import trial_balance
@@ -111,8 +112,11 @@ class Demo:
 
 def run_demo(out_dir: Path, now: datetime | None = None) -> DemoResult:
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob("aidledger.db*"):
-        stale.unlink()
+    for stale in out_dir.glob("aidledger.db*"):  # a new book, and so new keys (aidledger.db.keys/)
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     demo = Demo(out_dir, now or datetime.now(timezone.utc))
     try:
         dbmod.upgrade(demo.database)
@@ -409,13 +413,13 @@ def write_outputs(demo: Demo) -> None:
     if not report.ok:
         raise RuntimeError("demo books failed verification: " + "; ".join(report.messages))
     demo.log(f"ledger verify: ok, {report.entries} entries, head {report.head_hash}")
-    # The auditor's copy of the head, signed with the books' key (kept in the output folder, outside the
-    # database); the audit pack's cover names the same head.
+    # The auditor's copy of the head, signed with the books' key (kept beside the database in the output
+    # folder, aidledger.db.keys/, as for any SQLite book); the audit pack's cover names the same head.
     with demo.write() as s, staged(out / "ledger.checkpoint") as file:
-        checkpoint = take_checkpoint(s, demo.now, signing_key(out / "keys"))
+        checkpoint = take_checkpoint(s, demo.now, signing_key(key_folder(demo.database.url)))
         file.write(checkpoint.as_text().encode("utf-8"))
         file.publish()
-    demo.log(f"ledger.checkpoint: entry {checkpoint.seq}, hash {checkpoint.hash[:16]}…, signed (keys/); "
+    demo.log(f"ledger.checkpoint: entry {checkpoint.seq}, hash {checkpoint.hash[:16]}…, signed (aidledger.db.keys/); "
              "`ledger verify --checkpoint ledger.checkpoint` proves later books extend it")
     files += [demo.result.database, out / "ledger.beancount", out / "ledger.checkpoint"]
     files.append(_dump(out / "trial-balance.json", {

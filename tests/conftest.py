@@ -4,12 +4,18 @@ Each run migrates one template database per backend with `aidledger db upgrade`'
 path (alembic), then gives every test a fresh copy: a copied file on SQLite, a
 `CREATE DATABASE … TEMPLATE …` on PostgreSQL. Database names carry the run's pid and a
 random suffix, so concurrent runs never collide; the run drops what it created.
+
+The books' keys (the chain key every write seals with, the checkpoint signing key) live outside the database: for
+the whole run in one folder AIDLEDGER_KEYS names (PostgreSQL databases have no file to keep them beside); tests of
+where keys live unset it.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 import uuid
 from datetime import datetime, timezone
 
@@ -21,6 +27,9 @@ from sqlalchemy.engine import make_url
 from aidledger import db as dbmod
 from aidledger.cli import cli
 
+if "AIDLEDGER_KEYS" not in os.environ:
+    os.environ["AIDLEDGER_KEYS"] = tempfile.mkdtemp(prefix="aidledger-test-keys-")
+    atexit.register(shutil.rmtree, os.environ["AIDLEDGER_KEYS"], True)
 PG_URL = os.environ.get("AIDLEDGER_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 RUN_ID = f"aidl_{os.getpid()}_{uuid.uuid4().hex[:6]}"

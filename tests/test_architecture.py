@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
      "aidledger.idcard", "aidledger.ledger.money", "aidledger.ledger.chart", "aidledger.ledger.entries",
      "aidledger.ledger.chain", "aidledger.ledger.entry_file", "aidledger.files", "aidledger.keys",
      "aidledger.ledger.checkpoints"),
-    ("aidledger.orm", "aidledger.db", "aidledger.users", "aidledger.ledger.tables"),
+    ("aidledger.orm", "aidledger.db", "aidledger.users", "aidledger.ledger.tables", "aidledger.evidence"),
     ("aidledger.policy",),
     ("aidledger.ledger",),
     ("aidledger.budget",),

@@ -155,6 +155,7 @@ def verify_(app, checkpoints) -> None:
     for path, checkpoint in kept:
         click.echo(f"checkpoint {path}: the books extend it (entry {checkpoint.seq}, taken {checkpoint.at})")
     click.echo(f"ledger verified: {report.entries} entries, {report.lines} lines, head {report.head_hash}")
+    click.echo(f"evidence verified: {report.evidence_seq} seals, head {report.evidence_mac}")
 
 
 @group.command("checkpoint")
@@ -176,7 +177,8 @@ def checkpoint(app, out: str) -> None:
         taken = take_checkpoint(session, app.now(), key)
         file.write(taken.as_text().encode("utf-8"))
         file.publish()
-    click.echo(f"checkpoint of entry {taken.seq} (hash {taken.hash[:16]}…) written to {out}")
+    click.echo(f"checkpoint of entry {taken.seq} (hash {taken.hash[:16]}…) and seal {taken.evidence_seq} "
+               f"(link {taken.evidence_mac[:16]}…) written to {out}")
 
 
 def _read(path: str) -> str:

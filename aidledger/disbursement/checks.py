@@ -13,6 +13,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from aidledger.budget.service.reserves import check_cases
+from aidledger.evidence.checks import check_evidence
 from aidledger.ledger.service.verify import Check, VerifyReport, verify
 
 from .cycles.checks import check_cycles
@@ -24,6 +25,7 @@ CHECKS: tuple[Check, ...] = (
     check_cycles,  # cycle lines, approvals and returns against the control accounts
     check_receivables,  # the receivable account against the receivables outstanding
     check_openings,  # each opening's fund and reserve rows against the entries they posted
+    check_evidence,  # every record against its seal, the seals' keyed links, the protecting triggers
 )
 
 

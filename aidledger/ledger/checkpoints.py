@@ -2,7 +2,8 @@
 
 Pure (no database): a checkpoint states the head of the hash chain at a moment, (sequence, hash, time),
 signed with the books' Ed25519 key, much as Certificate Transparency's signed tree heads (RFC 9162) state a
-log's size and root. Whoever holds a checkpoint can later ask `ledger verify --checkpoint FILE` whether the
+log's size and root; and the head of the evidence chain, whose seals cover every other record
+(evidence/). Whoever holds a checkpoint can later ask `ledger verify --checkpoint FILE` whether the
 books still extend it: the entry at that sequence must still be there with that hash, and the chain from the
 first entry to the head must still verify. A book cut short, or rewritten and re-hashed from some entry on,
 fails at the first entry that differs.
@@ -25,32 +26,39 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from aidledger.errors import Refusal
 from aidledger.problems import Problem
 
-FORMAT = "aidledger-checkpoint/1"
+FORMAT = "aidledger-checkpoint/2"
 
 
 @dataclass(frozen=True)
 class Checkpoint:
     seq: int  # the last entry's sequence number (0: an empty journal)
     hash: str  # its chained hash
+    evidence_seq: int  # the last seal of the evidence chain (0: none yet)
+    evidence_mac: str  # its keyed link
     at: str  # when the checkpoint was taken (ISO 8601, UTC)
     public_key: str  # the signer's Ed25519 public key, raw bytes in base64
     signature: str  # base64 Ed25519 signature of `statement()`
 
+    def head(self) -> dict[str, object]:
+        return {"format": FORMAT, "seq": self.seq, "hash": self.hash, "evidence_seq": self.evidence_seq,
+                "evidence_mac": self.evidence_mac, "at": self.at}
+
     def statement(self) -> bytes:
-        """The bytes signed: the format, the head and the time, in one canonical JSON line."""
-        return json.dumps({"format": FORMAT, "seq": self.seq, "hash": self.hash, "at": self.at},
-                          sort_keys=True, separators=(",", ":")).encode()
+        """The bytes signed: the format, both heads and the time, in one canonical JSON line."""
+        return json.dumps(self.head(), sort_keys=True, separators=(",", ":")).encode()
 
     def as_text(self) -> str:
-        return json.dumps({"format": FORMAT, "seq": self.seq, "hash": self.hash, "at": self.at,
-                           "public_key": self.public_key, "signature": self.signature}, indent=2) + "\n"
+        return json.dumps({**self.head(), "public_key": self.public_key, "signature": self.signature},
+                          indent=2) + "\n"
 
 
-def sign(seq: int, hash: str, at: datetime, key: Ed25519PrivateKey) -> Checkpoint:
-    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    unsigned = Checkpoint(seq, hash, at.isoformat(timespec="seconds"), base64.b64encode(public).decode(), "")
+def sign(seq: int, hash: str, evidence_seq: int, evidence_mac: str, at: datetime,
+         key: Ed25519PrivateKey) -> Checkpoint:
+    public = base64.b64encode(
+        key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+    unsigned = Checkpoint(seq, hash, evidence_seq, evidence_mac, at.isoformat(timespec="seconds"), public, "")
     signature = base64.b64encode(key.sign(unsigned.statement())).decode()
-    return Checkpoint(unsigned.seq, unsigned.hash, unsigned.at, unsigned.public_key, signature)
+    return Checkpoint(seq, hash, evidence_seq, evidence_mac, unsigned.at, public, signature)
 
 
 def read(text: str, source: str) -> Checkpoint:
@@ -59,7 +67,8 @@ def read(text: str, source: str) -> Checkpoint:
         data = json.loads(text)
         if data.get("format") != FORMAT:
             raise ValueError(f"its format is {data.get('format')!r}, not {FORMAT}")
-        checkpoint = Checkpoint(int(data["seq"]), str(data["hash"]), str(data["at"]), str(data["public_key"]),
+        checkpoint = Checkpoint(int(data["seq"]), str(data["hash"]), int(data["evidence_seq"]),
+                                str(data["evidence_mac"]), str(data["at"]), str(data["public_key"]),
                                 str(data["signature"]))
         key = Ed25519PublicKey.from_public_bytes(base64.b64decode(checkpoint.public_key, validate=True))
         signature = base64.b64decode(checkpoint.signature, validate=True)

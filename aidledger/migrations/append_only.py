@@ -100,3 +100,49 @@ def drop_cycle_guard() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS cycles_no_delete")
         op.execute("DROP TRIGGER IF EXISTS cycles_frozen")
+
+
+# Revision 0011 on: a cycle's run (who, when, the day booked) is frozen past draft too, and its status may move only
+# to the status of its last transition record, so status never changes without a record saying who moved it.
+_FROZEN_2 = ("count", "total_fen", "inputs", "jurisdiction_code", "month", "run_by", "run_at", "run_on")
+_FOLLOWS = "the status of a cycle changes only with a transition record naming the same status"
+
+
+def add_cycle_guard_2() -> None:
+    message = "a cycle past draft changes only its status; cycles are never deleted"
+    last = "(SELECT status FROM cycle_transitions WHERE cycle_id = NEW.id ORDER BY id DESC LIMIT 1)"
+    if op.get_bind().dialect.name == "postgresql":
+        new = ", ".join(f"NEW.{c}" for c in _FROZEN_2)
+        old = ", ".join(f"OLD.{c}" for c in _FROZEN_2)
+        op.execute(
+            "CREATE OR REPLACE FUNCTION cycles_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF TG_OP = 'DELETE' OR (OLD.status <> 'draft' AND ({new}) IS DISTINCT FROM ({old})) THEN "
+            f"RAISE EXCEPTION '{message}'; END IF; "
+            "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$"
+        )
+        op.execute("CREATE TRIGGER cycles_guard BEFORE UPDATE OR DELETE ON cycles "
+                   "FOR EACH ROW EXECUTE FUNCTION cycles_guard()")
+        op.execute(
+            "CREATE OR REPLACE FUNCTION cycles_status_follows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.status IS DISTINCT FROM OLD.status AND NEW.status IS DISTINCT FROM {last} THEN "
+            f"RAISE EXCEPTION '{_FOLLOWS}'; END IF; RETURN NEW; END $$"
+        )
+        op.execute("CREATE TRIGGER cycles_status_follows BEFORE UPDATE ON cycles "
+                   "FOR EACH ROW EXECUTE FUNCTION cycles_status_follows()")
+    else:
+        changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _FROZEN_2)
+        op.execute(f"CREATE TRIGGER cycles_no_delete BEFORE DELETE ON cycles "
+                   f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        op.execute(f"CREATE TRIGGER cycles_frozen BEFORE UPDATE ON cycles WHEN OLD.status <> 'draft' AND "
+                   f"({changed}) BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        op.execute(f"CREATE TRIGGER cycles_status_follows BEFORE UPDATE ON cycles WHEN NEW.status IS NOT OLD.status "
+                   f"AND NEW.status IS NOT {last} BEGIN SELECT RAISE(ABORT, '{_FOLLOWS}'); END")
+
+
+def drop_cycle_guard_2() -> None:
+    drop_cycle_guard()
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS cycles_status_follows ON cycles")
+        op.execute("DROP FUNCTION IF EXISTS cycles_status_follows()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS cycles_status_follows")

@@ -51,6 +51,8 @@ class VerifyResult:
     head_hash: str
     first_failing_entry: int | None
     problems: tuple[str, ...]
+    evidence_seq: int = 0
+    evidence_mac: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cycle_helpers import COUNTY, allocate, load_example_registry, ok, run_cycle
+from sqlalchemy.exc import DBAPIError
 from support import AUDITOR, PREPARER
 
 from aidledger import db as dbmod
@@ -13,10 +15,11 @@ from aidledger.disbursement.checks import CHECKS
 from aidledger.disbursement.cycles.checks import check_cycles
 from aidledger.disbursement.opening.service import check_openings
 from aidledger.disbursement.recovery.service import check_receivables
+from aidledger.evidence.checks import check_evidence
 
 
 def test_the_list_names_every_sub_ledger_check():
-    assert CHECKS == (check_cases, check_cycles, check_receivables, check_openings)
+    assert CHECKS == (check_cases, check_cycles, check_receivables, check_openings, check_evidence)
 
 
 def test_an_opening_row_altered_behind_the_back_fails_the_command_and_the_audit_pack(county, db_url, tmp_path):
@@ -75,9 +78,15 @@ def _behind_the_back(db_url: str, *statements: str) -> None:
         database.dispose()
 
 
+def _drop_status_trigger(db_url: str) -> str:
+    return ("DROP TRIGGER cycles_status_follows ON cycles" if db_url.startswith("postgresql")
+            else "DROP TRIGGER cycles_status_follows")
+
+
 def test_a_settled_cycle_s_account_rewritten_with_every_trigger_in_place_fails_verify(county, db_url):
-    """Issue 15's first attack: status back to draft (the cycle guard lets a status change through), the line
-    deleted and inserted again with another account, the status set back; no trigger is dropped."""
+    """Issue 15's first attack: status back to draft, the line deleted and inserted again with another account,
+    the status set back. The database now refuses the first step (a status follows its transitions); with that
+    one trigger dropped the rewrite takes, and verify names the lines, the cycle's seal and the missing trigger."""
     from cycle_helpers import approve
 
     load_example_registry(county)
@@ -88,8 +97,11 @@ def test_a_settled_cycle_s_account_rewritten_with_every_trigger_in_place_fails_v
     columns = ("cycle_id, household_id, program, area, township, head_name, head_id_number, members, payee_name, "
                "bank_account, amount_fen, components, track_status, exit_month, exit_base_fen, dibao_amount_fen, "
                "price_subsidy_fen, heating_fen, temporary_fen, arrears_fen, set_off_fen")
+    with pytest.raises(DBAPIError, match="status of a cycle changes only with a transition record"):
+        _behind_the_back(db_url, f"UPDATE cycles SET status = 'draft' WHERE id = {cycle_id}")
     _behind_the_back(
         db_url,
+        _drop_status_trigger(db_url),
         f"UPDATE cycles SET status = 'draft' WHERE id = {cycle_id}",
         f"CREATE TEMPORARY TABLE saved AS SELECT * FROM cycle_lines WHERE cycle_id = {cycle_id} "
         "AND household_id = 'H001'",
@@ -102,13 +114,19 @@ def test_a_settled_cycle_s_account_rewritten_with_every_trigger_in_place_fails_v
     failed = county("ledger", "verify")
     assert failed.exit_code == 3, failed.output
     assert f"cycle {cycle_id}" in failed.output and "its lines are not those its approval entry" in failed.output
+    assert f"cycle {cycle_id}: cycle_lines / H001" in failed.output  # its seal
+    assert "trigger cycles_status_follows" in failed.output
 
 
 def test_a_status_written_behind_the_back_fails_verify(county, db_url):
     load_example_registry(county)
     allocate(county, "200000.00")
     cycle_id = run_cycle(county, "2022-01")
-    _behind_the_back(db_url, f"UPDATE cycles SET status = 'settled' WHERE id = {cycle_id}")
+    with pytest.raises(DBAPIError, match="status of a cycle changes only with a transition record"):
+        _behind_the_back(db_url, f"UPDATE cycles SET status = 'settled' WHERE id = {cycle_id}")
+    _behind_the_back(db_url, _drop_status_trigger(db_url),
+                     f"UPDATE cycles SET status = 'settled' WHERE id = {cycle_id}")
     failed = county("ledger", "verify")
     assert failed.exit_code == 3
     assert f"cycle {cycle_id}" in failed.output and "its last transition is draft" in failed.output
+    assert "trigger cycles_status_follows" in failed.output

@@ -134,13 +134,15 @@ def _line(pages: list[str], start: str) -> str:
 
 
 def test_the_cover_carries_verify_and_the_head_hash(year):
-    verified = ok(year.run("ledger", "verify"))
+    verified, evidence = ok(year.run("ledger", "verify")).splitlines()
     head = verified.rsplit("head ", 1)[1]
+    seals, mac = re.fullmatch(r"evidence verified: (\d+) seals, head ([0-9a-f]{64})", evidence).groups()
     cover = year.pages[0]
     assert "宝清县（230523）2022年度社会救助资金审计资料" in cover
     assert re.search(r"账簿校验 ledger verify\s+通过 passed", cover)
     entries = re.search(r"ledger verified: (\d+) entries, (\d+) lines", verified).groups()
     assert re.search(rf"哈希链链头 head\s+第 {entries[0]} 号分录 entry {entries[0]}: {head}", cover)
+    assert re.search(rf"证据链链头 evidence head\s+第 {seals} 号印记 seal {seals}: {mac}", cover)
     assert re.search(rf"分录数 entries\s+{entries[0]}\b", cover)
     assert re.search(rf"分录行数 lines\s+{entries[1]}\b", cover)
     assert year.said.endswith(f"ledger verified, head {head}, 9 exception(s), {len(year.pages)} pages")

@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aidledger.evidence.tables import EvidenceHead
 from aidledger.ledger.chain import GENESIS_HASH, entry_hash
 from aidledger.ledger.entries import Line, check_entry
 from aidledger.ledger.money import to_fen
@@ -35,6 +36,8 @@ class VerifyReport:
     entries: int = 0
     lines: int = 0
     head_hash: str = GENESIS_HASH
+    evidence_seq: int = 0  # the evidence chain's last seal (evidence/), and its keyed link
+    evidence_mac: str = GENESIS_HASH
     first_failing_entry: int | None = None
     problems: list[Problem] = field(default_factory=list)
 
@@ -82,6 +85,9 @@ def verify(session: Session, progress: Callable[[int], None] | None = None,
             progress(len(lines))
         prev, expected_seq = entry.hash, entry.seq + 1
     report.head_hash = prev
+    evidence = session.get(EvidenceHead, 1)
+    if evidence is not None:
+        report.evidence_seq, report.evidence_mac = evidence.seq, evidence.mac
     _check_head(session, report, expected_seq - 1, prev)
     _check_balances(session, report, totals)
     for check in checks:

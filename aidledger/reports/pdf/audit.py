@@ -122,6 +122,7 @@ def _cover(pack: AuditPack) -> list:
         ["分录数 entries", f"{v.entries:,}"],
         ["分录行数 lines", f"{v.lines:,}"],
         ["哈希链链头 head", f"第 {v.entries} 号分录 entry {v.entries}: {v.head_hash}"],
+        ["证据链链头 evidence head", f"第 {v.evidence_seq} 号印记 seal {v.evidence_seq}: {v.evidence_mac}"],
         ["校验问题 problems", str(len(v.problems))],
         ["截至日期 as of", pack.as_of.isoformat()],
     ]

@@ -69,7 +69,7 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
         raise Refusal(Problem(f"the day {as_of} is not in {year}", "audit.as_of", field="as_of"))
     report = verify_books(session, progress=progress)
     checked = VerifyResult(report.ok, report.entries, report.lines, report.head_hash, report.first_failing_entry,
-                           tuple(report.messages))
+                           tuple(report.messages), report.evidence_seq, report.evidence_mac)
     names = {f.code: f.name for f in FUNDS}
     figures = [FundFigure(f.fund, names[f.fund], f.opening, f.received, f.spent, f.committed)
                for f in fund_figures(session, jurisdiction, start, as_of)]

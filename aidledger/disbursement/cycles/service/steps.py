@@ -35,9 +35,11 @@ def cycle_of(session: Session, cycle_id: int, *expected: str) -> Cycle:
 
 
 def transition(session, cycle: Cycle, status: str, on: date, entry_seq, reason: str, user, now) -> None:
-    cycle.status = status
+    """Record the move, then make it: the database lets a cycle's status follow only its last transition."""
     session.add(CycleTransition(cycle_id=cycle.id, status=status, on=on, entry_seq=entry_seq, reason=reason,
                                 user_name=user, at=now))
+    session.flush()
+    cycle.status = status
     session.flush()
 
 

@@ -1,0 +1,191 @@
+"""Sealing what a write transaction added, just before it commits (kinds.py says what, rows.py how).
+
+Every write goes through `Database.write()`, which gives its connection a `Sealer`. The engine shows the sealer
+each statement before the driver runs it; the first time a transaction writes a sealed table, the sealer notes
+where that table stood (its largest key, its keys, or its rows' hashes). At commit, `seal` takes the evidence
+head's lock, finds what lies beyond those marks, and appends one seal per kind (and one per cycle that left
+draft), each linked to the one before it under the chain key.
+
+What was written behind the application's back is never sealed by a later transaction: it lies below the mark
+that transaction noted, so `ledger verify` finds it outside every seal. On PostgreSQL a write transaction takes
+the head's lock when it begins (Database.write), so writers seal in the order they wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .kinds import BY_TABLE, CYCLE, CYCLE_COLUMNS, CYCLE_TABLES, KINDS, Kind
+from .rows import GENESIS_MAC, key_text, row_hash, seal_digest, seal_mac
+from .tables import EvidenceHead, Seal
+
+_WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_TRACKED = {kind.table for kind in KINDS if kind.how != "child"}
+
+
+@dataclass
+class Sealer:
+    """Where each sealed table stood when this transaction first wrote it."""
+
+    marks: dict[str, object] = field(default_factory=dict)
+
+    def saw(self, cursor, statement: str) -> None:
+        match = _WRITE.match(statement)
+        if match is None:
+            return
+        table = match.group(1).lower()
+        if table in _TRACKED and table not in self.marks:
+            self.marks[table] = _mark(cursor, BY_TABLE[table])
+
+
+def _mark(cursor, kind: Kind) -> object:
+    probe = cursor.connection.cursor()
+    try:
+        if kind.how == "serial":
+            probe.execute(f"SELECT max({kind.key[0]}) FROM {kind.table}")
+            return probe.fetchone()[0] or 0
+        if kind.how == "keyset":
+            probe.execute(f"SELECT {', '.join(kind.key)} FROM {kind.table}")
+            return {_key(row) for row in probe.fetchall()}
+        probe.execute(f"SELECT * FROM {kind.table}")
+        names = [d[0] for d in probe.description]
+        return {_key_of(kind, names, row): row_hash(names, row) for row in probe.fetchall()}
+    finally:
+        probe.close()
+
+
+def _key(values) -> object:
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def _key_of(kind: Kind, names: list[str], row) -> object:
+    return _key([row[names.index(column)] for column in kind.key])
+
+
+def lock_head(session: Session) -> EvidenceHead:
+    stmt = select(EvidenceHead).where(EvidenceHead.id == 1).with_for_update()
+    return session.execute(stmt.execution_options(populate_existing=True)).scalar_one()
+
+
+@dataclass(frozen=True)
+class Batch:
+    kind: str
+    subject: str
+    keys: list
+    hashes: list[str]
+
+
+@dataclass(frozen=True)
+class Sealed:
+    count: int  # seals appended
+    first: bool  # the book's first seals (all it held)
+
+
+def seal(session: Session, sealer: Sealer, chain_key: Callable[[bool], bytes], now: datetime | None = None) -> Sealed:
+    """Append the seals of what this transaction added. `chain_key(create)` gives the key (made only for a book's
+    first seal)."""
+    session.flush()
+    head = lock_head(session)
+    baseline = head.seq == 0  # the first seal of a book (or of one upgraded from before the chain): all of it
+    if not sealer.marks and not baseline:
+        return Sealed(0, False)
+    batches = list(_batches(session, sealer, baseline))
+    if not batches:
+        return Sealed(0, False)
+    key = chain_key(baseline)
+    at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="microseconds")
+    seq, prev = head.seq, head.mac
+    rows = []
+    for batch in batches:
+        seq += 1
+        keys, hashes = key_text(batch.keys), "".join(batch.hashes)
+        digest = seal_digest(keys, hashes)
+        mac = seal_mac(key, prev, seq, batch.kind, batch.subject, len(batch.keys), digest, at)
+        rows.append({"seq": seq, "kind": batch.kind, "subject": batch.subject, "count": len(batch.keys),
+                     "keys": keys, "hashes": hashes, "digest": digest, "sealed_at": at, "prev_mac": prev,
+                     "mac": mac})
+        prev = mac
+    session.execute(Seal.__table__.insert(), rows)
+    session.execute(update(EvidenceHead).where(EvidenceHead.id == 1).values(seq=seq, mac=prev))
+    return Sealed(len(rows), baseline)
+
+
+def _batches(session: Session, sealer: Sealer, baseline: bool) -> Iterator[Batch]:
+    for kind in KINDS:
+        if baseline:
+            found = list(table_rows(session, kind))
+        elif kind.how == "child":
+            if kind.parent not in sealer.marks:
+                continue
+            found = list(table_rows(session, kind, f"{kind.group} > {int(sealer.marks[kind.parent])}"))
+        elif kind.table not in sealer.marks:
+            continue
+        elif kind.how == "serial":
+            found = list(table_rows(session, kind, f"{kind.key[0]} > {int(sealer.marks[kind.table])}"))
+        elif kind.how == "keyset":
+            before = sealer.marks[kind.table]
+            found = [(key, hash_) for key, hash_ in table_rows(session, kind) if key not in before]
+        else:
+            start = sealer.marks[kind.table]
+            found = [(key, hash_) for key, hash_ in table_rows(session, kind) if start.get(key) != hash_]
+        if found:
+            yield Batch(kind.table, "", [k for k, _ in found], [h for _, h in found])
+    for cycle_id in _cycles_leaving_draft(session, sealer, baseline):
+        keys, hashes = zip(*cycle_rows(session, cycle_id), strict=True)
+        yield Batch(CYCLE, str(cycle_id), list(keys), list(hashes))
+
+
+def table_rows(session: Session, kind: Kind, where: str = "") -> Iterator[tuple[object, str]]:
+    """(key, content hash) of each row of `kind` (matching `where`), in key order."""
+    result = session.connection().exec_driver_sql(
+        f"SELECT * FROM {kind.table}{' WHERE ' + where if where else ''}")
+    names = list(result.keys())
+    at = [names.index(column) for column in kind.key]
+    found = [(_key([row[i] for i in at]), row_hash(names, row)) for row in result]
+    found.sort(key=lambda pair: _order(pair[0]))
+    return iter(found)
+
+
+def _order(key: object) -> tuple:
+    return key if isinstance(key, tuple) else (key,)
+
+
+def cycle_rows(session: Session, cycle_id: int) -> Iterator[tuple[list, str]]:
+    """A cycle's sealed content: its frozen columns, then every row of its sub-ledger, each with its hash."""
+    connection = session.connection()
+    result = connection.exec_driver_sql(f"SELECT {', '.join(CYCLE_COLUMNS)} FROM cycles WHERE id = {int(cycle_id)}")
+    for row in result:
+        yield ["cycles", int(cycle_id)], row_hash(CYCLE_COLUMNS, row)
+    for table, key in CYCLE_TABLES.items():
+        result = connection.exec_driver_sql(f"SELECT * FROM {table} WHERE cycle_id = {int(cycle_id)}")
+        names = list(result.keys())
+        at = [names.index(column) for column in key]
+        rows = sorted(([table, *[row[i] for i in at]], row_hash(names, row)) for row in result)
+        yield from rows
+
+
+def _cycles_leaving_draft(session: Session, sealer: Sealer, baseline: bool) -> Iterable[int]:
+    connection = session.connection()
+    if baseline:
+        query = "SELECT DISTINCT cycle_id FROM cycle_transitions WHERE status <> 'draft'"
+    elif "cycle_transitions" in sealer.marks:
+        query = ("SELECT DISTINCT cycle_id FROM cycle_transitions WHERE status <> 'draft' AND id > "
+                 f"{int(sealer.marks['cycle_transitions'])}")
+    else:
+        return []
+    candidates = sorted(row[0] for row in connection.exec_driver_sql(query))
+    if not candidates:
+        return []
+    sealed = set(session.scalars(select(Seal.subject).where(Seal.kind == CYCLE,
+                                                           Seal.subject.in_([str(c) for c in candidates]))))
+    return [c for c in candidates if str(c) not in sealed]
+
+
+def genesis() -> dict:
+    return {"id": 1, "seq": 0, "mac": GENESIS_MAC}
