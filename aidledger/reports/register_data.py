@@ -87,6 +87,10 @@ class CycleHeader:
     total: Decimal
     prepared: Signoff | None
     approved: Signoff | None
+    # The evidence chain (evidence/) as the register was made from it: the seal of the cycle (none for a draft)
+    # and the chain's head, each as (seal number, link), so the paper can be tied to the books it came from.
+    seal: tuple[int, str] | None = None
+    evidence_head: tuple[int, str] = (0, "")
 
 
 @dataclass(frozen=True)

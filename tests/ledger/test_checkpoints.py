@@ -115,3 +115,42 @@ def test_the_keys_live_beside_a_sqlite_file_or_where_aidledger_keys_says(books, 
     else:  # a PostgreSQL deployment names its key folder
         assert_refused(result, "AIDLEDGER_KEYS")
         assert not (tmp_path / "c.checkpoint").exists()
+
+
+def test_other_records_rewritten_and_resealed_with_the_key_fail_the_checkpoint(taken, templates, backend, tmp_path):
+    """The same journal, but a user's role written otherwise and every seal made anew with the chain key (whoever
+    holds the database and the key can do it): the journal's head still matches; the evidence head does not."""
+    _, out = taken
+    other = Cli(templates[backend]())
+    assert other("user", "add", ADMIN, "--role", "admin").exit_code == 0
+    for name, role in ((PREPARER, "preparer"), (APPROVER, "approver"), (AUDITOR, "approver")):  # not auditor
+        assert other("user", "add", name, "--role", role, user=ADMIN).exit_code == 0
+    for code, name, level, parent in JURISDICTIONS:
+        assert other("jurisdiction", "add", code, "--name", name, "--level", level,
+                     *(["--parent", parent] if parent else []), user=ADMIN).exit_code == 0
+    post_receipts(other, tmp_path, ["1000.00", "2000.00", "3000.00"])
+    assert other("ledger", "verify").exit_code == 0
+    checkpoint = json.loads(out.read_text(encoding="utf-8"))
+    result = other("ledger", "verify", "--checkpoint", str(out))
+    assert_refused(result, f"seal {checkpoint['evidence_seq']} now has link", "resealed")
+    assert "entry 3 now has hash" not in result.stderr  # the journal itself is the same
+
+
+def test_an_evidence_chain_reset_behind_the_back_is_refused_and_never_resealed(taken, backend):
+    run, out = taken
+    from sqlalchemy import create_engine
+
+    engine = create_engine(run.url)
+    with engine.begin() as connection:
+        if backend == "postgresql":
+            connection.exec_driver_sql("SET session_replication_role = replica")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER evidence_no_delete")
+        connection.exec_driver_sql("DELETE FROM evidence")
+        connection.exec_driver_sql(f"UPDATE evidence_head SET seq = 0, mac = '{'0' * 64}'")
+    engine.dispose()
+    # The next write would seal everything afresh, the altered with the rest: it is refused instead.
+    assert_refused(run("user", "add", "mallory", "--role", "admin", user=ADMIN), "the chain was reset behind the "
+                   "application's back")
+    failed = run("ledger", "verify", "--checkpoint", str(out))
+    assert_refused(failed, "journal_entries 1", "不在证据链上", "the evidence chain ends at seal 0", "cut short")

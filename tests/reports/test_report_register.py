@@ -25,7 +25,7 @@ from support import assert_refused
 
 from aidledger.errors import Refusal
 from aidledger.masking import mask
-from aidledger.reports.pdf.register import ROWS_PER_PAGE, page_count, write_register
+from aidledger.reports.pdf.register import END_BLOCK, ROWS_PER_PAGE, page_count, write_register
 from aidledger.reports.register_data import CycleHeader, Signoff, StoredLine, build_register
 
 D = Decimal
@@ -47,6 +47,7 @@ def test_the_register_carries_the_cycles_lines_and_totals(county, tmp_path):
     register(county, cycle_id, draft)
     text = "\n".join(pdf_pages(draft))
     assert "状态：草稿（未审批）" in text and "审核：—" in text and "草稿 未审批 不得发放" in text
+    assert "证据链：本批次尚未封存（草稿）" in text
 
     approve(county, cycle_id, "2022-01-05")
     view = show(county, cycle_id)
@@ -99,6 +100,11 @@ def test_the_register_carries_the_cycles_lines_and_totals(county, tmp_path):
     run_day = next(h["on"] for h in view["history"] if h["status"] == "draft")
     assert f"制表：li.ming（{run_day}）" in text and "审核：wang.fang（2022-01-05）" in text
     assert re.search(r"制表人：\s+日期：\s+审核人：\s+日期：\s+负责人：\s+日期：", text)
+    # The books it was made from: the cycle's seal, and the evidence chain's head (ledger verify prints it).
+    sealed = re.search(r"证据链：本批次封存于第 (\d+) 号印记 ([0-9a-f]{16})；制表时链头第 (\d+) 号印记 ([0-9a-f]{16})", text)
+    evidence = ok(county("ledger", "verify")).splitlines()[-1]
+    assert sealed and evidence == f"evidence verified: {sealed[3]} seals, head {sealed[4]}" + evidence[-48:]
+    assert 0 < int(sealed[1]) <= int(sealed[3])
     assert [PAGE_MARK.search(p).groups() for p in pages] == [("1", "1")]
 
     assert len(render_pages(out, tmp_path / "png")) == len(pages) == 1
@@ -183,7 +189,8 @@ def test_page_count_leaves_room_for_the_closing_block():
     assert page_count(1) == 1
     assert page_count(ROWS_PER_PAGE) == 2  # a full page: the totals, 大写 and signatures go on the next
     assert page_count(ROWS_PER_PAGE + 1) == 2
-    assert page_count(2 * ROWS_PER_PAGE - 6) == 2
+    assert page_count(2 * ROWS_PER_PAGE - END_BLOCK) == 2
+    assert page_count(2 * ROWS_PER_PAGE - END_BLOCK + 1) == 3
 
 
 

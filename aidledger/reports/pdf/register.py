@@ -31,7 +31,7 @@ HEADER_H = 18.0
 BODY_TOP = HEADER_TOP - HEADER_H
 BODY_BOTTOM = 44.0
 ROWS_PER_PAGE = int((BODY_TOP - BODY_BOTTOM) // ROW)
-END_BLOCK = 6  # rows the closing block (大写, state, signatures) needs below the grand total
+END_BLOCK = 7  # rows the closing block (大写, state, the evidence chain, signatures) needs below the grand total
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,7 @@ class _Drawer:
                                for s in data.by_program) if data.by_program else "其中：无",
             f"发放批次状态：{data.status_name}　"
             f"制表：{_signoff(header.prepared)}　审核：{_signoff(header.approved)}",
+            _evidence(header),
         ]
         texts = ["BT 0 g"]
         y = top - ROW - 4
@@ -203,6 +204,13 @@ class _Drawer:
         graphics.append("Q")
         self.canvas.addLiteral("\n".join(graphics))
         self.canvas.addLiteral("\n".join(texts))
+
+
+def _evidence(header) -> str:
+    """Which books the register was made from: the cycle's seal in the evidence chain, and the chain's head."""
+    seal = f"本批次封存于第 {header.seal[0]} 号印记 {header.seal[1][:16]}" if header.seal else "本批次尚未封存（草稿）"
+    head_seq, head_mac = header.evidence_head
+    return f"证据链：{seal}；制表时链头第 {head_seq} 号印记 {head_mac[:16]}"
 
 
 def _signoff(signoff) -> str:

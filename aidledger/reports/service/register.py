@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aidledger.disbursement.payments.tables import Cycle, CycleLine, CycleTransition
+from aidledger.evidence.kinds import CYCLE
+from aidledger.evidence.tables import EvidenceHead, Seal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.orm import existing
 from aidledger.policy.store import townships_of
@@ -31,7 +33,18 @@ def cycle_header(session: Session, cycle_id: int) -> CycleHeader:
         status=cycle.status, count=cycle.count, total=cycle.total,
         prepared=Signoff("制表", prepared.user_name, prepared.on) if prepared else None,
         approved=Signoff("审核", approved.user_name, approved.on) if approved else None,
+        seal=_cycle_seal(session, cycle_id), evidence_head=_evidence_head(session),
     )
+
+
+def _cycle_seal(session: Session, cycle_id: int) -> tuple[int, str] | None:
+    row = session.execute(select(Seal.seq, Seal.mac).where(Seal.kind == CYCLE, Seal.subject == str(cycle_id))).first()
+    return (row.seq, row.mac) if row else None
+
+
+def _evidence_head(session: Session) -> tuple[int, str]:
+    head = session.get(EvidenceHead, 1)
+    return (head.seq, head.mac) if head else (0, "")
 
 
 def register_data(session: Session, cycle_id: int, created: date | None = None) -> RegisterData:
