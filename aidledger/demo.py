@@ -47,7 +47,7 @@ from .disbursement.subsidy.service import declare
 from .disbursement.temporary.service import approve_grant, grant
 from .errors import Refusal
 from .files import staged
-from .keys import key_folder, signing_key
+from .keys import forget_sealed, key_folder, signing_key
 from .ledger.entries import EntryDraft, Line
 from .ledger.service import views as service
 from .ledger.service.balances import trial_balance
@@ -118,6 +118,7 @@ def run_demo(out_dir: Path, now: datetime | None = None) -> DemoResult:
         else:
             stale.unlink()
     demo = Demo(out_dir, now or datetime.now(timezone.utc))
+    forget_sealed(demo.database.url)  # a new book where the last run's was: not a chain reset behind its back
     try:
         dbmod.upgrade(demo.database)
         for step in (set_up, load_registry, open_books, allocate_funds, buy_services, run_reserves, run_cycles,
@@ -458,6 +459,7 @@ def write_reports(demo: Demo) -> None:
     from sqlalchemy import select
 
     from .disbursement.payments.tables import Cycle
+    from .ledger.checkpoints import read as read_checkpoint
     from .reports.pdf.audit import write_audit
     from .reports.pdf.register import write_register
     from .reports.service.audit import audit_pack
@@ -469,7 +471,10 @@ def write_reports(demo: Demo) -> None:
         cycles = s.execute(select(Cycle.id, Cycle.month).where(Cycle.jurisdiction_code == COUNTY)
                            .order_by(Cycle.month)).all()
         registers = [register_data(s, cycle_id) for cycle_id, _ in cycles]
-        pack = audit_pack(s, COUNTY, YEAR)
+        # The pack is proved against the checkpoint write_outputs took, and its cover names it.
+        checkpoint = read_checkpoint((demo.result.out_dir / "ledger.checkpoint").read_text(encoding="utf-8"),
+                                     "ledger.checkpoint")
+        pack = audit_pack(s, COUNTY, YEAR, checkpoints=[("ledger.checkpoint", checkpoint)])
     for (_, month), data in zip(cycles, registers):
         write_register(data, out / f"{month}-register.pdf")
     demo.result.files.append(out)

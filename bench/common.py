@@ -215,6 +215,9 @@ def on_each_backend(directory: str, bench: str, on_sqlite: bool, pg_url: str | N
     aidl_<bench>_…, dropped after); what it returned on each, and each backend's version. Refused when neither."""
     results: list[T] = []
     versions: list[str] = []
+    # The books' keys live outside the database (aidledger/keys.py); a PostgreSQL book has no file to keep them
+    # beside, so every bench names a folder of its own, which its subprocesses inherit.
+    os.environ.setdefault("AIDLEDGER_KEYS", os.path.join(directory, "keys"))
     makers = ([lambda: sqlite_backend(directory)] if on_sqlite else []) + \
         ([lambda: postgresql_backend(pg_url, bench)] if pg_url else [])
     if not makers:

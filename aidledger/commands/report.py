@@ -8,7 +8,7 @@ from aidledger.errors import Refusal
 from aidledger.files import staged
 from aidledger.render import progress
 
-from . import DATE, pass_app
+from . import DATE, pass_app, read_text
 
 # The reports (and ReportLab) are imported when a report is asked for: every other command starts faster.
 
@@ -65,8 +65,10 @@ def register(app, cycle_id, out, created) -> None:
 @click.option("--as-of", "as_of", type=DATE, help="The day the balances and the overdue checks are taken "
                                                   "(default: 31 December of the year).")
 @click.option("--created", type=DATE, help="The date the PDF carries (default: the as-of date).")
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="A checkpoint (ledger checkpoint) the books must extend; the cover names it. May be repeated.")
 @pass_app
-def audit(app, jurisdiction, year, out, as_of, created) -> None:
+def audit(app, jurisdiction, year, out, as_of, created, checkpoints) -> None:
     """Write a jurisdiction's audit pack for a year as PDF.
 
     A cover with the result of `ledger verify` and the chain's head hash; the fund statement; budget execution with
@@ -77,16 +79,20 @@ def audit(app, jurisdiction, year, out, as_of, created) -> None:
 
     \b
     Example:
-      aidledger report audit --jurisdiction 230523 --year 2022 --out 230523-2022-audit.pdf
+      aidledger report audit --jurisdiction 230523 --year 2022 --out 230523-2022-audit.pdf \\
+          --checkpoint 2022-12-31.checkpoint
     """
+    from aidledger.ledger.checkpoints import read as read_checkpoint
     from aidledger.ledger.service.views import journal_size
     from aidledger.reports.pdf.audit import write_audit
     from aidledger.reports.service.audit import audit_pack
 
+    kept = [(click.format_filename(path, shorten=True), read_checkpoint(read_text(path), path))
+            for path in checkpoints]
     with app.database().read() as session:
         _, lines = journal_size(session)
         with progress(lines, "verifying the ledger") as step:
-            pack = audit_pack(session, jurisdiction, year, as_of, created, progress=step)
+            pack = audit_pack(session, jurisdiction, year, as_of, created, progress=step, checkpoints=kept)
     pages = _write(out, lambda stream: write_audit(pack, stream))
     verified = "ledger verified" if pack.verify.ok else f"LEDGER VERIFY FAILED ({len(pack.verify.problems)} problems)"
     click.echo(f"{out}: {jurisdiction} {year} as of {pack.as_of}, {verified}, head {pack.verify.head_hash}, "

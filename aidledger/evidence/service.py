@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .kinds import BY_TABLE, CYCLE, CYCLE_COLUMNS, CYCLE_TABLES, KINDS, Kind
-from .rows import GENESIS_MAC, key_text, row_hash, seal_digest, seal_mac
+from .rows import GENESIS_MAC, key_text, row_hash, row_hasher, seal_digest, seal_mac
 from .tables import EvidenceHead, Seal
 
 _WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
@@ -55,7 +55,8 @@ def _mark(cursor, kind: Kind) -> object:
             return {_key(row) for row in probe.fetchall()}
         probe.execute(f"SELECT * FROM {kind.table}")
         names = [d[0] for d in probe.description]
-        return {_key_of(kind, names, row): row_hash(names, row) for row in probe.fetchall()}
+        hashed = row_hasher(names)
+        return {_key_of(kind, names, row): hashed(row) for row in probe.fetchall()}
     finally:
         probe.close()
 
@@ -147,7 +148,12 @@ def table_rows(session: Session, kind: Kind, where: str = "") -> Iterator[tuple[
         f"SELECT * FROM {kind.table}{' WHERE ' + where if where else ''}")
     names = list(result.keys())
     at = [names.index(column) for column in kind.key]
-    found = [(_key([row[i] for i in at]), row_hash(names, row)) for row in result]
+    hashed = row_hasher(names)
+    if len(at) == 1:
+        first = at[0]
+        found = [(row[first], hashed(row)) for row in result]
+    else:
+        found = [(tuple(row[i] for i in at), hashed(row)) for row in result]
     found.sort(key=lambda pair: _order(pair[0]))
     return iter(found)
 
@@ -166,7 +172,8 @@ def cycle_rows(session: Session, cycle_id: int) -> Iterator[tuple[list, str]]:
         result = connection.exec_driver_sql(f"SELECT * FROM {table} WHERE cycle_id = {int(cycle_id)}")
         names = list(result.keys())
         at = [names.index(column) for column in key]
-        rows = sorted(([table, *[row[i] for i in at]], row_hash(names, row)) for row in result)
+        hashed = row_hasher(names)
+        rows = sorted(([table, *[row[i] for i in at]], hashed(row)) for row in result)
         yield from rows
 
 

@@ -44,6 +44,18 @@ MONTH_PROGRAMS = tuple(PROGRAM_NAMES.items())
 
 
 @dataclass(frozen=True)
+class CheckpointResult:
+    """An auditor's checkpoint the pack was checked against: which heads it states, and whether the books extend
+    it."""
+
+    name: str  # the file's name as given
+    seq: int
+    evidence_seq: int
+    at: str
+    extends: bool
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     ok: bool
     entries: int
@@ -53,6 +65,7 @@ class VerifyResult:
     problems: tuple[str, ...]
     evidence_seq: int = 0
     evidence_mac: str = ""
+    checkpoints: tuple[CheckpointResult, ...] = ()
 
 
 @dataclass(frozen=True)

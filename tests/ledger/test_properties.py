@@ -436,3 +436,27 @@ def test_floats_are_refused(x):
 def test_booleans_are_refused(b):
     with pytest.raises(MoneyError):
         parse_amount(b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(FUND_CODES)), amounts, st.booleans()), min_size=1, max_size=6),
+       days, descriptions, references, keys, st.booleans(), st.one_of(st.none(), st.integers(1, 10**9)))
+def test_verify_rebuilds_exactly_the_content_an_entry_was_hashed_over(lines, day, description, reference, key,
+                                                                      transfer, reverses):
+    """`ledger verify` rebuilds each entry's canonical content from raw rows (integers, the driver's dates) rather
+    than through EntryDraft: the two must agree to the byte, or verify would call sound books altered."""
+    from aidledger.ledger.chain import entry_hash
+    from aidledger.ledger.entries import sha256_json
+    from aidledger.ledger.service.verify import _content_text, _hash_text, _sha256
+
+    draft = EntryDraft(day, "230523", description, tuple(
+        Line("Assets:Treasury", fund, yuan(fen) if debit else Decimal(0), Decimal(0) if debit else yuan(fen))
+        for fund, fen, debit in lines), reference, key, "manual", transfer, reverses)
+    rows = [("Assets:Treasury", 7, fund, fen if debit else 0, 0 if debit else fen) for fund, fen, debit in lines]
+    for stored_day, stored_transfer in ((day, transfer), (day.isoformat(), int(transfer))):  # PostgreSQL, SQLite
+        entry = (5, stored_day, "230523", description, reference, key, "manual", stored_transfer, reverses,
+                 PREPARER, "", "", "")
+        content = _content_text(entry, rows)
+        assert _sha256(content) == sha256_json(draft.content())
+        assert _sha256(_hash_text("ab" * 32, 5, content, PREPARER, key)) == \
+            entry_hash("ab" * 32, 5, draft.content(), PREPARER, key)

@@ -271,3 +271,25 @@ def test_a_verify_failure_is_listed(county, db_url, tmp_path):
     assert items["verify"] and all("stored balance of" in e.rule for e in items["verify"])
     text = re.sub(r"\s+", "", "\n".join(pages))
     assert "storedbalanceofAssets:Treasury" in text
+
+
+def test_the_cover_proves_the_auditors_checkpoints(year, templates, tmp_path):
+    """An auditor's checkpoint given to the pack is proved on its cover; one the books do not extend fails it."""
+    kept = tmp_path / "kept.checkpoint"
+    ok(year.run("ledger", "checkpoint", "--out", str(kept)))
+    other = Cli(templates["sqlite"]())  # another book: its chain is not this one's
+    ok(other("user", "add", ADMIN, "--role", "admin"))
+    foreign = tmp_path / "foreign.checkpoint"
+    ok(other("ledger", "checkpoint", "--out", str(foreign)))
+    good, bad = tmp_path / "good.pdf", tmp_path / "bad.pdf"
+    said = ok(year.run("report", "audit", "--jurisdiction", COUNTY, "--year", "2022", "--out", str(good),
+                       "--checkpoint", str(kept)))
+    assert "ledger verified" in said
+    cover = pdf_pages(good)[0]
+    assert re.search(r"检查点 checkpoint kept\.checkpoint\s+第 \d+ 号分录、第 \d+ 号印记.*账簿延续该检查点", cover)
+    said = ok(year.run("report", "audit", "--jurisdiction", COUNTY, "--year", "2022", "--out", str(bad),
+                       "--checkpoint", str(kept), "--checkpoint", str(foreign)))
+    assert "LEDGER VERIFY FAILED" in said
+    cover = pdf_pages(bad)[0]
+    assert re.search(r"检查点 checkpoint foreign\.checkpoint\s+.*不符 FAILED", cover)
+    assert re.search(r"账簿校验 ledger verify\s+未通过 FAILED", cover)

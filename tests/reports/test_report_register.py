@@ -101,7 +101,8 @@ def test_the_register_carries_the_cycles_lines_and_totals(county, tmp_path):
     assert f"制表：li.ming（{run_day}）" in text and "审核：wang.fang（2022-01-05）" in text
     assert re.search(r"制表人：\s+日期：\s+审核人：\s+日期：\s+负责人：\s+日期：", text)
     # The books it was made from: the cycle's seal, and the evidence chain's head (ledger verify prints it).
-    sealed = re.search(r"证据链：本批次封存于第 (\d+) 号印记 ([0-9a-f]{16})；制表时链头第 (\d+) 号印记 ([0-9a-f]{16})", text)
+    sealed = re.search(r"证据链：本批次封存于第 (\d+) 号印记 ([0-9a-f]{16})；"
+                       r"制表时链头第 (\d+) 号印记 ([0-9a-f]{16})", text)
     evidence = ok(county("ledger", "verify")).splitlines()[-1]
     assert sealed and evidence == f"evidence verified: {sealed[3]} seals, head {sealed[4]}" + evidence[-48:]
     assert 0 < int(sealed[1]) <= int(sealed[3])

@@ -123,6 +123,9 @@ def _cover(pack: AuditPack) -> list:
         ["分录行数 lines", f"{v.lines:,}"],
         ["哈希链链头 head", f"第 {v.entries} 号分录 entry {v.entries}: {v.head_hash}"],
         ["证据链链头 evidence head", f"第 {v.evidence_seq} 号印记 seal {v.evidence_seq}: {v.evidence_mac}"],
+        *[[f"检查点 checkpoint {c.name}",
+           f"第 {c.seq} 号分录、第 {c.evidence_seq} 号印记（{c.at}）："
+           + ("账簿延续该检查点 the books extend it" if c.extends else "不符 FAILED")] for c in v.checkpoints],
         ["校验问题 problems", str(len(v.problems))],
         ["截至日期 as of", pack.as_of.isoformat()],
     ]

@@ -32,8 +32,10 @@ from aidledger.disbursement.subsidy.service import declaration_for, price_for
 from aidledger.disbursement.temporary.service import grant_views
 from aidledger.errors import Refusal
 from aidledger.ledger.chart import FUNDS
+from aidledger.ledger.checkpoints import Checkpoint
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.balances import movements, trial_balance
+from aidledger.ledger.service.checkpoints import extension_problems
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
 from aidledger.problems import Problem
@@ -43,6 +45,7 @@ from aidledger.reports.audit_data import (
     AuditPack,
     BeyondTheBase,
     CapStatus,
+    CheckpointResult,
     DeclarationRow,
     ExpenseMovement,
     FundFigure,
@@ -60,16 +63,24 @@ POSTED = ("approved", "exported", "settled")
 
 
 def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | None = None,
-               created: date | None = None, progress: Callable[[int], None] | None = None) -> AuditPack:
-    """The pack of a year; `progress` is told of every journal line `ledger verify` reads."""
+               created: date | None = None, progress: Callable[[int], None] | None = None,
+               checkpoints: Sequence[tuple[str, Checkpoint]] = ()) -> AuditPack:
+    """The pack of a year; `progress` is told of every journal line `ledger verify` reads. Each of `checkpoints`
+    (a name and an auditor's checkpoint) is proved on the cover: the books extend it, or the pack fails."""
     place = require_jurisdiction(session, jurisdiction)
     start = date(year, 1, 1)
     as_of = as_of or date(year, 12, 31)
     if not start <= as_of <= date(year, 12, 31):
         raise Refusal(Problem(f"the day {as_of} is not in {year}", "audit.as_of", field="as_of"))
     report = verify_books(session, progress=progress)
-    checked = VerifyResult(report.ok, report.entries, report.lines, report.head_hash, report.first_failing_entry,
-                           tuple(report.messages), report.evidence_seq, report.evidence_mac)
+    kept, broken = [], []
+    for name, checkpoint in checkpoints:
+        problems = extension_problems(session, checkpoint, name)
+        kept.append(CheckpointResult(name, checkpoint.seq, checkpoint.evidence_seq, checkpoint.at, not problems))
+        broken += [str(p) for p in problems]
+    checked = VerifyResult(report.ok and not broken, report.entries, report.lines, report.head_hash,
+                           report.first_failing_entry, tuple(report.messages) + tuple(broken), report.evidence_seq,
+                           report.evidence_mac, tuple(kept))
     names = {f.code: f.name for f in FUNDS}
     figures = [FundFigure(f.fund, names[f.fund], f.opening, f.received, f.spent, f.committed)
                for f in fund_figures(session, jurisdiction, start, as_of)]
