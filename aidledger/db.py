@@ -25,12 +25,11 @@ from sqlalchemy.orm import Session
 
 from . import keys
 from .errors import Refusal
-from .evidence.service import Sealer, lock_head, seal
+from .evidence.service import SEALER, Sealer, lock_head, seal
 
 DEFAULT_URL = "sqlite:///aidledger.db"
 
 
-SEALER = "aidledger_sealer"  # Connection.info: the open write transaction's Sealer
 CHAIN_KEY = "aidledger_chain_key"  # Session.info: a function giving the chain key (verify reads it)
 
 

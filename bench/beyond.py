@@ -121,7 +121,7 @@ def _run_month(name: str, url: str, workers: int | None) -> tuple[base.Phase, tu
     load = os.getloadavg()
     click.echo(f"{name}: cycle run {MONTH} … (load average {loads(load)})", err=True)
     phase = base.run_cli(name, url, PREPARER, "run", "--jurisdiction", COUNTY, "--month", MONTH,
-                         workers=workers)
+                         "--date", f"{MONTH}-03", workers=workers)
     return phase, load
 
 
@@ -132,7 +132,7 @@ def _pay_months(name: str, url: str, workers: int | None) -> list[tuple[str, int
         for month in PAID_MONTHS:
             click.echo(f"{name}: set-up: cycle run {month}, approve …", err=True)
             run = base.run_cli("run", url, PREPARER, "run", "--jurisdiction", COUNTY, "--month", month,
-                               workers=workers)
+                               "--date", f"{month}-03", workers=workers)
             cycle_id = int(run.output.splitlines()[-1])
             base.run_cli("approve", url, APPROVER, "approve", str(cycle_id), "--date", f"{month}-05")
             with engine.connect() as connection:

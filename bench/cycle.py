@@ -24,7 +24,7 @@ always; PostgreSQL when --pg-url or AIDLEDGER_TEST_PG_URL names a server) it:
   3. times the three phases of month 2022-01 through the real command, each in its own
      subprocess (interpreter start-up included), taking each child's peak RSS from
      os.wait4:
-         aidledger --db URL --user bench.preparer cycle run --jurisdiction 230523 --month 2022-01
+         aidledger --db URL --user bench.preparer cycle run --jurisdiction 230523 --month 2022-01 --date 2022-01-03
          aidledger --db URL --user bench.approver cycle approve ID --date 2022-01-05
          aidledger --db URL --user bench.preparer cycle export-bank ID --out FILE --date 2022-01-06
      On a terminal the command's own progress bar shows (stderr is passed through). A county
@@ -89,7 +89,7 @@ from aidledger.disbursement.registry.tables import RegistryImport  # noqa: E402
 from aidledger.idcard import check_character  # noqa: E402
 
 MONTH = "2022-01"
-APPROVE_ON, EXPORT_ON = "2022-01-05", "2022-01-06"
+RUN_ON, APPROVE_ON, EXPORT_ON = "2022-01-03", "2022-01-05", "2022-01-06"  # run --date: booked in the month
 ALLOCATION = Decimal("2000000000")  # yuan of central_subsidy, on 2021-12-01
 TARGETS = {"sqlite": 60.0, "postgresql": 120.0}  # seconds for run + approve + export
 MEMORY_TARGET_MIB = 1024
@@ -649,7 +649,8 @@ def measure(backend: Backend, households: int, directory: str, workers: int | No
                f"{county.seconds:.1f} s (not timed)", err=True)
 
     click.echo(f"{name}: cycle run {MONTH} …", err=True)
-    run = run_cli("run", url, PREPARER, "run", "--jurisdiction", COUNTY, "--month", MONTH, workers=workers)
+    run = run_cli("run", url, PREPARER, "run", "--jurisdiction", COUNTY, "--month", MONTH, "--date", RUN_ON,
+                  workers=workers)
     cycle_id = int(run.output.splitlines()[-1])
     click.echo(f"{name}: cycle approve {cycle_id} …", err=True)
     approve = run_cli("approve", url, APPROVER, "approve", str(cycle_id), "--date", APPROVE_ON)

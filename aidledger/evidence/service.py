@@ -25,21 +25,26 @@ from .kinds import BY_TABLE, CYCLE, CYCLE_COLUMNS, CYCLE_TABLES, KINDS, Kind
 from .rows import GENESIS_MAC, key_text, row_hash, row_hasher, seal_digest, seal_mac
 from .tables import EvidenceHead, Seal
 
+SEALER = "aidledger_sealer"  # Connection.info: the open write transaction's Sealer (db.py sets it)
 _WRITE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _TRACKED = {kind.table for kind in KINDS if kind.how != "child"}
 
 
 @dataclass
 class Sealer:
-    """Where each sealed table stood when this transaction first wrote it."""
+    """Where each sealed table stood when this transaction first wrote it; and the hashes of a cycle's rows the
+    transaction already computed (an approval's digest), kept until anything writes a cycle's tables again."""
 
     marks: dict[str, object] = field(default_factory=dict)
+    hashed: dict[tuple[str, int], list[tuple[tuple, str]]] = field(default_factory=dict)
 
     def saw(self, cursor, statement: str) -> None:
         match = _WRITE.match(statement)
         if match is None:
             return
         table = match.group(1).lower()
+        if table in CYCLE_TABLES:  # (a cycle's own row is hashed afresh at the seal: its status moves meanwhile)
+            self.hashed.clear()
         if table in _TRACKED and table not in self.marks:
             self.marks[table] = _mark(cursor, BY_TABLE[table])
 
@@ -138,8 +143,11 @@ def _batches(session: Session, sealer: Sealer, baseline: bool) -> Iterator[Batch
         if found:
             yield Batch(kind.table, "", [k for k, _ in found], [h for _, h in found])
     for cycle_id in _cycles_leaving_draft(session, sealer, baseline):
-        keys, hashes = zip(*cycle_rows(session, cycle_id), strict=True)
-        yield Batch(CYCLE, str(cycle_id), list(keys), list(hashes))
+        keys, hashes = [], []
+        for key, hash_ in cycle_rows(session, cycle_id):
+            keys.append(key)
+            hashes.append(hash_)
+        yield Batch(CYCLE, str(cycle_id), keys, hashes)
 
 
 def table_rows(session: Session, kind: Kind, where: str = "") -> Iterator[tuple[object, str]]:
@@ -162,19 +170,38 @@ def _order(key: object) -> tuple:
     return key if isinstance(key, tuple) else (key,)
 
 
-def cycle_rows(session: Session, cycle_id: int) -> Iterator[tuple[list, str]]:
-    """A cycle's sealed content: its frozen columns, then every row of its sub-ledger, each with its hash."""
-    connection = session.connection()
-    result = connection.exec_driver_sql(f"SELECT {', '.join(CYCLE_COLUMNS)} FROM cycles WHERE id = {int(cycle_id)}")
+def cycle_table_rows(session: Session, table: str, cycle_id: int) -> Iterator[tuple[tuple, str]]:
+    """((table, *key), content hash) of each row of one table of a cycle's sub-ledger, streamed in key order.
+    Within a write transaction the hashes are kept for the seal at commit, which then need not read them again."""
+    sealer = session.connection().info.get(SEALER)
+    if sealer is not None and (table, cycle_id) in sealer.hashed:
+        yield from sealer.hashed[(table, cycle_id)]
+        return
+    key = CYCLE_TABLES[table]
+    result = session.connection().exec_driver_sql(
+        f"SELECT * FROM {table} WHERE cycle_id = {int(cycle_id)} ORDER BY {', '.join(key)}",
+        execution_options={"yield_per": 20_000})
+    names = list(result.keys())
+    at = [names.index(column) for column in key]
+    hashed = row_hasher(names)
+    kept: list[tuple[tuple, str]] | None = [] if sealer is not None else None
     for row in result:
-        yield ["cycles", int(cycle_id)], row_hash(CYCLE_COLUMNS, row)
-    for table, key in CYCLE_TABLES.items():
-        result = connection.exec_driver_sql(f"SELECT * FROM {table} WHERE cycle_id = {int(cycle_id)}")
-        names = list(result.keys())
-        at = [names.index(column) for column in key]
-        hashed = row_hasher(names)
-        rows = sorted(([table, *[row[i] for i in at]], hashed(row)) for row in result)
-        yield from rows
+        found = ((table, *[row[i] for i in at]), hashed(row))
+        if kept is not None:
+            kept.append(found)
+        yield found
+    if sealer is not None and kept is not None:
+        sealer.hashed[(table, cycle_id)] = kept
+
+
+def cycle_rows(session: Session, cycle_id: int) -> Iterator[tuple[tuple, str]]:
+    """A cycle's sealed content: its frozen columns, then every row of its sub-ledger, each with its hash."""
+    result = session.connection().exec_driver_sql(
+        f"SELECT {', '.join(CYCLE_COLUMNS)} FROM cycles WHERE id = {int(cycle_id)}")
+    for row in result.all():
+        yield ("cycles", int(cycle_id)), row_hash(CYCLE_COLUMNS, row)
+    for table in CYCLE_TABLES:
+        yield from cycle_table_rows(session, table, cycle_id)
 
 
 def _cycles_leaving_draft(session: Session, sealer: Sealer, baseline: bool) -> Iterable[int]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -35,6 +36,7 @@ from aidledger.disbursement.payments.tables import (
     ReturnResolution,
 )
 from aidledger.disbursement.recovery.service import RECEIVABLE
+from aidledger.evidence.service import cycle_table_rows
 from aidledger.ledger.service.balances import balance
 from aidledger.ledger.service.posting import load_entry
 from aidledger.problems import Problem
@@ -45,12 +47,23 @@ FAR_FUTURE = date(9999, 12, 31)
 _PARTS = {part: (account, "debit") for part, account in ONE_OFF_ACCOUNTS.items()} | {"set_off": (RECEIVABLE, "credit")}
 
 
-DIGEST_MARK = "lines sha256 "
+DIGEST_MARK = "lines rows-sha256 "  # an approval's reference: "cycle N; lines rows-sha256 <digest>"
+_DIGEST_MARK_1 = "lines sha256 "  # the first form (books approved before the evidence chain), still verified
 
 
 def lines_digest(session: Session, cycle_id: int) -> str:
-    """SHA-256 over every column of the cycle's lines and held lines, in household order: what its approval
-    commits to (approval.py puts it in the entry's reference)."""
+    """SHA-256 over the content hash of every line and held line of the cycle (evidence/rows.py: every column, by
+    name), in household order: what its approval commits to (approval.py puts it in the entry's reference). The
+    same row hashes make the cycle's seal when the approval commits, so the lines are read and hashed once."""
+    sha = hashlib.sha256()
+    for table in ("cycle_lines", "cycle_held"):
+        for key, hash_ in cycle_table_rows(session, table, cycle_id):
+            sha.update(f"{json.dumps(list(key), ensure_ascii=False)}\t{hash_}\n".encode())
+    return sha.hexdigest()
+
+
+def _lines_digest_1(session: Session, cycle_id: int) -> str:
+    """The first form: SHA-256 over each line's columns as text."""
     sha = hashlib.sha256()
     for table in (CycleLine, CycleHeld):
         columns = [c for c in table.__table__.columns if c.name != "cycle_id"]
@@ -61,10 +74,14 @@ def lines_digest(session: Session, cycle_id: int) -> str:
     return sha.hexdigest()
 
 
-def committed_digest(reference: str) -> str | None:
-    """The lines' digest an approval entry's reference carries (None for cycles approved before it did)."""
-    _, mark, digest = reference.partition(DIGEST_MARK)
-    return digest[:64] if mark else None
+def committed_digest(reference: str) -> tuple[str, Callable[[Session, int], str]] | None:
+    """The lines' digest an approval entry's reference carries, and how it is computed (None for cycles approved
+    before approvals carried one)."""
+    for mark, digest_of in ((DIGEST_MARK, lines_digest), (_DIGEST_MARK_1, _lines_digest_1)):
+        _, found, digest = reference.partition(mark)
+        if found:
+            return digest[:64], digest_of
+    return None
 
 
 def check_cycles(session: Session) -> list[Problem]:
@@ -96,9 +113,9 @@ def check_cycles(session: Session) -> list[Problem]:
             approval = load_entry(session, seq)
             lines = approval.lines
             committed = committed_digest(approval.reference)
-            if committed is not None and committed != lines_digest(session, cycle.id):
+            if committed is not None and committed[0] != committed[1](session, cycle.id):
                 problems.append(Problem(f"its lines are not those its approval entry {seq} committed to (lines "
-                                        f"SHA-256 {committed[:12]}…): a payee, an account or an amount was changed "
+                                        f"SHA-256 {committed[0][:12]}…): a payee, an account or an amount was changed "
                                         "after approval", "cycles.lines_digest", entity=f"cycle {cycle.id}"))
             booked = sum((ln.credit for ln in lines if ln.account == "Liabilities:Payable:Beneficiaries"), ZERO)
             if booked != cycle.total:

@@ -173,11 +173,11 @@ def _entries_with_lines(session: Session) -> Iterator[tuple[tuple, list[tuple]]]
     ordered pass over each table."""
     connection = session.connection()
     names = dict(connection.exec_driver_sql("SELECT id, name FROM accounts").all())
-    line_rows = connection.execution_options(yield_per=20_000).exec_driver_sql(
+    line_rows = connection.exec_driver_sql(
         "SELECT entry_seq, account_id, fund_code, debit_fen, credit_fen FROM journal_lines "
-        "ORDER BY entry_seq, line_no")
-    entries = connection.execution_options(yield_per=5_000).exec_driver_sql(
-        f"SELECT {_ENTRY_COLUMNS} FROM journal_entries ORDER BY seq")
+        "ORDER BY entry_seq, line_no", execution_options={"yield_per": 20_000})
+    entries = connection.exec_driver_sql(f"SELECT {_ENTRY_COLUMNS} FROM journal_entries ORDER BY seq",
+                                         execution_options={"yield_per": 5_000})
     pending = next(line_rows, None)
     for entry in entries:
         seq = entry[0]
