@@ -1,8 +1,9 @@
 """A record's content hash, a seal's digest and its keyed link: the arithmetic of the evidence chain.
 
 Pure. A row is hashed as the driver returns it (so the hash is taken and checked on the same database), in a
-canonical form: its non-null columns by name, sorted, with dates and times in ISO 8601 (instants in UTC) and
-JSON values with their keys sorted. A column added later with no value leaves old rows' hashes as they were.
+canonical form: its non-null columns by name, sorted, each name followed by its value, with dates and times in
+ISO 8601 (instants in UTC) and JSON values with their keys sorted. A column added later with no value leaves old
+rows' hashes as they were.
 
 A seal covers the rows one transaction added to one kind: their keys (JSON) and their hashes (32 hex digits, the
 first 128 bits of SHA-256, one after another), whose SHA-256 is the seal's digest. Its link is an HMAC-SHA-256,
@@ -43,20 +44,21 @@ def canonical(value: object) -> object:
 
 
 def row_hasher(names: Sequence[str]) -> Callable[[Sequence[object]], str]:
-    """The content hash of rows with these columns (ordered by name once, not per row: verify hashes millions)."""
-    order = sorted(range(len(names)), key=names.__getitem__)
-    named = [(names[i], i) for i in order]
+    """The content hash of rows with these columns (ordered by name once, not per row: verify hashes millions):
+    SHA-256 of the JSON list name, value, name, value… of the non-null columns, names sorted."""
+    named = sorted((name, i) for i, name in enumerate(names))
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     sha256 = hashlib.sha256
+    plain = (int, str)
 
     def hashed(values: Sequence[object]) -> str:
-        pairs = []
+        flat: list[object] = []
         for name, i in named:
             value = values[i]
-            if value is None:
-                continue
-            pairs.append((name, value if type(value) in (int, str) else canonical(value)))
-        return sha256(encode(pairs).encode("utf-8")).hexdigest()[:ROW_HASH_HEX]
+            if value is not None:
+                flat.append(name)
+                flat.append(value if type(value) in plain else canonical(value))
+        return sha256(encode(flat).encode("utf-8")).hexdigest()[:ROW_HASH_HEX]
 
     return hashed
 

@@ -58,7 +58,7 @@ def lines_digest(session: Session, cycle_id: int) -> str:
     sha = hashlib.sha256()
     for table in ("cycle_lines", "cycle_held"):
         for key, hash_ in cycle_table_rows(session, table, cycle_id):
-            sha.update(f"{json.dumps(list(key), ensure_ascii=False)}\t{hash_}\n".encode())
+            sha.update(f"{key!r}\t{hash_}\n".encode())  # key: (table, household id), str only
     return sha.hexdigest()
 
 
