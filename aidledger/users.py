@@ -3,7 +3,11 @@
 Roles (cli.md): admin (users, policies, jurisdictions), preparer (registry, cycles,
 reserve payments, budget and ledger entries), approver (approvals, closing months),
 auditor (read and report only). Every write names its user; a write by a user
-without the role is refused.
+without the role is refused, and so is one by a disabled user.
+
+A user is added once (`users`, append-only); every later change — a new role, disabled,
+enabled again — is a record of `user_changes` (append-only, under the evidence chain)
+naming who made it and when. A user's role and state are the fold of those records.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, func, select
+from sqlalchemy import DateTime, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .codes import Role, values
@@ -30,6 +34,46 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.name"))
+
+
+class UserChange(Base):
+    """A change to a user after it was added: `role` (value: the new role), `disable`, `enable`."""
+
+    __tablename__ = "user_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(ForeignKey("users.name"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String(64))
+    changed_by: Mapped[str] = mapped_column(ForeignKey("users.name"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+CHANGE_KINDS = ("role", "disable", "enable")
+
+
+class Standing:
+    """A user as the records leave them: the role and whether the user is disabled."""
+
+    def __init__(self, user: User, changes: list[UserChange]):
+        self.name, self.created_at, self.created_by = user.name, user.created_at, user.created_by
+        self.role, self.disabled = user.role, False
+        for change in changes:
+            if change.kind == "role" and change.value:
+                self.role = change.value
+            elif change.kind in ("disable", "enable"):
+                self.disabled = change.kind == "disable"
+
+
+def standing(session: Session, name: str | None) -> Standing | None:
+    """The user `name` with every change to it applied, or None when there is no such user."""
+    if not name:
+        return None
+    user = session.get(User, name)
+    if user is None:
+        return None
+    changes = list(session.scalars(select(UserChange).where(UserChange.user_name == name).order_by(UserChange.id)))
+    return Standing(user, changes)
 
 
 def add_user(session: Session, name: str, role: str, *, acting: str | None, now: datetime) -> User:
@@ -54,20 +98,59 @@ def add_user(session: Session, name: str, role: str, *, acting: str | None, now:
     return user
 
 
-def require_role(session: Session, user_name: str | None, *roles: str, action: str) -> User:
-    """The acting user, if they hold one of `roles`; otherwise a refusal naming what was needed."""
+def require_role(session: Session, user_name: str | None, *roles: str, action: str) -> Standing:
+    """The acting user, if enabled and holding one of `roles`; otherwise a refusal naming what was needed."""
     if not user_name:
         raise Refusal(f"to {action} name the acting user with --user or AIDLEDGER_USER (role: {' or '.join(roles)})")
-    user = session.get(User, user_name)
+    user = standing(session, user_name)
     if user is None:
         raise Refusal(f"unknown user {user_name!r}; an admin adds users first")
+    if user.disabled:
+        raise Refusal(f"user {user_name!r} is disabled; an admin may enable the user again")
     if user.role not in roles:
         raise Refusal(f"user {user_name!r} has role {user.role}; to {action} the role must be {' or '.join(roles)}")
     return user
 
 
-def list_users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.name)))
+def change_user(session: Session, name: str, kind: str, value: str | None = None, *, acting: str | None,
+                now: datetime) -> Standing:
+    """Record a change to a user (an admin's): a new role, disabled, enabled. The books keep at least one enabled
+    admin, and an admin does not disable themself."""
+    require_role(session, acting, "admin", action="change users")
+    user = standing(session, name)
+    if user is None:
+        raise Refusal(f"unknown user {name!r}")
+    if kind == "role":
+        if value not in ROLES:
+            raise Refusal(f"role {value!r} is not one of {', '.join(ROLES)}")
+        if value == user.role:
+            raise Refusal(f"user {name!r} already has role {value}")
+    elif kind == "disable":
+        if user.disabled:
+            raise Refusal(f"user {name!r} is already disabled")
+        if name == acting:
+            raise Refusal("an admin does not disable themself; another admin does")
+    elif kind == "enable":
+        if not user.disabled:
+            raise Refusal(f"user {name!r} is not disabled")
+    else:
+        raise Refusal(f"unknown change {kind!r}; changes are {', '.join(CHANGE_KINDS)}")
+    if user.role == "admin" and not user.disabled and (kind == "disable" or (kind == "role" and value != "admin")):
+        admins = [u for u in list_users(session) if u.role == "admin" and not u.disabled]
+        if len(admins) <= 1:
+            raise Refusal(f"user {name!r} is the last enabled admin; the books need one to manage users")
+    session.add(UserChange(user_name=name, kind=kind, value=value, changed_by=acting, changed_at=now))
+    session.flush()
+    changed = standing(session, name)
+    assert changed is not None
+    return changed
+
+
+def list_users(session: Session) -> list[Standing]:
+    changes: dict[str, list[UserChange]] = {}
+    for change in session.scalars(select(UserChange).order_by(UserChange.id)):
+        changes.setdefault(change.user_name, []).append(change)
+    return [Standing(u, changes.get(u.name, [])) for u in session.scalars(select(User).order_by(User.name))]
 
 
 # Roles that may read personal data (id numbers, bank accounts) in full in --json output.
@@ -76,10 +159,8 @@ PERSONAL_DATA_ROLES = ("admin", "preparer", "approver")
 
 def sees_personal_data(session: Session, user_name: str | None) -> bool:
     """Whether --json may carry id numbers and accounts unmasked for this user (auditors see them masked)."""
-    if not user_name:
-        return False
-    user = session.get(User, user_name)
-    return user is not None and user.role in PERSONAL_DATA_ROLES
+    user = standing(session, user_name)
+    return user is not None and not user.disabled and user.role in PERSONAL_DATA_ROLES
 
 
 def _in_full(value: str) -> str:

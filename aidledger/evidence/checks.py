@@ -39,6 +39,7 @@ LABELS = {
     "reserve_cases": "备用金救助 reserve case", "reserve_replenishments": "备用金补足 replenishment",
     "reserve_replenished_cases": "补足所含救助 replenished case", "temporary_grants": "临时救助 temporary grant",
     "price_declarations": "价格补贴启动 price declaration", "users": "用户 user",
+    "user_changes": "用户变更 user change",
     "bank_return_resolutions": "退回处理 return resolution", "reserve_documentations": "补办手续 documentation",
     "temporary_grant_approvals": "临时救助审批 grant approval", "opening_reversals": "期初冲销 opening reversal",
     "period_closes": "结账 period close", "jurisdictions": "行政区 jurisdiction", "funds": "资金 fund",

@@ -68,6 +68,7 @@ KINDS: tuple[Kind, ...] = (
     _serial("temporary_grants"),
     _serial("price_declarations"),
     Kind("users", ("name",), "keyset"),
+    _serial("user_changes"),
     Kind("bank_return_resolutions", ("return_id",), "keyset"),
     Kind("reserve_documentations", ("case_id",), "keyset"),
     Kind("temporary_grant_approvals", ("grant_id",), "keyset"),

@@ -47,3 +47,36 @@ def test_a_new_jurisdiction_has_the_standard_chart(books):
     assert accounts["Expenses:Tekun:Rural"]["classification"] == "2082102"
     assert accounts["Liabilities:Payable:Beneficiaries"]["type"] == "liability"
     assert {"Assets:Treasury", "Equity:NetPosition", "Income:Allocations"} <= set(accounts)
+
+
+def test_a_role_change_and_a_disabled_user_are_records_that_hold(books, db_url):
+    """A user's role and state change only by records (user_changes) an admin makes; a disabled user writes
+    nothing; the last enabled admin cannot be disabled or demoted; every change is under the evidence chain."""
+    from support import APPROVER, AUDITOR
+
+    before = snapshot(books.url)
+    assert_refused(books("user", "role", AUDITOR, "approver", user=PREPARER),
+                   "user 'li.ming' has role preparer; to change users the role must be admin")
+    assert_refused(books("user", "role", AUDITOR, "auditor", user=ADMIN), "already has role auditor")
+    assert_refused(books("user", "disable", ADMIN, user=ADMIN), "does not disable themself")
+    assert_refused(books("user", "role", ADMIN, "preparer", user=ADMIN), "the last enabled admin")
+    assert_refused(books("user", "enable", PREPARER, user=ADMIN), "is not disabled")
+    assert_refused(books("user", "disable", "nobody", user=ADMIN), "unknown user 'nobody'")
+    assert snapshot(books.url) == before
+
+    assert books("user", "role", AUDITOR, "approver", user=ADMIN).stdout.strip() == \
+        f"user {AUDITOR} now has role approver"
+    assert books("user", "disable", PREPARER, user=ADMIN).exit_code == 0
+    listed = {u["name"]: u for u in json.loads(books("user", "list", "--json").stdout)["users"]}
+    assert (listed[AUDITOR]["role"], listed[AUDITOR]["disabled"]) == ("approver", False)
+    assert (listed[PREPARER]["role"], listed[PREPARER]["disabled"]) == ("preparer", True)
+    assert_refused(books("budget", "allocate", "--jurisdiction", "230523", "--fund", "central_subsidy",
+                         "--amount", "10", "--date", "2022-01-03", user=PREPARER), "user 'li.ming' is disabled")
+    assert books("user", "enable", PREPARER, user=ADMIN).exit_code == 0
+    assert books("budget", "allocate", "--jurisdiction", "230523", "--fund", "central_subsidy",
+                 "--amount", "10", "--date", "2022-01-03", user=PREPARER).exit_code == 0
+    changes = snapshot(books.url)["user_changes"]
+    assert [(c[1], c[2], c[3], c[4]) for c in changes] == [
+        (AUDITOR, "role", "approver", ADMIN), (PREPARER, "disable", None, ADMIN), (PREPARER, "enable", None, ADMIN)]
+    assert books("ledger", "verify").exit_code == 0
+    assert APPROVER in listed

@@ -1,13 +1,13 @@
 """Alterations made behind the application's back: `ledger verify` exits 3 and names each record it finds altered.
 
-One county's history is built through the CLI on each backend: users, policies, a registry with events and a
-review, allocations, a township reserve with emergency cases documented and replenished, a closed month, a
-temporary grant, a price declaration, January paid, exported and settled with a bank return sent back to its
-fund, February and March approved, the receivable March found (February paid a household whose head had died)
-partly recovered. Each alteration then works on a copy of
-that database with an SQL client's powers: on SQLite it drops the triggers in its way; on PostgreSQL it runs
-with `session_replication_role = replica`, so the triggers stay in place and do not fire (the content checks
-alone must catch it). Dropping or disabling the triggers is itself an alteration, and caught too.
+One county's history is built through the CLI on each backend: users (one given another role and back), policies, a
+registry with events and a review, allocations, a township reserve with emergency cases documented and replenished,
+a closed month, a temporary grant, a price declaration, January paid, exported and settled with a bank return sent
+back to its fund, February and March approved, the receivable March found (February paid a household whose head had
+died) partly recovered. Each alteration then works on a copy of that database with an SQL client's powers: on SQLite
+it drops the triggers in its way; on PostgreSQL it runs with `session_replication_role = replica`, so the triggers
+stay in place and do not fire (the content checks alone must catch it). Dropping or disabling the triggers is itself
+an alteration, and caught too.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ def build(run: Cli, tmp: Path) -> None:
     ok(run("user", "add", ADMIN, "--role", "admin"))
     for name, role in ((PREPARER, "preparer"), (APPROVER, "approver"), (AUDITOR, "auditor")):
         ok(run("user", "add", name, "--role", role, user=ADMIN))
+    ok(run("user", "role", AUDITOR, "approver", user=ADMIN))  # and back: two audited changes of a user
+    ok(run("user", "role", AUDITOR, "auditor", user=ADMIN))
     ok(run("policy", "load", *[str(p) for p in EXAMPLE_POLICIES], user=ADMIN))
     load_example_registry(run)
     ok(run("registry", "review", "H001", "--date", "2021-12-10", user=PREPARER))
@@ -143,6 +145,7 @@ FACTS = {
     "opening_account": "SELECT min(id) FROM accounts WHERE jurisdiction_code = '230523'",
     "h001_head": "SELECT id_number FROM members WHERE household_id = 'H001' AND relation = 'head'",
     "last_seal": "SELECT max(seq) FROM evidence",
+    "last_user_change": "SELECT max(id) FROM user_changes",
     "policy_680": "SELECT max(id) FROM policy_files WHERE text LIKE '%680%'",
     "h001_line_cycle": "SELECT min(cycle_id) FROM cycle_lines WHERE household_id = 'H001'",
 }
@@ -240,6 +243,11 @@ ALTERATIONS = [
        ["price_declarations_no_update"], "price_declarations {declaration}"),
     _a("a user's role", f"UPDATE users SET role = 'admin' WHERE name = '{AUDITOR}'", ["users_no_update"],
        f"users {AUDITOR}"),
+    _a("a user's change of role removed (the user an approver again)",
+       "DELETE FROM user_changes WHERE id = (SELECT max(id) FROM user_changes)", ["user_changes_no_delete"],
+       "user_changes {last_user_change}", "已被删除"),
+    _a("who changed a user's role", f"UPDATE user_changes SET changed_by = '{AUDITOR}'", ["user_changes_no_update"],
+       "user_changes {last_user_change}"),
     _a("a user added", "INSERT INTO users (name, role, created_at) VALUES ('mallory', 'admin', "
        "'2022-01-01 00:00:00')", [], "users mallory"),
     _a("an account closed", "UPDATE accounts SET closed_on = '2022-01-01' WHERE id = {opening_account}", [],
