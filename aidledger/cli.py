@@ -28,6 +28,7 @@ from .commands import (
     registry,
     report,
     reserve,
+    serve,
     subsidy,
     temporary,
     user,
@@ -102,6 +103,7 @@ def _register() -> None:
         cli.add_command(group)
     cli.add_command(explain.command)
     cli.add_command(demo.command)
+    cli.add_command(serve.command)
 
 
 _register()

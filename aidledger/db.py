@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from importlib import resources
 
 from alembic import command
@@ -24,8 +25,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from . import keys
+from .acting import ACTING
+from .auth.tables import WriteRecord
 from .errors import Refusal
 from .evidence.service import SEALER, Sealer, lock_head, seal
+from .users import ACTING_USER
 
 DEFAULT_URL = "sqlite:///aidledger.db"
 
@@ -117,6 +121,8 @@ class Database:
                     try:
                         yield session
                         # A dry run rolls its transaction back itself: nothing was written, nothing to seal.
+                        if session.in_transaction():
+                            _record_write(session, sealer)
                         first = session.in_transaction() and seal(session, sealer, self.chain_key).first
                     finally:
                         connection.info.pop(SEALER, None)
@@ -145,6 +151,18 @@ class Database:
         self.engine.dispose()
 
 
+def _record_write(session: Session, sealer: Sealer) -> None:
+    """Record who wrote, through which channel (acting.py), when the transaction wrote any sealed record. The user
+    is the one whose role the service checked (users.require_role), else the one the client authenticated."""
+    session.flush()
+    if not sealer.marks or not inspect(session.connection()).has_table("writes"):
+        return
+    acting = ACTING.get()
+    user = session.info.get(ACTING_USER) or acting.user
+    session.add(WriteRecord(user_name=user, channel=acting.channel, at=datetime.now(timezone.utc)))
+    session.flush()
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(resources.files("aidledger") / "migrations"))
@@ -152,18 +170,32 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def upgrade(db: Database, revision: str = "head", *, authentication: bool | None = None) -> bool | None:
     """Create or migrate the schema: the only way it changes. A book with history that reaches the evidence chain
-    (revision 0011) is sealed whole at once, so that `ledger verify` finds it under the chain from the start."""
+    (revision 0011) is sealed whole at once, so that `ledger verify` finds it under the chain from the start.
+
+    `authentication` records, on a book that has not recorded it, whether the book authenticates its users (the
+    `db upgrade` command says: on for a new book unless --no-auth, off for a book upgraded from before 0013, whose
+    users have no passwords yet). Returns whether the book authenticates, once the schema holds the setting."""
     _migrate(db, command.upgrade, revision)
     with db.engine.connect() as connection:
-        if not inspect(connection).has_table("evidence_head"):
-            return
+        tables = inspect(connection)
+        if not tables.has_table("evidence_head"):
+            return None
         unsealed = connection.exec_driver_sql("SELECT seq FROM evidence_head").scalar() == 0 and \
             connection.exec_driver_sql("SELECT count(*) FROM users").scalar() > 0
+        settings = tables.has_table("book_settings")
     if unsealed:
         with db.write():
             pass  # the write's seal is the book's first: everything it holds
+    if not settings:
+        return None
+    from .auth.service import authenticates, record_authentication
+
+    with db.write() as session:
+        if authentication is None:
+            return authenticates(session)
+        return record_authentication(session, authentication, datetime.now(timezone.utc))
 
 
 def downgrade(db: Database, revision: str) -> None:

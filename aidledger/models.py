@@ -1,5 +1,6 @@
 """Every table, imported in one place so that `Base.metadata` is complete (alembic, tests)."""
 
+from .auth import tables as auth_tables  # noqa: F401
 from .budget import tables as budget_tables  # noqa: F401
 from .disbursement.opening import tables as opening_tables  # noqa: F401
 from .disbursement.payments import tables as payment_tables  # noqa: F401

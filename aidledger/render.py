@@ -44,8 +44,35 @@ def _default(value: object) -> object:
     raise TypeError(f"cannot render {type(value).__name__} as JSON")
 
 
+def json_text(obj: object) -> str:
+    """The JSON every client gives (the CLI's --json and the web API): amounts as strings with two decimals."""
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=_default)
+
+
 def emit_json(obj: object) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=_default))
+    click.echo(json_text(obj))
+
+
+def budget_status_shape(s) -> dict:
+    """`budget status --json` (and GET /api/v1/budget/status)."""
+    cap = s.cap
+    return {
+        "jurisdiction": s.jurisdiction, "year": s.year,
+        "funds": [{"fund": f.fund, "opening": f.opening, "received": f.received, "spent": f.spent,
+                   "committed": f.committed, "available": f.available} for f in s.funds],
+        "purchased_services": {"base_kind": cap.base_kind, "base": cap.base, "rate": str(cap.rate),
+                               "cap": cap.cap, "used": cap.used, "headroom": cap.headroom},
+    }
+
+
+def trial_balance_shape(tb) -> dict:
+    """`ledger trial-balance --json`."""
+    return {
+        "jurisdiction": tb.jurisdiction, "as_of": tb.as_of,
+        "rows": [{"account": r.account, "title": r.title, "fund": r.fund, "debit": r.debit, "credit": r.credit}
+                 for r in tb.rows],
+        "total_debit": tb.total_debit, "total_credit": tb.total_credit,
+    }
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .auth.scope import contains, level_of, within
 from .codes import Role, values
 from .errors import Refusal
 from .masking import mask
@@ -34,6 +35,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.name"))
+    display_name: Mapped[str | None] = mapped_column(String(64))  # 李明: how pages and signatures name the user
+    scope: Mapped[str | None] = mapped_column(String(12))  # a township, county, city or province code; None: all
 
 
 class UserChange(Base):
@@ -57,6 +60,7 @@ class Standing:
 
     def __init__(self, user: User, changes: list[UserChange]):
         self.name, self.created_at, self.created_by = user.name, user.created_at, user.created_by
+        self.display_name, self.scope = user.display_name or user.name, user.scope
         self.role, self.disabled = user.role, False
         for change in changes:
             if change.kind == "role" and change.value:
@@ -76,23 +80,32 @@ def standing(session: Session, name: str | None) -> Standing | None:
     return Standing(user, changes)
 
 
-def add_user(session: Session, name: str, role: str, *, acting: str | None, now: datetime) -> User:
+def add_user(session: Session, name: str, role: str, *, acting: str | None, now: datetime,
+             display_name: str | None = None, scope: str | None = None) -> User:
     """Add a user. On an empty database the first user needs no acting user and must be an admin."""
     if role not in ROLES:
         raise Refusal(f"role {role!r} is not one of {', '.join(ROLES)}")
     name = name.strip()
     if not name:
         raise Refusal("a user needs a name")
+    if len(name) > 64 or not all(c.isalnum() or c in "._-@" for c in name):
+        raise Refusal(f"user name {name[:64]!r} may hold only letters, digits and . _ - @ (at most 64)")
+    display_name = (display_name or "").strip() or None
+    if display_name is not None and len(display_name) > 64:
+        raise Refusal("a display name has at most 64 characters")
+    if scope is not None and level_of(scope) is None:
+        raise Refusal(f"scope {scope!r} is not a township (9 digits), county, city or province code (6 digits)")
     existing_count = session.scalar(select(func.count()).select_from(User))
     if existing_count == 0:
         if role != "admin":
             raise Refusal(f"the first user of a database must be an admin, not {role}")
         acting = None
+        session.info.setdefault(ACTING_USER, name)  # the first admin adds themself
     else:
         require_role(session, acting, "admin", action="add users")
     if session.get(User, name) is not None:
         raise Refusal(f"user {name!r} already exists")
-    user = User(name=name, role=role, created_at=now, created_by=acting)
+    user = User(name=name, role=role, created_at=now, created_by=acting, display_name=display_name, scope=scope)
     session.add(user)
     session.flush()
     return user
@@ -109,7 +122,27 @@ def require_role(session: Session, user_name: str | None, *roles: str, action: s
         raise Refusal(f"user {user_name!r} is disabled; an admin may enable the user again")
     if user.role not in roles:
         raise Refusal(f"user {user_name!r} has role {user.role}; to {action} the role must be {' or '.join(roles)}")
+    session.info.setdefault(ACTING_USER, user.name)
     return user
+
+
+ACTING_USER = "aidledger_acting_user"  # Session.info: the user a write's role was checked for (db.py records it)
+
+
+def scope_of(session: Session, user_name: str | None) -> str | None:
+    """The scope of a user (None: every jurisdiction, also for a reader who named no user)."""
+    user = standing(session, user_name)
+    return user.scope if user is not None else None
+
+
+def require_within(session: Session, user_name: str | None, code: str | None, *, what: str) -> None:
+    """Refuse `what` (a household, a cycle, a county's budget) unless its code lies inside the user's scope. A user
+    whose scope lies inside the code (a township's clerk and the county's cycle) passes: the view shows that user
+    only their part (scope.township_of)."""
+    scope = scope_of(session, user_name)
+    if within(scope, code) or contains(code, scope):
+        return
+    raise Refusal(f"{what} lies outside the scope {scope} of user {user_name!r}")
 
 
 def change_user(session: Session, name: str, kind: str, value: str | None = None, *, acting: str | None,

@@ -96,7 +96,7 @@ def prepare_books(url: str) -> None:
     """Migrate; add the admin, the preparer and the approver; load the three example policies."""
     database = dbmod.Database(url)
     try:
-        dbmod.upgrade(database)
+        dbmod.upgrade(database, authentication=False)
         files = [((POLICY_DIR / name).read_text(encoding="utf-8"), name) for name in POLICY_FILES]
         with database.write() as session:
             add_user(session, ADMIN, "admin", acting=None, now=NOW)

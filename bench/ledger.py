@@ -145,7 +145,7 @@ class Result:
 def set_up(url: str) -> dbmod.Database:
     """A migrated database with two users and the province > city > county chain."""
     database = dbmod.Database(url)
-    dbmod.upgrade(database)
+    dbmod.upgrade(database, authentication=False)
     with database.write() as session:
         add_user(session, ADMIN, "admin", acting=None, now=NOW)
         add_user(session, POSTER, "preparer", acting=ADMIN, now=NOW)

@@ -25,15 +25,18 @@ STORAGE_NAMES = {"tables", "store", "service", "workers", "checks"}
 # The top-level modules that are the storage itself or the application around it.
 STORAGE_MODULES = {"aidledger.orm", "aidledger.db", "aidledger.models", "aidledger.users", "aidledger.demo",
                    "aidledger.migrations", "aidledger.cli"}
-SHELL = ("aidledger.cli", "aidledger.__main__", "aidledger.commands", "aidledger.render", "aidledger.demo")
+SHELL = ("aidledger.cli", "aidledger.__main__", "aidledger.commands", "aidledger.render", "aidledger.demo",
+         "aidledger.web")
 
 # Lowest first. A module's layer is the longest prefix of its name listed here.
 LAYERS: list[tuple[str, ...]] = [
     ("aidledger.codes", "aidledger.errors", "aidledger.problems", "aidledger.labels", "aidledger.masking",
      "aidledger.idcard", "aidledger.ledger.money", "aidledger.ledger.chart", "aidledger.ledger.entries",
      "aidledger.ledger.chain", "aidledger.ledger.entry_file", "aidledger.files", "aidledger.keys",
-     "aidledger.ledger.checkpoints"),
-    ("aidledger.orm", "aidledger.db", "aidledger.users", "aidledger.ledger.tables", "aidledger.evidence"),
+     "aidledger.ledger.checkpoints", "aidledger.acting", "aidledger.auth.hashing", "aidledger.auth.scope",
+     "aidledger.auth.throttle"),
+    ("aidledger.orm", "aidledger.db", "aidledger.users", "aidledger.ledger.tables", "aidledger.evidence",
+     "aidledger.auth"),
     ("aidledger.policy",),
     ("aidledger.ledger",),
     ("aidledger.budget",),
@@ -50,7 +53,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("aidledger.disbursement.checks",),
     ("aidledger.reports",),
     ("aidledger.models", "aidledger.migrations"),
-    ("aidledger.render", "aidledger.demo", "aidledger.demo_data", "aidledger.commands"),
+    ("aidledger.render", "aidledger.demo", "aidledger.demo_data", "aidledger.commands", "aidledger.web"),
     ("aidledger.cli", "aidledger.__main__"),
 ]
 

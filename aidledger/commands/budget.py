@@ -8,7 +8,7 @@ from aidledger.budget.service.allocations import allocate as allocate_
 from aidledger.budget.service.purchases import purchase_services
 from aidledger.budget.service.status import budget_status
 from aidledger.ledger.money import MoneyError, parse_amount
-from aidledger.render import emit_json, table
+from aidledger.render import budget_status_shape, emit_json, table
 
 from . import DATE, pass_app
 
@@ -95,13 +95,7 @@ def status(app, jurisdiction, year, as_json) -> None:
         s = budget_status(session, jurisdiction, year)
     cap = s.cap
     if as_json:
-        emit_json({
-            "jurisdiction": s.jurisdiction, "year": s.year,
-            "funds": [{"fund": f.fund, "opening": f.opening, "received": f.received, "spent": f.spent,
-                       "committed": f.committed, "available": f.available} for f in s.funds],
-            "purchased_services": {"base_kind": cap.base_kind, "base": cap.base, "rate": str(cap.rate),
-                                   "cap": cap.cap, "used": cap.used, "headroom": cap.headroom},
-        })
+        emit_json(budget_status_shape(s))
         return
     click.echo(f"{s.jurisdiction} {s.year}年 资金状况")
     click.echo(table(["资金 fund", "上年结转", "收到", "支出", "已承诺", "可用"],

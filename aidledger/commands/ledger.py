@@ -19,7 +19,7 @@ from aidledger.ledger.service.balances import trial_balance
 from aidledger.ledger.service.checkpoints import extension_problems
 from aidledger.ledger.service.checkpoints import take as take_checkpoint
 from aidledger.ledger.service.export import write_beancount
-from aidledger.render import emit_json, progress, table
+from aidledger.render import emit_json, progress, table, trial_balance_shape
 
 from . import DATE, pass_app, read_text
 
@@ -111,12 +111,7 @@ def trial_balance_(app, jurisdiction: str, as_of, as_json: bool) -> None:
     with app.database().read() as session:
         tb = trial_balance(session, jurisdiction, as_of)
     if as_json:
-        emit_json({
-            "jurisdiction": tb.jurisdiction, "as_of": tb.as_of,
-            "rows": [{"account": r.account, "title": r.title, "fund": r.fund, "debit": r.debit, "credit": r.credit}
-                     for r in tb.rows],
-            "total_debit": tb.total_debit, "total_credit": tb.total_credit,
-        })
+        emit_json(trial_balance_shape(tb))
         return
     click.echo(f"试算平衡表 trial balance  {tb.jurisdiction}  截至 {tb.as_of}")
     rows = [(r.account, r.title, r.fund, _blank_zero(r.debit), _blank_zero(r.credit)) for r in tb.rows]

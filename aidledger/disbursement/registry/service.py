@@ -78,6 +78,14 @@ def estimate_rows(*paths: str) -> int:
     return total
 
 
+def household_township(session: Session, household_id: str) -> str:
+    """The township a household was registered in (what a user's scope is judged on), or a refusal."""
+    household = session.get(HouseholdRow, household_id)
+    if household is None:
+        raise Refusal(f"household {household_id} is not in the registry")
+    return household.township
+
+
 def household_view(session: Session, household_id: str, day: date, *, reader: str | None,
                    as_json: bool = False) -> HouseholdView:
     """The household as of `day`; id numbers and accounts in full only in --json for roles that may see them."""

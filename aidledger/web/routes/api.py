@@ -1,0 +1,129 @@
+"""The JSON API under /api/v1/ (cli.md, "Web application and API"): the shapes of the CLI's --json, from the same
+services. Authenticated by `Authorization: Bearer TOKEN` or the browser's session (then with X-CSRF-Token on a
+POST). The OpenAPI description is /api/v1/openapi.json, for any signed-in user."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from fastapi import Body, Query, Request
+from fastapi.responses import Response
+
+from aidledger.budget.service.status import budget_status
+from aidledger.disbursement.checks import verify_books
+from aidledger.disbursement.cycles.service import approval
+from aidledger.disbursement.cycles.service.run import run_cycle
+from aidledger.disbursement.cycles.service.show import cycle_view
+from aidledger.disbursement.entitlement.service import explain_view
+from aidledger.disbursement.registry import service as registry
+from aidledger.errors import Refusal
+from aidledger.render import budget_status_shape, json_text
+from aidledger.web.access import ALL, Routes, SignedIn, now_of
+
+routes = Routes()
+V1 = "/api/v1"
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def as_json(data: object, status: int = 200) -> Response:
+    return Response(json_text(data), status_code=status, media_type="application/json")
+
+
+def month_of(text: str) -> str:
+    if not MONTH.match(text or ""):
+        raise Refusal(f"{text!r} is not a month written YYYY-MM")
+    return text
+
+
+def day_of(text: str | None, default: date) -> date:
+    if not text:
+        return default
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refusal(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+@routes.get(f"{V1}/openapi.json", roles=ALL)
+def openapi(request: Request, viewer: SignedIn) -> Response:
+    return as_json(request.app.openapi())
+
+
+@routes.get(f"{V1}/registry/{{household_id}}", roles=ALL)
+def registry_show(request: Request, viewer: SignedIn, household_id: str,
+                  on: Annotated[str | None, Query(max_length=10)] = None) -> Response:
+    """`registry show HOUSEHOLD --json`."""
+    day = day_of(on, now_of(request).date())
+    with request.app.state.database.read() as session:
+        view = registry.household_view(session, household_id, day, reader=viewer.name, as_json=True)
+    viewer.require_within(view.township, f"户 {household_id}")
+    return as_json(view.as_dict())
+
+
+@routes.get(f"{V1}/households/{{household_id}}/explain", roles=ALL)
+def explain(request: Request, viewer: SignedIn, household_id: str,
+            month: Annotated[str, Query(max_length=7)]) -> Response:
+    """`explain HOUSEHOLD --month YYYY-MM --json`."""
+    month = month_of(month)
+    with request.app.state.database.read() as session:
+        township = registry.household_township(session, household_id)
+        viewer.require_within(township, f"户 {household_id}")
+        view = explain_view(session, household_id, month, reader=viewer.name, as_json=True)
+    return as_json(view.as_dict())
+
+
+@routes.get(f"{V1}/cycles/{{cycle_id}}", roles=ALL)
+def cycle_show(request: Request, viewer: SignedIn, cycle_id: int) -> Response:
+    """`cycle show CYCLE --json`."""
+    with request.app.state.database.read() as session:
+        view = cycle_view(session, cycle_id, reader=viewer.name, as_json=True)
+    viewer.require_within(view.jurisdiction, f"批次 {cycle_id}")
+    return as_json(view.as_dict())
+
+
+@routes.post(f"{V1}/cycles", roles=("preparer",))
+def cycle_run(request: Request, viewer: SignedIn, body: Annotated[dict, Body()]) -> Response:
+    """`cycle run --jurisdiction CODE --month YYYY-MM`: answers {"cycle": "ID"}."""
+    jurisdiction, month = str(body.get("jurisdiction", "")), month_of(str(body.get("month", "")))
+    viewer.require_within(jurisdiction, f"辖区 {jurisdiction}")
+    run_on = day_of(body.get("date"), now_of(request).date()) if body.get("date") else None
+    with viewer.acting(), request.app.state.database.write() as session:
+        outcome = run_cycle(session, jurisdiction, month, user=viewer.name, now=now_of(request), on=run_on)
+    return as_json({"cycle": str(outcome.cycle_id)}, status=201)
+
+
+@routes.post(f"{V1}/cycles/{{cycle_id}}/approve", roles=("approver",))
+def cycle_approve(request: Request, viewer: SignedIn, cycle_id: int,
+                  body: Annotated[dict | None, Body()] = None) -> Response:
+    """`cycle approve CYCLE [--date DATE]`: one sign-off; answers {"cycle": "ID", "entry": SEQ}."""
+    with request.app.state.database.read() as session:
+        view = cycle_view(session, cycle_id, reader=viewer.name, as_json=True)
+    viewer.require_within(view.jurisdiction, f"批次 {cycle_id}")
+    on = day_of((body or {}).get("date"), now_of(request).date())
+    with viewer.acting(), request.app.state.database.write() as session:
+        seq = approval.approve(session, cycle_id, on, user=viewer.name, now=now_of(request))
+    return as_json({"cycle": str(cycle_id), "entry": seq})
+
+
+@routes.get(f"{V1}/budget/status", roles=ALL)
+def budget(request: Request, viewer: SignedIn, jurisdiction: Annotated[str, Query(max_length=12)],
+           year: Annotated[int, Query(ge=1900, le=9999)]) -> Response:
+    """`budget status --jurisdiction CODE --year YYYY --json`."""
+    viewer.require_within(jurisdiction, f"辖区 {jurisdiction}")
+    with request.app.state.database.read() as session:
+        status = budget_status(session, jurisdiction, year)
+    return as_json(budget_status_shape(status))
+
+
+@routes.get(f"{V1}/ledger/verify", roles=("admin", "approver", "auditor"))
+def ledger_verify(request: Request, viewer: SignedIn) -> Response:
+    """`ledger verify`: {"ok": …, "problems": […], "head": …}."""
+    with request.app.state.database.read() as session:
+        report = verify_books(session)
+    return as_json({"ok": report.ok, "problems": report.messages, "head": report.head_hash,
+                    "entries": report.entries, "evidence_seq": report.evidence_seq,
+                    "evidence_head": report.evidence_mac})
