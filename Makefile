@@ -7,8 +7,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-output
-# What the tests need from the operating system, installed when missing.
-OS_TOOLS := pdftotext:poppler-utils pdftoppm:poppler-utils
+# What the tests need from the operating system, installed when missing: poppler reads the PDFs back, Debian's
+# chromium runs the browser tests (Playwright drives it by executable_path), and a Chinese font draws the pages
+# it screenshots.
+OS_TOOLS := pdftotext:poppler-utils pdftoppm:poppler-utils chromium:chromium
+OS_FILES := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc:fonts-wqy-microhei
 
 .PHONY: demo test lint typecheck bench os-deps clean
 
@@ -40,9 +43,16 @@ os-deps:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg) >/dev/null; \
 	  fi; \
 	done
+	@for pair in $(OS_FILES); do \
+	  file=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if [ ! -e $$file ]; then \
+	    echo "installing $$pkg (for $$file)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg) >/dev/null; \
+	  fi; \
+	done
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ledger.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache test-screenshots

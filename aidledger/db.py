@@ -82,6 +82,7 @@ class Database:
         self.engine = make_engine(url)
         self._chain_key: bytes | None = None
         self._sealing: bool | None = None  # whether the schema has the evidence chain yet (revision 0011 on)
+        self._writes: bool | None = None  # whether it records each write's user and channel (0013 on)
 
     def chain_key(self, create: bool = False) -> bytes:
         """The evidence chain's key (keys.chain_key), read once; made only for a book's first seal."""
@@ -121,13 +122,18 @@ class Database:
                     try:
                         yield session
                         # A dry run rolls its transaction back itself: nothing was written, nothing to seal.
-                        if session.in_transaction():
+                        if session.in_transaction() and self._records_writes(session):
                             _record_write(session, sealer)
                         first = session.in_transaction() and seal(session, sealer, self.chain_key).first
                     finally:
                         connection.info.pop(SEALER, None)
                 if first:
                     keys.note_sealed(self.url)
+
+    def _records_writes(self, session: Session) -> bool:
+        if self._writes is None:
+            self._writes = inspect(session.connection()).has_table("writes")
+        return self._writes
 
     def _has_evidence(self, session: Session) -> bool:
         if self._sealing is None:
@@ -155,7 +161,7 @@ def _record_write(session: Session, sealer: Sealer) -> None:
     """Record who wrote, through which channel (acting.py), when the transaction wrote any sealed record. The user
     is the one whose role the service checked (users.require_role), else the one the client authenticated."""
     session.flush()
-    if not sealer.marks or not inspect(session.connection()).has_table("writes"):
+    if not sealer.marks:
         return
     acting = ACTING.get()
     user = session.info.get(ACTING_USER) or acting.user
@@ -208,7 +214,7 @@ def downgrade(db: Database, revision: str) -> None:
 
 
 def _migrate(db: Database, step, revision: str) -> None:
-    db._sealing = None  # the evidence tables may come or go
+    db._sealing = db._writes = None  # the evidence tables may come or go
     config = alembic_config(db.url)
     with db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

@@ -54,12 +54,22 @@ from .ledger.service.balances import trial_balance
 from .ledger.service.checkpoints import take as take_checkpoint
 from .ledger.service.export import write_beancount
 from .masking import mask
+from .auth.service import set_password
 from .users import add_user
 
 PROVINCE, CITY, COUNTY = "230000", "230500", "230523"
 YEAR = 2022
 TOWNSHIPS = ("230523100", "230523101", "230523102")
 ADMIN, PREPARER, APPROVER, AUDITOR = "admin", "li.ming", "wang.fang", "zhao.audit"
+TOWN_CLERK = "sun.town"  # a preparer of 宝清镇 only: 审核确认 has moved down to the townships
+# The demo book authenticates as a county's would. Its users' passwords are published with it: it is a demo.
+DEMO_USERS = (  # name, role, display name, scope, password
+    (ADMIN, "admin", "张伟", None, "demo-admin-2022"),
+    (PREPARER, "preparer", "李明", None, "demo-preparer-2022"),
+    (APPROVER, "approver", "王芳", None, "demo-approver-2022"),
+    (AUDITOR, "auditor", "赵审计", None, "demo-auditor-2022"),
+    (TOWN_CLERK, "preparer", "孙晓燕", TOWNSHIPS[0], "demo-township-2022"),
+)
 DATA = resources.files("aidledger") / "demo_data"
 
 # (date, receiver, fund, amount, giver or None for money from outside, document)
@@ -83,6 +93,7 @@ class DemoResult:
     database: Path
     files: list[Path] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    users: tuple = DEMO_USERS
 
 
 class Demo:
@@ -120,7 +131,7 @@ def run_demo(out_dir: Path, now: datetime | None = None) -> DemoResult:
     demo = Demo(out_dir, now or datetime.now(timezone.utc))
     forget_sealed(demo.database.url)  # a new book where the last run's was: not a chain reset behind its back
     try:
-        dbmod.upgrade(demo.database)
+        dbmod.upgrade(demo.database, authentication=True)
         for step in (set_up, load_registry, open_books, allocate_funds, buy_services, run_reserves, run_cycles,
                      correct_an_entry):
             step(demo)
@@ -135,13 +146,15 @@ def run_demo(out_dir: Path, now: datetime | None = None) -> DemoResult:
 
 def set_up(demo: Demo) -> None:
     with demo.write() as s:
-        add_user(s, ADMIN, "admin", acting=None, now=demo.now)
-        for name, role in ((PREPARER, "preparer"), (APPROVER, "approver"), (AUDITOR, "auditor")):
-            add_user(s, name, role, acting=ADMIN, now=demo.now)
+        for name, role, display_name, scope, password in DEMO_USERS:
+            add_user(s, name, role, acting=None if name == ADMIN else ADMIN, now=demo.now,
+                     display_name=display_name, scope=scope)
+            set_password(s, name, password, acting=ADMIN if name != ADMIN else name, now=demo.now)
         files = [((DATA / name).read_text(encoding="utf-8"), name) for name in
                  ("230000-heilongjiang.toml", "230500-shuangyashan.toml", "230523-baoqing.toml")]
         loaded = load_policies(s, files, user=ADMIN, now=demo.now)
-    demo.log("users admin, li.ming (preparer), wang.fang (approver), zhao.audit (auditor)")
+    demo.log("users admin, li.ming (preparer), wang.fang (approver), zhao.audit (auditor), sun.town (preparer of "
+             f"{TOWNSHIPS[0]}), each with a password (authentication on)")
     demo.log("policies loaded: " + ", ".join(f"{o.code} {o.name} v{o.version}" for o in loaded))
 
 

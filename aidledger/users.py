@@ -135,6 +135,15 @@ def scope_of(session: Session, user_name: str | None) -> str | None:
     return user.scope if user is not None else None
 
 
+def require_whole(session: Session, user_name: str | None, code: str, *, what: str) -> None:
+    """Refuse `what` unless the user's scope holds all of `code`: running or approving a county's month is the
+    county's (or its city's, province's) work, not one of its townships'."""
+    scope = scope_of(session, user_name)
+    if not within(scope, code):
+        raise Refusal(f"{what} lies outside the scope {scope} of user {user_name!r}: it is the work of a user whose "
+                      "scope holds all of it")
+
+
 def require_within(session: Session, user_name: str | None, code: str | None, *, what: str) -> None:
     """Refuse `what` (a household, a cycle, a county's budget) unless its code lies inside the user's scope. A user
     whose scope lies inside the code (a township's clerk and the county's cycle) passes: the view shows that user

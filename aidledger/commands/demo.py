@@ -27,3 +27,10 @@ def command(app, out_dir: str) -> None:
     click.echo(f"demo output in {result.out_dir.resolve()}:")
     for path in result.files:
         click.echo(f"  {path}")
+    database = result.database.resolve()
+    click.echo("open the books in a browser:")
+    click.echo(f"  aidledger --db sqlite:///{database} serve --port 8000")
+    click.echo("  then http://127.0.0.1:8000/ and sign in as one of (user / password / role):")
+    for name, role, display_name, scope, password in result.users:
+        where = f", scope {scope}" if scope else ""
+        click.echo(f"    {name} / {password}  ({display_name}, {role}{where})")

@@ -85,7 +85,7 @@ def token(app, name: str) -> None:
 def _new_password(app, from_stdin: bool, *, required: bool) -> str | None:
     """A new password: a line of standard input (--password-stdin), or typed twice at a terminal."""
     if from_stdin:
-        line = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        line = sys.stdin.readline().rstrip("\r\n")
         if not line:
             raise Refusal("--password-stdin read no password from standard input")
         return line

@@ -66,6 +66,7 @@ class VerifyResult:
     evidence_seq: int = 0
     evidence_mac: str = ""
     checkpoints: tuple[CheckpointResult, ...] = ()
+    authenticated: bool = True  # False: a local single-user book (db upgrade --no-auth), whose users never signed in
 
 
 @dataclass(frozen=True)

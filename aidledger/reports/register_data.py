@@ -91,6 +91,8 @@ class CycleHeader:
     # and the chain's head, each as (seal number, link), so the paper can be tied to the books it came from.
     seal: tuple[int, str] | None = None
     evidence_head: tuple[int, str] = (0, "")
+    # False for a local single-user book (db upgrade --no-auth): its sign-offs name users nobody authenticated.
+    authenticated: bool = True
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,7 @@ FACTS = {
     "h001_head": "SELECT id_number FROM members WHERE household_id = 'H001' AND relation = 'head'",
     "last_seal": "SELECT max(seq) FROM evidence",
     "last_user_change": "SELECT max(id) FROM user_changes",
+    "last_write": "SELECT max(id) FROM writes",
     "policy_680": "SELECT max(id) FROM policy_files WHERE text LIKE '%680%'",
     "h001_line_cycle": "SELECT min(cycle_id) FROM cycle_lines WHERE household_id = 'H001'",
 }
@@ -248,6 +249,14 @@ ALTERATIONS = [
        "user_changes {last_user_change}", "已被删除"),
     _a("who changed a user's role", f"UPDATE user_changes SET changed_by = '{AUDITOR}'", ["user_changes_no_update"],
        "user_changes {last_user_change}"),
+    _a("who made a write", f"UPDATE writes SET user_name = '{ADMIN}' WHERE id = {{last_write}}",
+       ["writes_no_update"], "writes {last_write}"),
+    _a("a write's record removed", "DELETE FROM writes WHERE id = {last_write}", ["writes_no_delete"],
+       "writes {last_write}", "已被删除"),
+    _a("a local book's setting turned to authenticating", "UPDATE book_settings SET value = 'on'",
+       ["book_settings_no_update"], "book_settings authentication"),
+    _a("a password slipped in", "INSERT INTO credentials (user_name, kind, secret_hash, made_by, made_at) VALUES "
+       f"('{ADMIN}', 'password', '$argon2id$v=19$x', '{ADMIN}', '2022-01-01 00:00:00')", [], "credentials"),
     _a("a user added", "INSERT INTO users (name, role, created_at) VALUES ('mallory', 'admin', "
        "'2022-01-01 00:00:00')", [], "users mallory"),
     _a("an account closed", "UPDATE accounts SET closed_on = '2022-01-01' WHERE id = {opening_account}", [],

@@ -48,6 +48,9 @@ def test_the_register_carries_the_cycles_lines_and_totals(county, tmp_path):
     text = "\n".join(pdf_pages(draft))
     assert "状态：草稿（未审批）" in text and "审核：—" in text and "草稿 未审批 不得发放" in text
     assert "证据链：本批次尚未封存（草稿）" in text
+    # The tests' books are local single-user books (db upgrade --no-auth): the paper says its signers were not
+    # authenticated (tests/web prints a register of a book that authenticates, without it).
+    assert "未启用身份认证" in text
 
     approve(county, cycle_id, "2022-01-05")
     view = show(county, cycle_id)

@@ -126,6 +126,8 @@ def _cover(pack: AuditPack) -> list:
         *[[f"检查点 checkpoint {c.name}",
            f"第 {c.seq} 号分录、第 {c.evidence_seq} 号印记（{c.at}）："
            + ("账簿延续该检查点 the books extend it" if c.extends else "不符 FAILED")] for c in v.checkpoints],
+        ["身份认证 authentication", "已启用：每位用户登录后操作 on" if v.authenticated
+         else "未启用身份认证：本地单用户账簿，操作人未经认证 off"],
         ["校验问题 problems", str(len(v.problems))],
         ["截至日期 as of", pack.as_of.isoformat()],
     ]

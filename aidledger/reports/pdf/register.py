@@ -210,7 +210,8 @@ def _evidence(header) -> str:
     """Which books the register was made from: the cycle's seal in the evidence chain, and the chain's head."""
     seal = f"本批次封存于第 {header.seal[0]} 号印记 {header.seal[1][:16]}" if header.seal else "本批次尚未封存（草稿）"
     head_seq, head_mac = header.evidence_head
-    return f"证据链：{seal}；制表时链头第 {head_seq} 号印记 {head_mac[:16]}"
+    unauthenticated = "" if header.authenticated else "；未启用身份认证（本地单用户账簿，签名人未经认证）"
+    return f"证据链：{seal}；制表时链头第 {head_seq} 号印记 {head_mac[:16]}{unauthenticated}"
 
 
 def _signoff(signoff) -> str:

@@ -30,6 +30,7 @@ from aidledger.disbursement.registry.store import load_households
 from aidledger.disbursement.rules.instalments import instalment_months
 from aidledger.disbursement.subsidy.service import declaration_for, price_for
 from aidledger.disbursement.temporary.service import grant_views
+from aidledger.auth.service import authenticates
 from aidledger.errors import Refusal
 from aidledger.ledger.chart import FUNDS
 from aidledger.ledger.checkpoints import Checkpoint
@@ -80,7 +81,7 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
         broken += [str(p) for p in problems]
     checked = VerifyResult(report.ok and not broken, report.entries, report.lines, report.head_hash,
                            report.first_failing_entry, tuple(report.messages) + tuple(broken), report.evidence_seq,
-                           report.evidence_mac, tuple(kept))
+                           report.evidence_mac, tuple(kept), authenticates(session))
     names = {f.code: f.name for f in FUNDS}
     figures = [FundFigure(f.fund, names[f.fund], f.opening, f.received, f.spent, f.committed)
                for f in fund_figures(session, jurisdiction, start, as_of)]

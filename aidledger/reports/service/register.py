@@ -17,6 +17,7 @@ from aidledger.evidence.tables import EvidenceHead, Seal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.orm import existing
 from aidledger.policy.store import townships_of
+from aidledger.auth.service import authenticates
 from aidledger.reports.register_data import CycleHeader, RegisterData, Signoff, StoredLine, build_register
 
 
@@ -34,6 +35,7 @@ def cycle_header(session: Session, cycle_id: int) -> CycleHeader:
         prepared=Signoff("制表", prepared.user_name, prepared.on) if prepared else None,
         approved=Signoff("审核", approved.user_name, approved.on) if approved else None,
         seal=_cycle_seal(session, cycle_id), evidence_head=_evidence_head(session),
+        authenticated=authenticates(session),
     )
 
 

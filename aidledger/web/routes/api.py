@@ -16,6 +16,7 @@ from aidledger.disbursement.checks import verify_books
 from aidledger.disbursement.cycles.service import approval
 from aidledger.disbursement.cycles.service.run import run_cycle
 from aidledger.disbursement.cycles.service.show import cycle_view
+from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
 from aidledger.disbursement.entitlement.service import explain_view
 from aidledger.disbursement.registry import service as registry
 from aidledger.errors import Refusal
@@ -59,8 +60,8 @@ def registry_show(request: Request, viewer: SignedIn, household_id: str,
     """`registry show HOUSEHOLD --json`."""
     day = day_of(on, now_of(request).date())
     with request.app.state.database.read() as session:
+        viewer.require_within(registry.household_township(session, household_id), f"户 {household_id}")
         view = registry.household_view(session, household_id, day, reader=viewer.name, as_json=True)
-    viewer.require_within(view.township, f"户 {household_id}")
     return as_json(view.as_dict())
 
 
@@ -80,8 +81,8 @@ def explain(request: Request, viewer: SignedIn, household_id: str,
 def cycle_show(request: Request, viewer: SignedIn, cycle_id: int) -> Response:
     """`cycle show CYCLE --json`."""
     with request.app.state.database.read() as session:
+        viewer.require_within(cycle_jurisdiction(session, cycle_id), f"批次 {cycle_id}")
         view = cycle_view(session, cycle_id, reader=viewer.name, as_json=True)
-    viewer.require_within(view.jurisdiction, f"批次 {cycle_id}")
     return as_json(view.as_dict())
 
 
@@ -101,8 +102,7 @@ def cycle_approve(request: Request, viewer: SignedIn, cycle_id: int,
                   body: Annotated[dict | None, Body()] = None) -> Response:
     """`cycle approve CYCLE [--date DATE]`: one sign-off; answers {"cycle": "ID", "entry": SEQ}."""
     with request.app.state.database.read() as session:
-        view = cycle_view(session, cycle_id, reader=viewer.name, as_json=True)
-    viewer.require_within(view.jurisdiction, f"批次 {cycle_id}")
+        viewer.require_within(cycle_jurisdiction(session, cycle_id), f"批次 {cycle_id}")
     on = day_of((body or {}).get("date"), now_of(request).date())
     with viewer.acting(), request.app.state.database.write() as session:
         seq = approval.approve(session, cycle_id, on, user=viewer.name, now=now_of(request))

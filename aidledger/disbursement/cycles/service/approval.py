@@ -36,7 +36,7 @@ from aidledger.ledger.service.accounts import ensure_accounts
 from aidledger.ledger.service.posting import lock_books, post_entry
 from aidledger.policy.store import effective_policy
 from aidledger.problems import Problem
-from aidledger.users import require_role
+from aidledger.users import require_role, require_whole
 
 from .steps import (
     PAYABLE,
@@ -119,6 +119,7 @@ def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now:
     if cycle.run_by == approver.name:
         raise Refusal(f"maker-checker: {approver.name} ran cycle {cycle_id}; another approver must approve it")
     county = cycle.jurisdiction_code
+    require_whole(session, approver.name, county, what=f"cycle {cycle_id} of {county}")
     order = effective_policy(session, county).on(on).budget.funding_order
     reissued = reissued_returns(session, cycle_id)
     # A return resolved since the draft was run (cancelled back to the fund, or re-issued by

@@ -52,7 +52,7 @@ from aidledger.ledger.service.posting import lock_books
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import PolicyFile
 from aidledger.problems import Problem
-from aidledger.users import require_role
+from aidledger.users import require_role, require_whole
 
 from .additions import gather
 
@@ -78,6 +78,7 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
     """Compute and store the county's month as a draft, booked on `on` (default: today); `workers` as in
     `cycle_workers` (None: automatic)."""
     require_role(session, user, "preparer", action="run payment cycles")
+    require_whole(session, user, county, what=f"the payment cycle of {county}")
     today = now.date()
     on = on or today
     if on > today:

@@ -34,6 +34,11 @@ def cycle_of(session: Session, cycle_id: int, *expected: str) -> Cycle:
     return cycle
 
 
+def cycle_jurisdiction(session: Session, cycle_id: int) -> str:
+    """The county a cycle pays (what a user's scope is judged on), or a refusal naming the missing cycle."""
+    return existing(session, Cycle, cycle_id, "cycle").jurisdiction_code
+
+
 def transition(session, cycle: Cycle, status: str, on: date, entry_seq, reason: str, user, now) -> None:
     """Record the move, then make it: the database lets a cycle's status follow only its last transition."""
     session.add(CycleTransition(cycle_id=cycle.id, status=status, on=on, entry_seq=entry_seq, reason=reason,
