@@ -11,7 +11,7 @@ from webbook import app, client, clock, signed_in, web_templates, web_url  # noq
 
 from aidledger.web.i18n import translations
 
-MESSAGE = re.compile(r"""_\(\s*"([^"]+)"\s*\)""")
+MESSAGE = re.compile(r"""_\(\s*"([^"]+)"\s*[,)]""")
 
 
 def template_messages() -> set[str]:
