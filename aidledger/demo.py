@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import db as dbmod
+from .auth.service import set_password
 from .budget.service import reserves
 from .budget.service.allocations import allocate
 from .budget.service.policies import load_policies
@@ -54,7 +55,6 @@ from .ledger.service.balances import trial_balance
 from .ledger.service.checkpoints import take as take_checkpoint
 from .ledger.service.export import write_beancount
 from .masking import mask
-from .auth.service import set_password
 from .users import add_user
 
 PROVINCE, CITY, COUNTY = "230000", "230500", "230523"

@@ -66,7 +66,7 @@ def digest(secret: str) -> str:
 
 
 def digest_matches(stored: str | None, secret: str) -> bool:
-    return bool(stored) and hmac.compare_digest(stored, digest(secret))
+    return stored is not None and hmac.compare_digest(stored, digest(secret))
 
 
 def new_secret() -> str:

@@ -16,4 +16,4 @@ def delay_after(failures: int) -> int:
     """Seconds to wait after `failures` consecutive failed sign-ins."""
     if failures < FREE_FAILURES:
         return 0
-    return min(2 ** (failures - FREE_FAILURES), CAP_SECONDS)
+    return min(1 << (failures - FREE_FAILURES), CAP_SECONDS) if failures - FREE_FAILURES < 32 else CAP_SECONDS

@@ -98,7 +98,8 @@ def test_every_route_as_every_role(app, signed_in, user):
         if rule.public:
             assert response.status_code < 500, (method, path, response.status_code)
         elif role in rule.roles:
-            assert response.status_code not in (401, 403), (user, method, path, response.status_code, response.text[:300])
+            assert response.status_code not in (401, 403), (user, method, path, response.status_code,
+                                                            response.text[:300])
             assert response.status_code < 500, (user, method, path, response.status_code, response.text[:300])
         else:
             assert response.status_code == 403, (user, method, path, response.status_code)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from aidledger.errors import Refusal
+from aidledger.labels import FUND_SHORT_NAMES
 from aidledger.ledger.chart import FUND_CODES
 from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.service.accounts import require_jurisdiction
@@ -63,14 +64,14 @@ def allocate(
     if giver is not None:
         drafts.append(EntryDraft(
             date=on, jurisdiction=from_code, kind="allocation_out", reference=reference,
-            description=f"下拨{receiver.name}{fund}资金",
+            description=f"下拨{receiver.name}{FUND_SHORT_NAMES.get(fund, fund)}资金",
             lines=(Line("Expenses:Allocations:Transferred", fund, debit=amount),
                    Line("Assets:Treasury", fund, credit=amount)),
         ))
     source = f"{giver.name}下拨" if giver is not None else "收到上级"
     drafts.append(EntryDraft(
         date=on, jurisdiction=jurisdiction, kind="allocation", reference=reference,
-        description=f"{source}{fund}资金",
+        description=f"{source}{FUND_SHORT_NAMES.get(fund, fund)}资金",  # readers' words, not the fund's code
         lines=(Line("Assets:Treasury", fund, debit=amount), Line("Income:Allocations", fund, credit=amount)),
     ))
     return post_entries(session, drafts, user=user, now=now)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aidledger.auth.service import authenticates
 from aidledger.budget.rules import CAP_BASES
 from aidledger.budget.service import reserves
 from aidledger.budget.service.figures import fund_figures
@@ -30,7 +31,6 @@ from aidledger.disbursement.registry.store import load_households
 from aidledger.disbursement.rules.instalments import instalment_months
 from aidledger.disbursement.subsidy.service import declaration_for, price_for
 from aidledger.disbursement.temporary.service import grant_views
-from aidledger.auth.service import authenticates
 from aidledger.errors import Refusal
 from aidledger.ledger.chart import FUNDS
 from aidledger.ledger.checkpoints import Checkpoint

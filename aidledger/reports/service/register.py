@@ -11,13 +11,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aidledger.auth.service import authenticates
 from aidledger.disbursement.payments.tables import Cycle, CycleLine, CycleTransition
 from aidledger.evidence.kinds import CYCLE
 from aidledger.evidence.tables import EvidenceHead, Seal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.orm import existing
 from aidledger.policy.store import townships_of
-from aidledger.auth.service import authenticates
 from aidledger.reports.register_data import CycleHeader, RegisterData, Signoff, StoredLine, build_register
 
 
