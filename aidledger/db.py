@@ -182,7 +182,11 @@ def upgrade(db: Database, revision: str = "head", *, authentication: bool | None
 
     `authentication` records, on a book that has not recorded it, whether the book authenticates its users (the
     `db upgrade` command says: on for a new book unless --no-auth, off for a book upgraded from before 0013, whose
-    users have no passwords yet). Returns whether the book authenticates, once the schema holds the setting."""
+    users have no passwords yet; so does this function when not told). Returns whether the book authenticates, once
+    the schema holds the setting."""
+    before = current_revision(db)
+    if authentication is None and before is not None and before < "0013":
+        authentication = False  # a book with users but no passwords keeps working as it did
     _migrate(db, command.upgrade, revision)
     with db.engine.connect() as connection:
         tables = inspect(connection)

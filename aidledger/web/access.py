@@ -88,7 +88,7 @@ class Viewer:
 
     def require_within(self, code: str | None, what: str) -> None:
         if not self.may_see(code):
-            raise Forbidden(f"{what}不在您的工作范围（{self.scope}）之内")
+            raise Forbidden(f"{what} 不在您的工作范围（{self.scope}）之内")
 
     @contextmanager
     def acting(self) -> Iterator[None]:

@@ -43,3 +43,23 @@ def test_a_signed_in_page_in_english(signed_in):
     page = c.get("/?lang=en")
     assert page.status_code == 200
     assert "Sign out" in page.text and "Auditor" in page.text
+
+
+def test_no_message_has_two_translations():
+    """The catalogs are merged: a message translated two ways in two files would read one way everywhere."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, tuple[str, str]] = {}
+    clashes = []
+    folder = resources.files("aidledger.web") / "locale" / "en"
+    for entry in folder.iterdir():
+        if not entry.name.endswith(".po"):
+            continue
+        with entry.open("rb") as handle:
+            for message in read_po(handle):
+                if not message.id:
+                    continue
+                if message.id in seen and seen[message.id][0] != message.string:
+                    clashes.append((message.id, seen[message.id], (message.string, entry.name)))
+                seen.setdefault(message.id, (message.string, entry.name))
+    assert not clashes, clashes

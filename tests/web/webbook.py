@@ -7,6 +7,7 @@ users, and January to March 2022 run and approved (built once per backend, copie
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import PG_URL, RUN_ID, PgServer
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from support import ADMIN, APPROVER, AUDITOR, EXAMPLE_POLICIES, EXAMPLES, PREPARER
 
 from aidledger import db as dbmod
@@ -87,35 +89,56 @@ def build(url: str) -> None:
 
 
 
+_BOOKS: dict[str, object] = {}  # built once per test run, whichever modules ask (see web_templates)
+_COPIES = iter(range(1, 10**9))
+
+
+def _book(backend: str, tmp_path_factory):
+    """The web book of a backend, built the first time a test asks: an SQLite file, or a PostgreSQL template."""
+    if backend not in _BOOKS:
+        if backend == "sqlite":
+            source = tmp_path_factory.mktemp("webbook") / "web.db"
+            build(f"sqlite:///{source}")
+            _BOOKS[backend] = source
+        else:
+            server = PgServer(PG_URL)
+            atexit.register(server.drop_all)
+            name = f"{RUN_ID}_webtmpl"
+            build(server.create(name))
+            _BOOKS[backend] = (server, name)
+    return _BOOKS[backend]
+
+
 @pytest.fixture(scope="session")
 def web_templates(tmp_path_factory):
-    """backend → a callable giving a fresh copy of the web book."""
-    made = {}
-    folder = tmp_path_factory.mktemp("webbook")
-    source = folder / "web.db"
-    build(f"sqlite:///{source}")
-    counter = iter(range(1, 10**9))
+    """backend → a callable giving a fresh copy of the web book. Each test module that imports this fixture gets
+    its own instance of it; the book itself is built once per run (_book)."""
 
     def fresh_sqlite() -> str:
-        path = tmp_path_factory.mktemp("webdb") / f"web{next(counter)}.db"
-        shutil.copyfile(source, path)
+        path = tmp_path_factory.mktemp("webdb") / f"web{next(_COPIES)}.db"
+        shutil.copyfile(_book("sqlite", tmp_path_factory), path)
         return f"sqlite:///{path}"
 
-    made["sqlite"] = fresh_sqlite
-    server = None
+    def fresh_postgresql() -> str:
+        server, name = _book("postgresql", tmp_path_factory)
+        return server.create(f"{RUN_ID}_web{next(_COPIES)}", template=name)
+
+    made = {"sqlite": fresh_sqlite}
     if PG_URL:
-        server = PgServer(PG_URL)
-        name = f"{RUN_ID}_webtmpl"
-        build(server.create(name))
-        made["postgresql"] = lambda: server.create(f"{RUN_ID}_web{next(counter)}", template=name)
-    yield made
-    if server is not None:
-        server.drop_all()
+        made["postgresql"] = fresh_postgresql
+    return made
 
 
 @pytest.fixture
-def web_url(web_templates, backend) -> str:
-    return web_templates[backend]()
+def web_url(web_templates, backend):
+    url = web_templates[backend]()
+    yield url
+    if backend == "postgresql":  # dropped at once: a run makes one database a test
+        server, _ = _BOOKS["postgresql"]
+        name = url.rsplit("/", 1)[1]
+        with server.admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        server.created.remove(name)
 
 
 class Clock:

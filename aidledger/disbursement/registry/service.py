@@ -11,13 +11,15 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aidledger.auth.scope import contains, township_of, within
 from aidledger.errors import Refusal
 from aidledger.idcard import birth_date_from_id
 from aidledger.ledger.service.accounts import require_jurisdiction
+from aidledger.ledger.tables import Jurisdiction
 from aidledger.masking import mask
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
-from aidledger.users import birth_dates, personal_numbers, require_role
+from aidledger.users import birth_dates, personal_numbers, require_role, require_within, scope_of
 
 from . import store as registry_store
 from .changes import check_events
@@ -30,13 +32,40 @@ from .views import EventView, HistoryView, HouseholdList, HouseholdView, ListedH
 def import_registry(session: Session, households_path: str, members_path: str, *, user, now, today, dry_run,
                     progress=None) -> ImportOutcome:
     require_role(session, user, "preparer", action="import the registry")
-    return registry_store.import_registry(session, households_path, members_path, user=user, now=now, today=today,
-                                          dry_run=dry_run, progress=progress)
+    before = _last_import(session)
+    outcome = registry_store.import_registry(session, households_path, members_path, user=user, now=now,
+                                             today=today, dry_run=dry_run, progress=progress)
+    _imported_within_scope(session, user, before)
+    return outcome
 
 
 def import_events(session: Session, path: str, *, user, now, today, dry_run) -> ImportOutcome:
     require_role(session, user, "preparer", action="record registry events")
-    return registry_store.import_events(session, path, user=user, now=now, today=today, dry_run=dry_run)
+    before = _last_import(session)
+    outcome = registry_store.import_events(session, path, user=user, now=now, today=today, dry_run=dry_run)
+    _imported_within_scope(session, user, before)
+    return outcome
+
+
+def _last_import(session: Session) -> int:
+    return session.scalar(select(func.max(RegistryImport.id))) or 0
+
+
+def _imported_within_scope(session: Session, user, before: int) -> None:
+    """A scoped user (a township's clerk) imports only households, members and events of their own townships: what
+    the import stored is checked, and anything outside refuses the whole import (the transaction rolls back)."""
+    scope = scope_of(session, user)
+    if scope is None:
+        return
+    households = select(HouseholdRow.household_id, HouseholdRow.township).where(HouseholdRow.import_id > before)
+    events = (select(HouseholdRow.household_id, HouseholdRow.township)
+              .join(EventRow, EventRow.household_id == HouseholdRow.household_id).where(EventRow.import_id > before))
+    outside = sorted({hid for stmt in (households, events) for hid, township in session.execute(stmt)
+                      if not within(scope, township)})
+    if outside:
+        shown = ", ".join(outside[:10]) + (f" and {len(outside) - 10} more" if len(outside) > 10 else "")
+        raise Refusal(f"the import names households outside the scope {scope} of user {user!r}: {shown}; "
+                      "nothing was imported")
 
 
 def correct_bank_account(session: Session, household_id: str, account: str, on: date, *, user,
@@ -78,17 +107,23 @@ def estimate_rows(*paths: str) -> int:
     return total
 
 
-def household_township(session: Session, household_id: str) -> str:
-    """The township a household was registered in (what a user's scope is judged on), or a refusal."""
+def household_township(session: Session, household_id: str, *, reader: str | None = None) -> str:
+    """The township a household was registered in (what a user's scope is judged on), or a refusal. With a
+    `reader`, also a refusal when the household lies outside that user's scope: a township's clerk reads only the
+    households registered in that township, a county's, city's or province's users those below it; readers who
+    named no user and users without a scope read every household. Unknown households are refused first."""
     household = session.get(HouseholdRow, household_id)
     if household is None:
         raise Refusal(f"household {household_id} is not in the registry")
+    require_within(session, reader, household.township, what=f"household {household_id}")
     return household.township
 
 
 def household_view(session: Session, household_id: str, day: date, *, reader: str | None,
                    as_json: bool = False) -> HouseholdView:
-    """The household as of `day`; id numbers and accounts in full only in --json for roles that may see them."""
+    """The household as of `day`; id numbers and accounts in full only in --json for roles that may see them.
+    Refused for a reader whose scope does not hold the household's township."""
+    household_township(session, household_id, reader=reader)
     stored = load_household(session, household_id)
     township = session.get(Township, stored.household.township)
     shown = personal_numbers(session, reader, as_json=as_json)
@@ -138,14 +173,26 @@ def household_list(session: Session, county: str, day: date, *, reader: str | No
                    township: str | None = None, program: str | None = None, status: str | None = None,
                    search: str | None = None) -> HouseholdList:
     """`registry list`: the county's households as they stood on `day`, filtered; `search` finds a household by
-    its id or a name (payee or member) containing the text, or by a member's full id number."""
+    its id or a name (payee or member) containing the text (taken literally: `%` and `_` are no wildcards), or by
+    a member's full id number.
+
+    A reader's scope limits the list: a township's clerk sees the households registered in that township only
+    (a `township` filter naming another is refused); a reader whose scope neither holds the county nor lies inside
+    it is refused."""
     require_jurisdiction(session, county)
+    require_within(session, reader, county, what=f"jurisdiction {county}")
+    own = township_of(scope_of(session, reader))
+    if own is not None and township is not None and township != own:
+        raise Refusal(f"township {township} lies outside the scope {own} of user {reader!r}")
     # The township and programme are the day's (events change them), so they are judged on the state below.
     ids = select(HouseholdRow.household_id).where(HouseholdRow.county_code == county)
+    if own is not None:
+        ids = ids.where(HouseholdRow.township == own)  # the registered township, as household_view judges it
     if search:
-        like = f"%{search}%"
-        by_member = select(MemberRow.household_id).where(MemberRow.name.like(like) | (MemberRow.id_number == search))
-        ids = ids.where(HouseholdRow.household_id.like(like) | HouseholdRow.payee_name.like(like)
+        by_member = select(MemberRow.household_id).where(MemberRow.name.contains(search, autoescape=True)
+                                                         | (MemberRow.id_number == search))
+        ids = ids.where(HouseholdRow.household_id.contains(search, autoescape=True)
+                        | HouseholdRow.payee_name.contains(search, autoescape=True)
                         | HouseholdRow.household_id.in_(by_member))
     shown = personal_numbers(session, reader, as_json=as_json)
     listed = []
@@ -168,10 +215,11 @@ def household_list(session: Session, county: str, day: date, *, reader: str | No
 def household_history(session: Session, household_id: str, *, reader: str | None,
                       as_json: bool = False) -> HistoryView:
     """`registry history`: the household's load and every event recorded for it, in date order (then as recorded),
-    each with its id and who recorded it from which file; numbers shown as `household_view` shows them."""
+    each with its id and who recorded it from which file; numbers shown as `household_view` shows them. Refused
+    for a reader whose scope does not hold the household's township."""
+    household_township(session, household_id, reader=reader)
     household = session.get(HouseholdRow, household_id)
-    if household is None:
-        raise Refusal(f"household {household_id} is not in the registry")
+    assert household is not None
     shown = personal_numbers(session, reader, as_json=as_json)
     born = birth_dates(session, reader, as_json=as_json)
     loaded = session.get(RegistryImport, household.import_id)
@@ -187,6 +235,16 @@ def household_history(session: Session, household_id: str, *, reader: str | None
                       details=shown_details(registry_store.event_record(event).details, born))
         for event, recorded in rows)
     return HistoryView(household_id, loaded.loaded_by, loaded.loaded_at, loaded.sources, events)
+
+
+def registry_counties(session: Session, *, reader: str | None = None) -> tuple[tuple[str, str], ...]:
+    """(code, name) of the counties whose registry holds households, in code order; with a `reader`, those the
+    reader's scope holds or lies inside (a township's clerk: the township's county)."""
+    scope = scope_of(session, reader)
+    rows = session.execute(
+        select(HouseholdRow.county_code, Jurisdiction.name).distinct()
+        .join(Jurisdiction, Jurisdiction.code == HouseholdRow.county_code).order_by(HouseholdRow.county_code)).all()
+    return tuple((code, name) for code, name in rows if within(scope, code) or contains(code, scope))
 
 
 # ---- reviews (核查) ----------------------------------------------------------------------

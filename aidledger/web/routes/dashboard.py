@@ -1,16 +1,225 @@
-"""The county's dashboard (the first page after signing in)."""
+"""The county's dashboard (the first page after signing in), and what the overview pages share: which county or
+jurisdiction a page shows, its query parameters checked, the journal's descriptions made readable.
+
+The figures come from the services the commands print: the latest cycle (`cycle_list`, `cycle show`), the funds
+(`budget status`), the township reserves (`reserve status`), the open receivables (`recovery list`), the reviews
+due (`registry reviews-due`) and the last `ledger verify` run. A township's clerk sees the township's part only
+(the cycle's lines, its reserve, its households' receivables and reviews) and no county-wide fund figure.
+"""
 
 from __future__ import annotations
 
-from fastapi import Request
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import Query, Request
 from fastapi.responses import Response
 
-from aidledger.web.access import ALL, Routes, SignedIn
+from aidledger.auth.scope import level_of
+from aidledger.budget.service import reserves
+from aidledger.budget.service.status import budget_status
+from aidledger.disbursement.cycles.service.show import cycle_list
+from aidledger.disbursement.recovery.service import receivable_list
+from aidledger.disbursement.registry.service import household_township, registry_counties, reviews_due
+from aidledger.errors import Refusal
+from aidledger.labels import FUND_SHORT_NAMES
+from aidledger.ledger.service.accounts import require_jurisdiction
+from aidledger.ledger.service.verify_runs import last_run
+from aidledger.policy.store import townships_of
+from aidledger.web.access import ALL, Forbidden, Routes, SignedIn, Viewer, now_of
 from aidledger.web.pages import render
 
 routes = Routes()
+ZERO = Decimal("0.00")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+SHOWN = 20  # rows a dashboard list shows before pointing to its page
+CODE = Annotated[str | None, Query(max_length=12)]
+MONTH_QUERY = Annotated[str | None, Query(max_length=7)]
+DAY_QUERY = Annotated[str | None, Query(max_length=10)]
+
+
+# ---- query parameters ------------------------------------------------------------------------
+
+
+def month_param(text: str | None) -> str | None:
+    if not text:
+        return None
+    if not MONTH.match(text):
+        raise Refusal(f"月份“{text}”格式不对：请写成 YYYY-MM，例如 2022-03")
+    return text
+
+
+def day_param(text: str | None, default: date) -> date:
+    if not text:
+        return default
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refusal(f"日期“{text}”格式不对：请写成 YYYY-MM-DD，例如 2022-03-31") from None
+
+
+def int_param(text: str | None, default: int, low: int, high: int, what: str) -> int:
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise Refusal(f"{what}“{text}”不对：应为 {low} 至 {high} 之间的整数")
+    return int(text)
+
+
+def code_param(text: str | None, *, county: bool = False) -> str | None:
+    """A jurisdiction's code from the query (a county's, when `county`), or None."""
+    if not text:
+        return None
+    level = level_of(text)
+    if level is None or level == "township" or county and level != "county":
+        raise Refusal(f"辖区代码“{text}”不对：请给出{'县级' if county else '省、市或县级'}行政区划代码（6 位数字）")
+    return text
+
+
+# ---- which jurisdiction a page shows -------------------------------------------------------------
+
+
+def own_county(viewer: Viewer) -> str | None:
+    """The county a county's or township's user works in, else None."""
+    scope = viewer.scope
+    if scope is None:
+        return None
+    level = level_of(scope)
+    return scope[:6] if level == "township" else scope if level == "county" else None
+
+
+def chosen_county(session, viewer: Viewer, requested: str | None) -> str | None:
+    """The county a page shows: a county's or township's user their own; others the one asked for, else the first
+    county with households they may see (None: none)."""
+    if requested is not None:
+        viewer.require_within(requested, f"辖区 {requested}")
+    own = own_county(viewer)
+    if own is not None:
+        if requested is not None and requested != own and level_of(requested) == "county":
+            raise Forbidden(f"辖区 {requested} 不在您的工作范围（{viewer.scope}）之内")
+        return own
+    if requested is not None:
+        return requested
+    counties = registry_counties(session, reader=viewer.name)
+    return counties[0][0] if counties else None
+
+
+def books_name(session, code: str) -> str | None:
+    """The jurisdiction's name when the books have it, else None."""
+    try:
+        return require_jurisdiction(session, code).name
+    except Refusal:
+        return None
+
+
+def require_books(session, code: str) -> str:
+    name = books_name(session, code)
+    if name is None:
+        raise Refusal(f"辖区 {code} 尚未建立账簿（没有这个辖区）")
+    return name
+
+
+def not_for_townships(viewer: Viewer, what: str) -> None:
+    if viewer.township is not None:
+        raise Forbidden(f"{what}是全县的数据，乡镇（街道）用户（{viewer.township}）不能查看")
+
+
+def readable(text: str) -> str:
+    """A journal description for a page: a fund's code (some entries name it) replaced by the fund's name."""
+    for code, name in FUND_SHORT_NAMES.items():
+        text = text.replace(code, name)
+    return text
+
+
+def of_township(session, viewer: Viewer, household_ids) -> set[str]:
+    """Which of the households a township's clerk may see (all of them for other users)."""
+    ids = set(household_ids)
+    if viewer.township is None:
+        return ids
+    return {h for h in ids if household_township(session, h) == viewer.township}
+
+
+def latest_cycle(session, viewer: Viewer, county: str, month: str | None):
+    """The county's cycle of `month` (the live one before a cancelled one), else its latest; None when none."""
+    cycles = [c for c in cycle_list(session, reader=viewer.name, jurisdiction=county).cycles
+              if month is None or c.month == month]
+    live = [c for c in cycles if c.status != "cancelled"]
+    return (live or cycles or [None])[0]
+
+
+# ---- the dashboard -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Board:
+    """What the dashboard shows of one county, for one viewer."""
+
+    county: str
+    name: str
+    month: str | None
+    cycle: Any  # the cycle's summary (`cycle_list`: the viewer's part of it), or None
+    year: int
+    budget: Any  # budget_status, or None for a township's clerk
+    reserves: tuple  # TownshipReserve rows (a township's clerk: theirs)
+    reserves_refused: tuple[str, ...]
+    receivables: tuple  # the open ones
+    reviews: tuple
+    reviews_refused: tuple[str, ...]
+    verify: Any  # the last verify run, or None
+    township_names: dict[str, str]
+
+    @property
+    def outstanding(self) -> Decimal:
+        return sum((r.outstanding for r in self.receivables), ZERO)
+
+    @property
+    def overdue_cases(self) -> int:
+        return sum(r.overdue for r in self.reserves)
+
+
+def board(session, viewer: Viewer, county: str, name: str, month: str | None, today: date) -> Board:
+    # The cycle's summary, not `cycle_view`: that reads every line (seconds for a county of 100,000 households);
+    # the cycle's page shows its lines, held households and returns.
+    cycle = latest_cycle(session, viewer, county, month)
+    year = int((month or (cycle.month if cycle else None) or today.isoformat())[:4])
+    budget = budget_status(session, county, year) if viewer.township is None else None
+    rows, reserves_refused = (), ()
+    try:
+        rows = tuple(r for r in reserves.status(session, county, today)
+                     if viewer.township is None or r.township == viewer.township)
+    except Refusal as refusal:
+        reserves_refused = tuple(refusal.messages)
+    open_ = [r for r in receivable_list(session, county) if r.outstanding > 0]
+    mine = of_township(session, viewer, (r.household_id for r in open_))
+    due, reviews_refused = [], ()
+    try:
+        due = reviews_due(session, county, today)
+    except Refusal as refusal:
+        reviews_refused = tuple(refusal.messages)
+    seen = of_township(session, viewer, (d.household_id for d in due))
+    return Board(county, name, month or (cycle.month if cycle else None), cycle, year, budget, rows,
+                 reserves_refused, tuple(r for r in open_ if r.household_id in mine),
+                 tuple(d for d in due if d.household_id in seen), reviews_refused,
+                 last_run(session) if viewer.township is None else None, townships_of(session, county))
 
 
 @routes.get("/", roles=ALL)
-def dashboard(request: Request, viewer: SignedIn) -> Response:
-    return render(request, "dashboard.html", viewer=viewer)
+def dashboard(request: Request, viewer: SignedIn, jurisdiction: CODE = None, month: MONTH_QUERY = None) -> Response:
+    requested, month = code_param(jurisdiction, county=True), month_param(month)
+    today = now_of(request).date()
+    level = level_of(viewer.scope) if viewer.scope else None
+    with request.app.state.database.read() as session:
+        counties = registry_counties(session, reader=viewer.name) if own_county(viewer) is None else ()
+        if level in ("city", "province") and requested is None:
+            county = None  # a city's or province's user chooses one of their counties
+        else:
+            county = chosen_county(session, viewer, requested)
+        name = books_name(session, county) if county is not None else None
+        shown = board(session, viewer, county, name, month, today) if county is not None and name else None
+    return render(request, "dashboard.html", viewer=viewer, counties=counties, county=county, board=shown,
+                  today=today, shown_rows=SHOWN)

@@ -1,7 +1,143 @@
-"""Pages of this area (to be filled in)."""
+"""Downloads: a cycle's payment register (发放花名册) as PDF, the county's or one township's, and a jurisdiction's
+audit pack as of a day, drawn by the services `report register` and `report audit` use.
+
+No route takes a file path: a PDF is drawn into a temporary directory of the server's own and answered as an
+attachment. A township's clerk downloads their township's register only; the audit pack is for admins, approvers
+and auditors whose scope holds the whole jurisdiction.
+"""
 
 from __future__ import annotations
 
-from aidledger.web.access import Routes
+import re
+import tempfile
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+
+from aidledger.auth.scope import level_of, within
+from aidledger.disbursement.cycles.service.show import cycle_list, cycle_view
+from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
+from aidledger.errors import Refusal
+from aidledger.ledger.service.accounts import require_jurisdiction
+from aidledger.policy.store import townships_of
+from aidledger.web.access import ALL, Forbidden, Routes, SignedIn, now_of
+from aidledger.web.pages import render
+
+from .cycles import cycle_number, not_found, township_filter
 
 routes = Routes()
+AUDIT_ROLES = ("admin", "approver", "auditor")
+JURISDICTION = re.compile(r"^\d{6}$")
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+Code = Annotated[str | None, Query(max_length=32)]
+
+
+def pdf(content: bytes, ascii_name: str, name: str) -> Response:
+    """A PDF as an attachment: an ASCII file name for every browser, the Chinese one for those that read RFC 6266's
+    filename*."""
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return Response(content, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
+def drawn(draw) -> bytes:
+    """The bytes `draw(path)` writes into a fresh temporary directory (removed after)."""
+    with tempfile.TemporaryDirectory(prefix="aidledger-download-") as folder:
+        path = Path(folder) / "report.pdf"
+        draw(path)
+        return path.read_bytes()
+
+
+@routes.get("/downloads", roles=ALL)
+def downloads(request: Request, viewer: SignedIn) -> Response:
+    """What the user may download: per cycle the register (the county's, each township's), and the audit pack."""
+    with request.app.state.database.read() as session:
+        listing = cycle_list(session, reader=viewer.name)
+        counties = sorted({c.jurisdiction for c in listing.cycles})
+        names = {code: require_jurisdiction(session, code).name for code in counties}
+        townships = {code: townships_of(session, code) for code in counties}
+    if viewer.township is not None:
+        townships = {code: {t: n for t, n in found.items() if t == viewer.township}
+                     for code, found in townships.items()}
+    audit_choices = []
+    if viewer.role in AUDIT_ROLES:
+        if viewer.scope is not None and level_of(viewer.scope) != "county":
+            audit_choices.append(viewer.scope)
+        audit_choices += [code for code in counties if within(viewer.scope, code) and code not in audit_choices]
+    return render(request, "downloads.html", viewer=viewer, listing=listing, names=names, townships=townships,
+                  audit_choices=audit_choices, may_audit=viewer.role in AUDIT_ROLES,
+                  today=now_of(request).date().isoformat())
+
+
+@routes.get("/downloads/register/{cycle_id}.pdf", roles=ALL)
+def register(request: Request, viewer: SignedIn, cycle_id: str, township: Code = None) -> Response:
+    """`report register CYCLE`: the county's register, or (`township`) one township's; a township's clerk gets
+    their township's whether they name it or not."""
+    from aidledger.reports.pdf.register import write_register
+    from aidledger.reports.service.register import register_data
+
+    number = cycle_number(cycle_id)
+    with request.app.state.database.read() as session:
+        try:
+            county = cycle_jurisdiction(session, number)
+        except Refusal:
+            return not_found(request, viewer, number)
+        viewer.require_within(county, f"发放批次 {number}")
+        wanted = township_filter(township, county, viewer) or viewer.township
+        if wanted is None:
+            data = register_data(session, number)
+        else:
+            data = township_register(session, viewer.name, number, county, wanted)
+    content = drawn(lambda path: write_register(data, path))
+    part = f"-{wanted}" if wanted else ""
+    return pdf(content, f"register-{number}-{data.header.month}{part}.pdf", f"{data.title}{part}.pdf")
+
+
+def township_register(session, reader: str, cycle_id: int, county: str, township: str):
+    """One township's part of a cycle's register: its lines as `cycle show` gives them to `reader` (masked, and
+    limited to the reader's own part), drawn by the register's own rules (ordering, subtotals, masking, capitals)
+    under a header whose totals and title are the township's."""
+    from aidledger.reports.register_data import StoredLine, build_register
+    from aidledger.reports.service.register import cycle_header
+
+    names = townships_of(session, county)
+    if township not in names:
+        raise Refusal(f"乡镇 {township} 不是本县（{county}）的乡镇")
+    view = cycle_view(session, cycle_id, reader=reader, as_json=False)
+    lines = [StoredLine(ln.household_id, ln.head_name, ln.head_id_number, ln.township, ln.members, ln.program,
+                        ln.amount, ln.bank_account) for ln in view.lines if ln.township == township]
+    header = cycle_header(session, cycle_id)
+    header = replace(header, jurisdiction=township, jurisdiction_name=f"{header.jurisdiction_name}{names[township]}",
+                     count=len(lines), total=sum((ln.amount for ln in lines), Decimal("0.00")))
+    return build_register(header, lines, names)
+
+
+@routes.get("/downloads/audit.pdf", roles=AUDIT_ROLES)
+def audit(request: Request, viewer: SignedIn, jurisdiction: Code = None,
+          as_of: Annotated[str | None, Query(max_length=16)] = None) -> Response:
+    """`report audit --jurisdiction CODE --year YYYY --as-of DAY`: the year of `as_of` (default today), as of it."""
+    from aidledger.reports.pdf.audit import write_audit
+    from aidledger.reports.service.audit import audit_pack
+
+    if not jurisdiction or not JURISDICTION.match(jurisdiction) or level_of(jurisdiction) is None:
+        raise Refusal(f"辖区代码“{jurisdiction or ''}”无效：应为 6 位行政区划代码（省、市或县）")
+    if not within(viewer.scope, jurisdiction):
+        raise Forbidden(f"辖区 {jurisdiction} 不全在您的工作范围（{viewer.scope}）之内：审计材料需整个辖区的权限")
+    day = now_of(request).date()
+    if as_of:
+        try:
+            if not DAY.match(as_of):
+                raise ValueError
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise Refusal(f"截止日期“{as_of}”无效：应写作 YYYY-MM-DD") from None
+    with request.app.state.database.read() as session:
+        pack = audit_pack(session, jurisdiction, day.year, day)
+    content = drawn(lambda path: write_audit(pack, path))
+    return pdf(content, f"audit-{jurisdiction}-{day.isoformat()}.pdf", f"{pack.title}.pdf")

@@ -1,13 +1,24 @@
-"""`cycle show`: a cycle as one reader may see it (a `CycleView`, built and masked here, not by the command)."""
+"""`cycle show`: a cycle as one reader may see it (a `CycleView`, built and masked here, not by the command), and
+the list of cycles a reader may see (`cycle_list`, the web application's list of cycles).
+
+A reader's scope limits both: a reader whose scope neither holds the cycle's county nor lies inside it is refused;
+a township's clerk sees the township's part of the county's cycle only (its lines, held households, returns,
+adjustments and instalments), with the totals recomputed over that part and the view saying so (`township`).
+"""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aidledger.auth.scope import contains, township_of, within
 from aidledger.disbursement.cycles.views import (
     AdjustmentView,
     ControlTotal,
@@ -21,28 +32,53 @@ from aidledger.disbursement.cycles.views import (
 from aidledger.disbursement.entitlement.views import component_view
 from aidledger.disbursement.payments.tables import (
     BankReturn,
+    Cycle,
     CycleAdjustment,
     CycleHeld,
     CycleLine,
     CycleTransition,
     ReturnResolution,
 )
-from aidledger.disbursement.temporary.tables import CycleInstalment
-from aidledger.users import personal_numbers
+from aidledger.disbursement.registry.tables import HouseholdRow
+from aidledger.disbursement.temporary.tables import CycleInstalment, TemporaryGrant
+from aidledger.users import personal_numbers, require_within, scope_of
 
-from .steps import ZERO, cycle_of
+from .steps import ZERO, cycle_of, run_date
+
+
+@dataclass(frozen=True, slots=True)
+class TownshipCycleView(CycleView):
+    """A cycle as a township's clerk sees it: the township's part only. `count`, `total`, `by_program` and
+    `by_township` are over that part; `as_dict()` says which township it is (a key unscoped views do not have)."""
+
+    township: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {**CycleView.as_dict(self), "township": self.township}
+
+
+def reader_township(session: Session, reader: str | None, county: str, what: str) -> str | None:
+    """The township `reader` is limited to inside `county` (None: all of it); refused when the reader's scope
+    neither holds the county nor lies inside it."""
+    require_within(session, reader, county, what=what)
+    scope = scope_of(session, reader)
+    return township_of(scope) if contains(county, scope) else None
 
 
 def cycle_view(session: Session, cycle_id: int, *, reader: str | None, as_json: bool = False) -> CycleView:
     """Everything `cycle show` prints: the cycle, its control totals and its lines. The heads' id numbers, the
-    accounts and the members' id numbers are in full only in --json for roles that may see them."""
+    accounts and the members' id numbers are in full only in --json for roles that may see them. A township's
+    clerk gets a `TownshipCycleView` of the township's part; a reader outside the county is refused."""
     cycle = cycle_of(session, cycle_id)
+    township = reader_township(session, reader, cycle.jurisdiction_code, f"cycle {cycle_id}")
     shown = personal_numbers(session, reader, as_json=as_json)
     by_program: dict[str, list] = defaultdict(lambda: [0, ZERO])
     by_township: dict[str, list] = defaultdict(lambda: [0, ZERO])
     lines = []
-    for line in session.scalars(select(CycleLine).where(CycleLine.cycle_id == cycle_id)
-                                .order_by(CycleLine.township, CycleLine.household_id)):
+    query = select(CycleLine).where(CycleLine.cycle_id == cycle_id)
+    if township is not None:
+        query = query.where(CycleLine.township == township)
+    for line in session.scalars(query.order_by(CycleLine.township, CycleLine.household_id)):
         for bucket in (by_program[line.program], by_township[line.township]):
             bucket[0] += 1
             bucket[1] += line.amount
@@ -55,9 +91,24 @@ def cycle_view(session: Session, cycle_id: int, *, reader: str | None, as_json: 
     returns = session.execute(
         select(BankReturn, ReturnResolution).outerjoin(ReturnResolution, ReturnResolution.return_id == BankReturn.id)
         .where(BankReturn.cycle_id == cycle_id).order_by(BankReturn.id)).all()
-    return CycleView(
-        cycle.id, cycle.jurisdiction_code, cycle.month, cycle.status, cycle.count, cycle.total,
-        _totals(by_program), _totals(by_township), cycle.inputs,
+    adjustments = list(session.scalars(select(CycleAdjustment).where(CycleAdjustment.cycle_id == cycle_id)
+                                       .order_by(CycleAdjustment.month, CycleAdjustment.household_id)))
+    instalments = session.execute(
+        select(CycleInstalment, TemporaryGrant.household_id)
+        .join(TemporaryGrant, TemporaryGrant.id == CycleInstalment.grant_id)
+        .where(CycleInstalment.cycle_id == cycle_id)
+        .order_by(CycleInstalment.grant_id, CycleInstalment.number)).all()
+    held = list(session.scalars(select(CycleHeld).where(CycleHeld.cycle_id == cycle_id)
+                                .order_by(CycleHeld.household_id)))
+    if township is not None:
+        mine = _households_of(session, cycle_id, township, {line.household_id for line in lines},
+                              [r.household_id for r, _ in returns] + [a.household_id for a in adjustments]
+                              + [household for _, household in instalments] + [h.household_id for h in held])
+        returns = [(r, done) for r, done in returns if r.household_id in mine]
+        adjustments = [a for a in adjustments if a.household_id in mine]
+        instalments = [(i, household) for i, household in instalments if household in mine]
+        held = [h for h in held if h.household_id in mine]
+    parts = dict(
         history=tuple(TransitionView(t.status, t.on, t.user_name, t.entry_seq, t.reason or None)
                       for t in session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == cycle_id)
                                                .order_by(CycleTransition.id))),
@@ -65,18 +116,103 @@ def cycle_view(session: Session, cycle_id: int, *, reader: str | None, as_json: 
                                  done.kind if done else None, done.on if done else None,
                                  done.cycle_id if done else None) for r, done in returns),
         adjustments=tuple(AdjustmentView(a.household_id, a.month, a.kind, a.amount, a.paid_before, a.entitled,
-                                         a.reason)
-                          for a in session.scalars(select(CycleAdjustment).where(CycleAdjustment.cycle_id == cycle_id)
-                                                   .order_by(CycleAdjustment.month, CycleAdjustment.household_id))),
-        instalments=tuple(InstalmentView(i.grant_id, i.number, i.amount)
-                          for i in session.scalars(select(CycleInstalment).where(CycleInstalment.cycle_id == cycle_id)
-                                                   .order_by(CycleInstalment.grant_id, CycleInstalment.number))),
+                                         a.reason) for a in adjustments),
+        instalments=tuple(InstalmentView(i.grant_id, i.number, i.amount) for i, _ in instalments),
         lines=tuple(lines),
-        held=tuple(HeldView(h.household_id, h.payee_name, h.amount, h.reason)
-                   for h in session.scalars(select(CycleHeld).where(CycleHeld.cycle_id == cycle_id)
-                                            .order_by(CycleHeld.household_id))),
+        held=tuple(HeldView(h.household_id, h.payee_name, h.amount, h.reason) for h in held),
     )
+    if township is None:
+        return CycleView(cycle.id, cycle.jurisdiction_code, cycle.month, cycle.status, cycle.count, cycle.total,
+                         _totals(by_program), _totals(by_township), cycle.inputs, **parts)
+    return TownshipCycleView(cycle.id, cycle.jurisdiction_code, cycle.month, cycle.status, len(lines),
+                             sum((line.amount for line in lines), ZERO), _totals(by_program), _totals(by_township),
+                             cycle.inputs, **parts, township=township)
+
+
+def _households_of(session: Session, cycle_id: int, township: str, paid: set[str], others: Iterable[str]) -> set[str]:
+    """Which of the households a cycle names lie in `township`: a household paid by the cycle is its line's
+    township's; one it does not pay (held, or only recomputed) is the township's it is registered in."""
+    rest = set(others) - paid
+    if not rest:
+        return paid
+    elsewhere = set(session.scalars(select(CycleLine.household_id).where(
+        CycleLine.cycle_id == cycle_id, CycleLine.household_id.in_(rest), CycleLine.township != township)))
+    registered = set(session.scalars(select(HouseholdRow.household_id).where(
+        HouseholdRow.household_id.in_(rest - elsewhere), HouseholdRow.township == township)))
+    return paid | registered
 
 
 def _totals(buckets: dict[str, list]) -> tuple[ControlTotal, ...]:
     return tuple(ControlTotal(key, count, total) for key, (count, total) in sorted(buckets.items()))
+
+
+# ---- the list of cycles ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CycleSummary:
+    """One cycle in the list: what it is, where it stands, and who ran and approved it. `count` and `total` are
+    the reader's part (a township's clerk: the township's lines)."""
+
+    cycle_id: int
+    jurisdiction: str
+    month: str
+    status: str
+    count: int
+    total: Decimal
+    run_by: str
+    run_on: date
+    approved_by: str | None
+    approved_on: date | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"cycle": str(self.cycle_id), "jurisdiction": self.jurisdiction, "month": self.month,
+                "status": self.status, "count": self.count, "total": self.total, "run_by": self.run_by,
+                "run_on": self.run_on, "approved_by": self.approved_by, "approved_on": self.approved_on}
+
+
+@dataclass(frozen=True, slots=True)
+class CycleList:
+    """The cycles a reader may see, newest month first. `township`: the township the figures are limited to."""
+
+    scope: str | None
+    township: str | None
+    cycles: tuple[CycleSummary, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"scope": self.scope, "township": self.township, "cycles": [c.as_dict() for c in self.cycles]}
+
+
+def cycle_list(session: Session, *, reader: str | None, jurisdiction: str | None = None,
+               status: str | None = None) -> CycleList:
+    """The cycles of the counties the reader's scope holds or lies inside (a township's clerk: the township's
+    county, with the township's households and amounts only), optionally of one county or status; newest month
+    first, then by county and id."""
+    scope = scope_of(session, reader)
+    own = township_of(scope)
+    query = select(Cycle)
+    if jurisdiction is not None:
+        query = query.where(Cycle.jurisdiction_code == jurisdiction)
+    if status is not None:
+        query = query.where(Cycle.status == status)
+    cycles = [c for c in session.scalars(query.order_by(Cycle.month.desc(), Cycle.jurisdiction_code, Cycle.id))
+              if within(scope, c.jurisdiction_code) or contains(c.jurisdiction_code, scope)]
+    ids = [c.id for c in cycles]
+    approved: dict[int, CycleTransition] = {}
+    if ids:
+        for t in session.scalars(select(CycleTransition).where(CycleTransition.cycle_id.in_(ids),
+                                                               CycleTransition.status == "approved")
+                                 .order_by(CycleTransition.id)):
+            approved[t.cycle_id] = t
+    parts: dict[int, tuple[int, Decimal]] = {}
+    if own is not None and ids:
+        parts = {row.cycle_id: (row.n, row.total if row.total is not None else ZERO) for row in session.execute(
+            select(CycleLine.cycle_id, func.count().label("n"), func.sum(CycleLine.amount).label("total"))
+            .where(CycleLine.cycle_id.in_(ids), CycleLine.township == own).group_by(CycleLine.cycle_id))}
+    summaries = []
+    for c in cycles:
+        count, total = (c.count, c.total) if own is None else parts.get(c.id, (0, ZERO))
+        step = approved.get(c.id)
+        summaries.append(CycleSummary(c.id, c.jurisdiction_code, c.month, c.status, count, total, c.run_by,
+                                      run_date(c), step.user_name if step else None, step.on if step else None))
+    return CycleList(scope, own, tuple(summaries))
