@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from support import EXAMPLES
 
 from aidledger.cli import cli
+from aidledger.demo import DEMO_USERS
 
 
 def test_demo_runs_and_its_outputs_check(tmp_path):
@@ -19,6 +20,9 @@ def test_demo_runs_and_its_outputs_check(tmp_path):
     result = CliRunner().invoke(cli, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert f"demo output in {out.resolve()}" in result.stdout
+    # Its books authenticate, and it says how to open them in a browser, with a user of each role.
+    assert f"aidledger --db sqlite:///{(out / 'aidledger.db').resolve()} serve --port 8000" in result.stdout
+    assert all(f"{name} / {password}" in result.stdout for name, _, _, _, password in DEMO_USERS)
     assert "refused as it should be — a second purchase that would pass the 2% cap" in result.stdout
     # The books verify, and bean-check accepts the export.
     assert CliRunner().invoke(cli, ["--db", f"sqlite:///{out / 'aidledger.db'}", "ledger", "verify"]).exit_code == 0
@@ -76,8 +80,10 @@ def beyond_the_base(out: Path) -> None:
     db = f"sqlite:///{out / 'aidledger.db'}"
 
     def cycle(month: str) -> dict:
-        listed = CliRunner().invoke(cli, ["--db", db, "--user", "zhao.audit", "cycle", "show", str(int(month[5:])),
-                                          "--json"])
+        # The demo's books authenticate: the auditor signs in with the demo's published password.
+        password = next(u[4] for u in DEMO_USERS if u[0] == "zhao.audit")
+        listed = CliRunner(env={"AIDLEDGER_PASSWORD": password}).invoke(
+            cli, ["--db", db, "--user", "zhao.audit", "cycle", "show", str(int(month[5:])), "--json"])
         view = json.loads(listed.stdout)
         assert view["month"] == month
         return view
