@@ -225,6 +225,7 @@ class Timing:
     errors: int = 0
     first_status: int = 0
     cut_short: bool = False  # stopped at the route's time budget before its requests were all made
+    transport: list[str] = field(default_factory=list)  # requests that got no answer (connection reset…)
 
     @property
     def measured(self) -> bool:
@@ -266,13 +267,20 @@ def probe(client: httpx.Client, path: str) -> httpx.Response:
 
 def time_route(client: httpx.Client, server: Server, route: Route, warm_up: int, budget_s: float) -> Timing:
     timing = Timing(route)
-    first = probe(client, route.paths(0))
+    try:
+        first = probe(client, route.paths(0))
+    except httpx.TransportError as error:
+        timing.status = f"not measured: {type(error).__name__} {error}"
+        return timing
     timing.first_status = first.status_code
     if first.status_code != 200:
         timing.status = f"not measured: HTTP {first.status_code}"
         return timing
     for n in range(min(warm_up, route.requests)):
-        client.get(route.paths(n))
+        try:
+            client.get(route.paths(n))
+        except httpx.TransportError as error:
+            timing.transport.append(f"{time.strftime('%H:%M:%S')} warm-up: {type(error).__name__} {error}")
     have_peak = server.reset_peak()
     cpu_before = server.cpu_s()
     deadline = time.monotonic() + budget_s
@@ -282,7 +290,13 @@ def time_route(client: httpx.Client, server: Server, route: Route, warm_up: int,
             break
         path = route.paths(n)
         start = time.perf_counter()
-        response = client.get(path)
+        try:
+            response = client.get(path)
+        except httpx.TransportError as error:  # counted and left out of the times; the client reconnects
+            timing.errors += 1
+            timing.transport.append(f"{time.strftime('%H:%M:%S')} request {n + 1} after "
+                                    f"{time.perf_counter() - start:.1f} s: {type(error).__name__} {error}")
+            continue
         elapsed = time.perf_counter() - start
         if response.status_code != 200:
             timing.errors += 1
@@ -291,6 +305,8 @@ def time_route(client: httpx.Client, server: Server, route: Route, warm_up: int,
         for name, dur in parse_server_timing(response.headers.get("server-timing")).items():
             timing.server_timing.setdefault(name, []).append(dur)
     timing.cpu_s = server.cpu_s() - cpu_before
+    if not timing.ms:
+        timing.status = f"not measured: no answer to {timing.errors} requests"
     timing.peak_kib = server.status("VmHWM") if have_peak else 0
     return timing
 
@@ -400,6 +416,8 @@ def measure(backend: Backend | None, url: str, book: web_data.Book, directory: s
                 notes.append(f"the search for {picked.id_numbers[0][:6]}… did not show its household "
                              f"{picked.households[0]}")
             hwm = server.status("VmHWM")
+        for t in timings:
+            notes.extend(f"{t.route.name}: no answer: {line}" for line in t.transport)
         errors = server.log_tail(20) if any(t.errors for t in timings) else ""
         if errors:
             notes.append("server log: " + errors.strip().replace("\n", " | ")[:1500])
@@ -687,12 +705,13 @@ def main(households: int, months: int, backends: str, pg_url: str, requests: int
                 echo(f"{backend.name}: building the book: {households:,} households, {months} months …")
                 built = web_data.build_book(backend, url, households, months, echo)
                 echo(f"{backend.name}: built in {built.build_s:.1f} s")
-                result = measure(backend, url, built, directory, options)
-                if keep:
-                    kept = url if backend.sqlite else _keep_pg(url, directory)
-                    click.echo(f"{backend.name}: kept the book: --book {kept} (AIDLEDGER_KEYS="
-                               f"{os.environ['AIDLEDGER_KEYS']})")
-                return result
+                try:
+                    return measure(backend, url, built, directory, options)
+                finally:
+                    if keep:
+                        kept = url if backend.sqlite else _keep_pg(url, directory)
+                        click.echo(f"{backend.name}: kept the book: --book {kept} (AIDLEDGER_KEYS="
+                                   f"{os.environ['AIDLEDGER_KEYS']})")
 
             results, versions = common.on_each_backend(directory, "webbench", on_sqlite, on_pg, on)
     common.echo_machine(versions, load_at_start, extra=[
