@@ -695,7 +695,7 @@ def main(households: int, months: int, backends: str, pg_url: str, requests: int
                 raise click.UsageError("--book needs AIDLEDGER_KEYS set to the keys folder --keep printed")
             results.append(measure(None, book, web_data.existing_book(book), directory, options))
             if not book.startswith("sqlite"):
-                versions.append("PostgreSQL")
+                versions.append("PostgreSQL " + web_data.server_version(book))
         else:
             on_sqlite = backends in ("sqlite", "both")
             on_pg = pg_url if backends in ("postgresql", "both") else None

@@ -191,6 +191,11 @@ def samples(url: str, count: int, township: str | None = None) -> Samples:
     return Samples(chosen, ids, len(rows), members)
 
 
+def server_version(url: str) -> str:
+    """A PostgreSQL book's server version (SHOW server_version)."""
+    return str(_query(url, "SHOW server_version")[0][0])
+
+
 def _query(url: str, sql: str) -> list[tuple]:
     database = dbmod.Database(url)
     try:
