@@ -83,6 +83,7 @@ class Database:
         self._chain_key: bytes | None = None
         self._sealing: bool | None = None  # whether the schema has the evidence chain yet (revision 0011 on)
         self._writes: bool | None = None  # whether it records each write's user and channel (0013 on)
+        self._noted = False  # whether the key folder's sealed-books list is known to name this database
 
     def chain_key(self, create: bool = False) -> bytes:
         """The evidence chain's key (keys.chain_key), read once; made only for a book's first seal."""
@@ -124,11 +125,15 @@ class Database:
                         # A dry run rolls its transaction back itself: nothing was written, nothing to seal.
                         if session.in_transaction() and self._records_writes(session):
                             _record_write(session, sealer)
-                        first = session.in_transaction() and seal(session, sealer, self.chain_key).first
+                        sealed = seal(session, sealer, self.chain_key) if session.in_transaction() else None
                     finally:
                         connection.info.pop(SEALER, None)
-                if first:
-                    keys.note_sealed(self.url)
+                if sealed is not None and sealed.count and not self._noted:
+                    # Noted on the first seal this process makes, not only on the book's very first: a copy or a
+                    # restored backup is a database of its own, and a reset of it must be caught as well.
+                    if sealed.first or not keys.was_sealed(self.url):
+                        keys.note_sealed(self.url)
+                    self._noted = True
 
     def _records_writes(self, session: Session) -> bool:
         if self._writes is None:

@@ -8,6 +8,8 @@ databases with consistent chains of their own, and the checkpoint taken of the f
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -44,7 +46,11 @@ def post_receipts(run: Cli, folder, amounts: list[str]) -> None:
 
 @pytest.fixture
 def keys(tmp_path, monkeypatch):
+    """A key folder of the test's own, holding only the run's chain key: the template books were sealed with it
+    (their book setting), and the checkpoint key is made here, where the test can look at it."""
     folder = tmp_path / "keys"
+    folder.mkdir(mode=0o700)
+    shutil.copy2(Path(os.environ["AIDLEDGER_KEYS"]) / "chain.hmac", folder / "chain.hmac")
     monkeypatch.setenv("AIDLEDGER_KEYS", str(folder))
     return folder
 
