@@ -29,6 +29,7 @@ from .acting import ACTING
 from .auth.tables import WriteRecord
 from .errors import Refusal
 from .evidence.service import SEALER, Sealer, lock_head, seal
+from .orm import READ_ONLY
 from .users import ACTING_USER
 
 DEFAULT_URL = "sqlite:///aidledger.db"
@@ -155,6 +156,7 @@ class Database:
                 connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             with Session(bind=connection) as session:
                 session.info[CHAIN_KEY] = self.chain_key
+                session.info[READ_ONLY] = True
                 with session.begin():
                     yield session
 

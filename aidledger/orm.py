@@ -31,6 +31,12 @@ NAMING_CONVENTION = {
 T = TypeVar("T")
 
 
+# Set in a session's `info` by db.Database.read(): nothing the session reads can change before it ends (one
+# snapshot on PostgreSQL, one read transaction on SQLite), so a service may keep what it derived from the
+# database for the rest of the session (policy/store.effective_policy does).
+READ_ONLY = "aidledger.read_only"
+
+
 class Money(TypeDecorator):
     """Decimal yuan in Python, BIGINT fen in the database."""
 

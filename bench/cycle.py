@@ -330,6 +330,8 @@ def load_registry(backend: Backend, url: str, households: int) -> County:
                             cursor.executemany(statement, rows)
                     step(len(batch[0]))
                 cursor.execute("COMMIT")
+                for table in ("households", "members", "registry_events"):  # what `registry import` does
+                    cursor.execute(f"ANALYZE {table}")
             else:
                 with connection.cursor() as cursor:
                     # One pass of the generator feeding three COPYs: households first (the

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aidledger.errors import Refusal
+from aidledger.orm import READ_ONLY
 
 from .document import PolicyDocument
 from .effective import EffectivePolicy
@@ -124,6 +125,9 @@ def store_file(session: Session, document: PolicyDocument, *, user: str, now: da
     return LoadOutcome(document.code, document.name, version, changed=True)
 
 
+POLICIES = "aidledger.policies"  # session.info: code → EffectivePolicy, in read-only sessions
+
+
 def _latest_file(session: Session, code: str) -> PolicyFile | None:
     return session.scalar(
         select(PolicyFile).where(PolicyFile.jurisdiction_code == code).order_by(PolicyFile.version.desc()).limit(1)
@@ -147,11 +151,19 @@ def current_documents(session: Session) -> dict[str, PolicyDocument]:
 
 
 def effective_policy(session: Session, code: str) -> EffectivePolicy:
-    """The effective policy of a jurisdiction as currently loaded; a refusal when it has none."""
+    """The effective policy of a jurisdiction as currently loaded; a refusal when it has none. A read-only
+    session keeps it (with the snapshots of the days it was asked for): a household's page explains twelve
+    months, each of which asks for it, and the files cannot change under a read."""
+    kept = session.info.setdefault(POLICIES, {}) if session.info.get(READ_ONLY) else None
+    if kept is not None and code in kept:
+        return kept[code]
     documents = current_documents(session)
     if code not in documents:
         raise Refusal(f"jurisdiction {code} has no loaded policy; an admin loads its policy file first")
-    return EffectivePolicy.resolve(_chain(documents, code))
+    policy = EffectivePolicy.resolve(_chain(documents, code))
+    if kept is not None:
+        kept[code] = policy
+    return policy
 
 
 def townships_of(session: Session, county: str) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date as date_
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -215,6 +216,51 @@ def test_reviews_follow_the_registry_s_events(registry, tmp_path):
     later = {d["household_id"]: d["due"] for d in json.loads(registry(
         "registry", "reviews-due", "--jurisdiction", "230523", "--as-of", "2022-05-31", "--json").stdout)["households"]}
     assert later["H004"] == "2022-05-20"  # half a year after the reapproval
+
+
+def test_the_dashboard_s_summary_of_reviews_due_agrees_with_the_whole_list(registry, tmp_path):
+    """`reviews_due_summary` (the database counts and lists the first few; changed households judged apart) gives
+    the count and the first households of `reviews_due`, for the county and for each township, on days around
+    the cadences' ends."""
+    from datetime import date
+
+    from aidledger import db as dbmod
+    from aidledger.disbursement.registry.service.reviews import reviews_due, reviews_due_summary
+    from aidledger.disbursement.registry.tables import HouseholdRow
+
+    events = write(tmp_path, "e.csv", "household_id,kind,date,value\nH002,income_type,2021-10-01,variable\n"
+                                      "H001,terminate,2021-11-01,\nH004,terminate,2021-11-01,\n"
+                                      "H004,reapprove,2021-11-20,\n")
+    assert registry("registry", "events", events, user=PREPARER).exit_code == 0
+    assert registry("registry", "review", "H003", "--date", "2021-12-10", user=PREPARER).exit_code == 0
+    database = dbmod.Database(registry.url)
+    seen = set()
+    with database.read() as session:
+        townships = {h.township for h in session.query(HouseholdRow)}
+        for day in (date(2021, 12, 31), date(2022, 2, 28), date(2022, 5, 31), date(2022, 6, 10), date(2022, 12, 31)):
+            every = reviews_due(session, "230523", day)
+            seen.add(len(every))
+            for township in (None, *sorted(townships)):
+                wanted = [d for d in every if township is None or session.get(HouseholdRow, d.household_id).township
+                          == township]
+                for first in (1, 3, 50):
+                    summary = reviews_due_summary(session, "230523", day, township=township, first=first)
+                    assert summary.count == len(wanted)
+                    assert list(summary.first) == wanted[:first]
+    database.dispose()
+    assert len(seen) > 1  # the days chosen move households in and out
+
+
+@given(st.dates(min_value=date_(2000, 1, 1), max_value=date_(2099, 12, 31)), st.sampled_from([1, 3, 6, 12, 24]))
+def test_the_latest_start_due_by_a_day_is_exact(as_of, months):
+    from datetime import timedelta
+
+    from dateutil.relativedelta import relativedelta
+
+    from aidledger.disbursement.registry.reviews import latest_due_start
+
+    start = latest_due_start(as_of, months)
+    assert start + relativedelta(months=months) <= as_of < start + timedelta(days=1) + relativedelta(months=months)
 
 
 CELLS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)

@@ -51,6 +51,8 @@ class CycleLine(Base):
     """
 
     __tablename__ = "cycle_lines"
+    # The payment register's order (township, then household): the cycle page reads a page from it (0014).
+    __table_args__ = (Index("ix_cycle_lines_register", "cycle_id", "township", "household_id"),)
 
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), primary_key=True)
     household_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import islice
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import exists, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from aidledger.errors import Refusal
@@ -175,7 +175,19 @@ def import_registry(
     problems = load.finish()
     if problems:
         raise problems.refusal()
+    if not dry_run and households:
+        refresh_statistics(session)
     return ImportOutcome(households, members, 0, dry_run=dry_run)
+
+
+def refresh_statistics(session: Session) -> None:
+    """Tell the database's planner how the registry is now made up (ANALYZE), after an import changed it whole.
+    Without it SQLite takes an index on the county as if it picked out a few households, where it holds all of
+    a county's 100,000: the dashboard's first households due for review walked the county's index and sorted
+    (60 ms) instead of reading the households in key order (3 ms). PostgreSQL's autovacuum would come to it
+    later; here it is at once, inside the import's transaction."""
+    for table in (HouseholdRow, MemberRow, EventRow):
+        session.execute(text(f"ANALYZE {table.__tablename__}"))
 
 
 def import_events(

@@ -16,7 +16,8 @@ from fastapi.responses import Response
 
 from aidledger.codes import CycleStatus, Program, values
 from aidledger.commands.cycle import ADJUSTMENT_NAMES
-from aidledger.disbursement.cycles.service.show import cycle_list, cycle_view
+from aidledger.disbursement.cycles.service.page import LineFilter, paged_cycle_view
+from aidledger.disbursement.cycles.service.show import cycle_list
 from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
 from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
@@ -112,32 +113,25 @@ def cycle_page(request: Request, viewer: SignedIn, cycle_id: str, township: Text
         except Refusal:
             return not_found(request, viewer, number)
         viewer.require_within(county, f"发放批次 {number}")
-        wanted_township = township_filter(township, county, viewer)
-        view = cycle_view(session, number, reader=viewer.name, as_json=True)
+        wanted = LineFilter(township_filter(township, county, viewer), program or None, search)
+        found = paged_cycle_view(session, number, reader=viewer.name, wanted=wanted, page=wanted_page,
+                           size=PAGE_SIZE, as_json=True)
         names = display_names(session)
         county_name = require_jurisdiction(session, county).name
         township_names = townships_of(session, county)
-    shown = [line for line in view.lines
-             if (wanted_township is None or line.township == wanted_township)
-             and (not program or line.program == program)
-             and (not search or search.casefold() in line.household_id.casefold()
-                  or search.casefold() in line.payee_name.casefold())]
-    pages = max(1, -(-len(shown) // PAGE_SIZE))
-    if wanted_page > pages:
-        raise Refusal(f"第 {wanted_page} 页不存在：共 {pages} 页")
-    start = (wanted_page - 1) * PAGE_SIZE
-    filters = {k: v for k, v in (("township", wanted_township), ("program", program), ("q", search)) if v}
+    view = found.view
+    filters = {k: v for k, v in (("township", wanted.township), ("program", program), ("q", search)) if v}
 
     def page_url(n: int) -> str:
         return f"/cycles/{number}?" + urlencode({**filters, "page": n})
 
     return render(
         request, "cycle.html", viewer=viewer, view=view, county_name=county_name, township_names=township_names,
-        names=names, scoped=getattr(view, "township", None), lines=shown[start:start + PAGE_SIZE],
-        matching=len(shown), first=start + 1, page=wanted_page, pages=pages,
-        prev_url=page_url(wanted_page - 1) if wanted_page > 1 else None,
-        next_url=page_url(wanted_page + 1) if wanted_page < pages else None,
-        township=wanted_township or "", program=program or "", q=search, filtered=bool(filters),
+        names=names, scoped=getattr(view, "township", None), lines=view.lines,
+        matching=found.matching, first=found.first, page=found.page, pages=found.pages,
+        prev_url=page_url(found.page - 1) if found.page > 1 else None,
+        next_url=page_url(found.page + 1) if found.page < found.pages else None,
+        township=wanted.township or "", program=program or "", q=search, filtered=bool(filters),
         adjustment_names=ADJUSTMENT_NAMES, resolution_names=RESOLUTION_NAMES,
         register_url=f"/downloads/register/{number}.pdf"
         + (f"?township={view.township}" if getattr(view, "township", None) else ""))

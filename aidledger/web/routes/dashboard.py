@@ -23,7 +23,8 @@ from aidledger.budget.service import reserves
 from aidledger.budget.service.status import budget_status
 from aidledger.disbursement.cycles.service.show import cycle_list
 from aidledger.disbursement.recovery.service import receivable_list
-from aidledger.disbursement.registry.service import household_township, registry_counties, reviews_due
+from aidledger.disbursement.registry.service import households_in, registry_counties
+from aidledger.disbursement.registry.service.reviews import DueSummary, reviews_due_summary
 from aidledger.errors import Refusal
 from aidledger.labels import FUND_SHORT_NAMES
 from aidledger.ledger.service.accounts import require_jurisdiction
@@ -141,7 +142,7 @@ def of_township(session, viewer: Viewer, household_ids) -> set[str]:
     ids = set(household_ids)
     if viewer.township is None:
         return ids
-    return {h for h in ids if household_township(session, h) == viewer.township}
+    return set(households_in(session, viewer.township, ids))
 
 
 def latest_cycle(session, viewer: Viewer, county: str, month: str | None):
@@ -168,7 +169,7 @@ class Board:
     reserves: tuple  # TownshipReserve rows (a township's clerk: theirs)
     reserves_refused: tuple[str, ...]
     receivables: tuple  # the open ones
-    reviews: tuple
+    reviews: DueSummary  # how many are due, and the first SHOWN
     reviews_refused: tuple[str, ...]
     verify: Any  # the last verify run, or None
     township_names: dict[str, str]
@@ -196,15 +197,14 @@ def board(session, viewer: Viewer, county: str, name: str, month: str | None, to
         reserves_refused = tuple(refusal.messages)
     open_ = [r for r in receivable_list(session, county) if r.outstanding > 0]
     mine = of_township(session, viewer, (r.household_id for r in open_))
-    due, reviews_refused = [], ()
+    due, reviews_refused = DueSummary(0, ()), ()
     try:
-        due = reviews_due(session, county, today)
+        due = reviews_due_summary(session, county, today, township=viewer.township, first=SHOWN)
     except Refusal as refusal:
         reviews_refused = tuple(refusal.messages)
-    seen = of_township(session, viewer, (d.household_id for d in due))
     return Board(county, name, month or (cycle.month if cycle else None), cycle, year, budget, rows,
                  reserves_refused, tuple(r for r in open_ if r.household_id in mine),
-                 tuple(d for d in due if d.household_id in seen), reviews_refused,
+                 due, reviews_refused,
                  last_run(session) if viewer.township is None else None, townships_of(session, county))
 
 

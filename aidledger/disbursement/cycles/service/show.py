@@ -72,20 +72,26 @@ def cycle_view(session: Session, cycle_id: int, *, reader: str | None, as_json: 
     cycle = cycle_of(session, cycle_id)
     township = reader_township(session, reader, cycle.jurisdiction_code, f"cycle {cycle_id}")
     shown = personal_numbers(session, reader, as_json=as_json)
-    by_program: dict[str, list] = defaultdict(lambda: [0, ZERO])
-    by_township: dict[str, list] = defaultdict(lambda: [0, ZERO])
-    lines = []
     query = select(CycleLine).where(CycleLine.cycle_id == cycle_id)
     if township is not None:
         query = query.where(CycleLine.township == township)
-    for line in session.scalars(query.order_by(CycleLine.township, CycleLine.household_id)):
-        for bucket in (by_program[line.program], by_township[line.township]):
-            bucket[0] += 1
-            bucket[1] += line.amount
-        lines.append(CycleLineView(
-            line.household_id, line.program, line.area, line.township, line.members, line.head_name,
-            shown(line.head_id_number), line.amount, line.payee_name, shown(line.bank_account),
-            tuple(component_view(c, shown) for c in json.loads(line.components))))
+    lines = tuple(line_view(line, shown)
+                  for line in session.scalars(query.order_by(CycleLine.township, CycleLine.household_id)))
+    return assemble(session, cycle, township, lines)
+
+
+def line_view(line: CycleLine, shown) -> CycleLineView:
+    return CycleLineView(line.household_id, line.program, line.area, line.township, line.members, line.head_name,
+                         shown(line.head_id_number), line.amount, line.payee_name, shown(line.bank_account),
+                         tuple(component_view(c, shown) for c in json.loads(line.components)))
+
+
+def assemble(session: Session, cycle: Cycle, township: str | None, lines: tuple[CycleLineView, ...]) -> CycleView:
+    """The view of `cycle` for a reader limited to `township` (None: the whole county), holding `lines` (all of
+    them for `cycle show`, one page of them for the cycle's page): the totals, the sign-offs, the returns, the
+    recomputed months, the instalments and the held households, in the reader's part only."""
+    cycle_id = cycle.id
+    by_program, by_township = control_totals(session, cycle_id, township)
     # The bank's returns of this cycle with their ids (what `cycle cancel-return` takes) and
     # how each ended; accounts are left out (the lines carry them, shown as the reader may see them).
     returns = session.execute(
@@ -101,7 +107,7 @@ def cycle_view(session: Session, cycle_id: int, *, reader: str | None, as_json: 
     held = list(session.scalars(select(CycleHeld).where(CycleHeld.cycle_id == cycle_id)
                                 .order_by(CycleHeld.household_id)))
     if township is not None:
-        mine = _households_of(session, cycle_id, township, {line.household_id for line in lines},
+        mine = _households_of(session, cycle_id, township,
                               [r.household_id for r, _ in returns] + [a.household_id for a in adjustments]
                               + [household for _, household in instalments] + [h.household_id for h in held])
         returns = [(r, done) for r, done in returns if r.household_id in mine]
@@ -118,28 +124,46 @@ def cycle_view(session: Session, cycle_id: int, *, reader: str | None, as_json: 
         adjustments=tuple(AdjustmentView(a.household_id, a.month, a.kind, a.amount, a.paid_before, a.entitled,
                                          a.reason) for a in adjustments),
         instalments=tuple(InstalmentView(i.grant_id, i.number, i.amount) for i, _ in instalments),
-        lines=tuple(lines),
+        lines=lines,
         held=tuple(HeldView(h.household_id, h.payee_name, h.amount, h.reason) for h in held),
     )
     if township is None:
         return CycleView(cycle.id, cycle.jurisdiction_code, cycle.month, cycle.status, cycle.count, cycle.total,
-                         _totals(by_program), _totals(by_township), cycle.inputs, **parts)
-    return TownshipCycleView(cycle.id, cycle.jurisdiction_code, cycle.month, cycle.status, len(lines),
-                             sum((line.amount for line in lines), ZERO), _totals(by_program), _totals(by_township),
-                             cycle.inputs, **parts, township=township)
+                         by_program, by_township, cycle.inputs, **parts)
+    return TownshipCycleView(cycle.id, cycle.jurisdiction_code, cycle.month, cycle.status,
+                             sum(t.count for t in by_township), sum((t.total for t in by_township), ZERO),
+                             by_program, by_township, cycle.inputs, **parts, township=township)
 
 
-def _households_of(session: Session, cycle_id: int, township: str, paid: set[str], others: Iterable[str]) -> set[str]:
+def control_totals(session: Session, cycle_id: int, township: str | None) \
+        -> tuple[tuple[ControlTotal, ...], tuple[ControlTotal, ...]]:
+    """Households and amount per programme and per township, of the cycle or of one township's part: one pass
+    over the cycle's lines in the database (the lines themselves are not read)."""
+    query = (select(CycleLine.program, CycleLine.township, func.count().label("n"),
+                    func.sum(CycleLine.amount).label("total"))
+             .where(CycleLine.cycle_id == cycle_id).group_by(CycleLine.program, CycleLine.township))
+    if township is not None:
+        query = query.where(CycleLine.township == township)
+    by_program: dict[str, list] = defaultdict(lambda: [0, ZERO])
+    by_township: dict[str, list] = defaultdict(lambda: [0, ZERO])
+    for row in session.execute(query):
+        for bucket in (by_program[row.program], by_township[row.township]):
+            bucket[0] += row.n
+            bucket[1] += row.total
+    return _totals(by_program), _totals(by_township)
+
+
+def _households_of(session: Session, cycle_id: int, township: str, named: Iterable[str]) -> set[str]:
     """Which of the households a cycle names lie in `township`: a household paid by the cycle is its line's
     township's; one it does not pay (held, or only recomputed) is the township's it is registered in."""
-    rest = set(others) - paid
-    if not rest:
-        return paid
-    elsewhere = set(session.scalars(select(CycleLine.household_id).where(
-        CycleLine.cycle_id == cycle_id, CycleLine.household_id.in_(rest), CycleLine.township != township)))
+    named = set(named)
+    if not named:
+        return set()
+    lines = dict(session.execute(select(CycleLine.household_id, CycleLine.township).where(
+        CycleLine.cycle_id == cycle_id, CycleLine.household_id.in_(named))).all())
     registered = set(session.scalars(select(HouseholdRow.household_id).where(
-        HouseholdRow.household_id.in_(rest - elsewhere), HouseholdRow.township == township)))
-    return paid | registered
+        HouseholdRow.household_id.in_(named - set(lines)), HouseholdRow.township == township)))
+    return {h for h, where in lines.items() if where == township} | registered
 
 
 def _totals(buckets: dict[str, list]) -> tuple[ControlTotal, ...]:

@@ -3,30 +3,42 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aidledger.auth.scope import contains, township_of, within
+from aidledger.disbursement.registry import store as registry_store
+from aidledger.disbursement.registry.changes import check_events
+from aidledger.disbursement.registry.records import Event
+from aidledger.disbursement.registry.store import (  # noqa: F401
+    ImportOutcome,
+    StoredHousehold,
+    count_households,
+    load_household,
+    load_households,
+)
+from aidledger.disbursement.registry.tables import EventRow, HouseholdRow, MemberRow, RegistryImport
+from aidledger.disbursement.registry.views import (
+    EventView,
+    HistoryView,
+    HouseholdList,
+    HouseholdView,
+    ListedHousehold,
+    MemberView,
+    RecordedEvent,
+)
 from aidledger.errors import Refusal
 from aidledger.idcard import birth_date_from_id
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.tables import Jurisdiction
 from aidledger.masking import mask
-from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
 from aidledger.users import birth_dates, personal_numbers, require_role, require_within, scope_of
 
-from . import store as registry_store
-from .changes import check_events
-from .records import Event
-from .store import ImportOutcome, StoredHousehold, count_households, load_household, load_households  # noqa: F401
-from .tables import EventRow, HouseholdRow, MemberRow, RegistryImport, ReviewRow
-from .views import EventView, HistoryView, HouseholdList, HouseholdView, ListedHousehold, MemberView, RecordedEvent
+from .reviews import ReviewDue, next_review, record_review, reviews_due  # noqa: F401
 
 
 def import_registry(session: Session, households_path: str, members_path: str, *, user, now, today, dry_run,
@@ -117,6 +129,16 @@ def household_township(session: Session, household_id: str, *, reader: str | Non
         raise Refusal(f"household {household_id} is not in the registry")
     require_within(session, reader, household.township, what=f"household {household_id}")
     return household.township
+
+
+def households_in(session: Session, township: str, household_ids: Iterable[str]) -> list[str]:
+    """Which of the households are registered in `township` (what a township clerk's scope is judged on)."""
+    ids = sorted(set(household_ids))
+    found: list[str] = []
+    for start in range(0, len(ids), 500):
+        found += session.scalars(select(HouseholdRow.household_id).where(
+            HouseholdRow.household_id.in_(ids[start:start + 500]), HouseholdRow.township == township))
+    return found
 
 
 def household_view(session: Session, household_id: str, day: date, *, reader: str | None,
@@ -245,76 +267,3 @@ def registry_counties(session: Session, *, reader: str | None = None) -> tuple[t
         select(HouseholdRow.county_code, Jurisdiction.name).distinct()
         .join(Jurisdiction, Jurisdiction.code == HouseholdRow.county_code).order_by(HouseholdRow.county_code)).all()
     return tuple((code, name) for code, name in rows if within(scope, code) or contains(code, scope))
-
-
-# ---- reviews (核查) ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewDue:
-    household_id: str
-    program: str
-    income_type: str | None
-    last_review: date | None
-    due: date
-
-
-def cadence_months(review, program: str, income_type: str | None) -> int:
-    """特困 yearly; 低保 (and 低收入) by income type: stable yearly, variable half-yearly, per the policy."""
-    if program == "tekun":
-        return review.tekun_months
-    return review.dibao_variable_months if income_type == "variable" else review.dibao_stable_months
-
-
-def next_review(review, program: str, income_type: str | None, approved_on: date, last: date | None) -> date:
-    return (last or approved_on) + relativedelta(months=cadence_months(review, program, income_type))
-
-
-def record_review(session: Session, household_id: str, day: date, *, user, now: datetime) -> date:
-    require_role(session, user, "preparer", action="record reviews")
-    stored = load_household(session, household_id)
-    h = stored.household
-    if day < h.approved_on:
-        raise Refusal(f"review date {day} is before the household's approval on {h.approved_on}")
-    session.add(ReviewRow(household_id=household_id, date=day, recorded_by=user, recorded_at=now))
-    session.flush()
-    review = effective_policy(session, h.county).on(day).review
-    return next_review(review, h.program, h.income_type, h.approved_on, day)
-
-
-REVIEW_EVENTS = ("program", "income_type", "terminate", "reapprove", "void")  # what can change a review's due day
-
-
-def reviews_due(session: Session, county: str, as_of: date) -> list[ReviewDue]:
-    """The households of the county whose next review (核查) falls on or before `as_of`: by the programme and income
-    type of that day, from the last review or the (re)approval; terminated households are not reviewed."""
-    review = effective_policy(session, county).on(as_of).review
-    last = (
-        select(ReviewRow.household_id, func.max(ReviewRow.date).label("last"))
-        .where(ReviewRow.date <= as_of)
-        .group_by(ReviewRow.household_id)
-        .subquery()
-    )
-    changed = set(session.scalars(
-        select(EventRow.household_id).join(HouseholdRow, HouseholdRow.household_id == EventRow.household_id)
-        .where(HouseholdRow.county_code == county, EventRow.kind.in_(REVIEW_EVENTS), EventRow.date <= as_of)))
-    states = {h: stored.on(as_of) for h, stored in load_households(session, changed).items()}
-    rows = session.execute(
-        select(HouseholdRow.household_id, HouseholdRow.program, HouseholdRow.income_type,
-               HouseholdRow.approved_on, last.c.last)
-        .outerjoin(last, last.c.household_id == HouseholdRow.household_id)
-        .where(HouseholdRow.county_code == county, HouseholdRow.approved_on <= as_of)
-        .order_by(HouseholdRow.household_id)
-    )
-    due = []
-    for household_id, program, income_type, approved_on, last_review in rows:
-        state = states.get(household_id)
-        if state is not None:
-            if state.terminated_on is not None:
-                continue
-            program, income_type = state.household.program, state.household.income_type
-            approved_on = state.approved_since
-        when = next_review(review, program, income_type, approved_on, last_review)
-        if when <= as_of:
-            due.append(ReviewDue(household_id, program, income_type, last_review, when))
-    return due
