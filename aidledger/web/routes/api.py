@@ -4,8 +4,6 @@ POST). The OpenAPI description is /api/v1/openapi.json, for any signed-in user."
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Annotated
 
 from fastapi import Body, Query, Request
@@ -19,34 +17,16 @@ from aidledger.disbursement.cycles.service.show import cycle_view
 from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
 from aidledger.disbursement.entitlement.service import explain_view
 from aidledger.disbursement.registry import service as registry
-from aidledger.errors import Refusal
 from aidledger.render import budget_status_shape, json_text
+from aidledger.web import params
 from aidledger.web.access import ALL, Routes, SignedIn, now_of
 
 routes = Routes()
 V1 = "/api/v1"
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def as_json(data: object, status: int = 200) -> Response:
     return Response(json_text(data), status_code=status, media_type="application/json")
-
-
-def month_of(text: str) -> str:
-    if not MONTH.match(text or ""):
-        raise Refusal(f"{text!r} is not a month written YYYY-MM")
-    return text
-
-
-def day_of(text: str | None, default: date) -> date:
-    if not text:
-        return default
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Refusal(f"{text!r} is not a date written YYYY-MM-DD") from None
 
 
 @routes.get(f"{V1}/openapi.json", roles=ALL)
@@ -58,7 +38,7 @@ def openapi(request: Request, viewer: SignedIn) -> Response:
 def registry_show(request: Request, viewer: SignedIn, household_id: str,
                   on: Annotated[str | None, Query(max_length=10)] = None) -> Response:
     """`registry show HOUSEHOLD --json`."""
-    day = day_of(on, now_of(request).date())
+    day = params.in_english_day(on, now_of(request).date())
     with request.app.state.database.read() as session:
         viewer.require_within(registry.household_township(session, household_id), f"户 {household_id}")
         view = registry.household_view(session, household_id, day, reader=viewer.name, as_json=True)
@@ -69,7 +49,7 @@ def registry_show(request: Request, viewer: SignedIn, household_id: str,
 def explain(request: Request, viewer: SignedIn, household_id: str,
             month: Annotated[str, Query(max_length=7)]) -> Response:
     """`explain HOUSEHOLD --month YYYY-MM --json`."""
-    month = month_of(month)
+    month = params.in_english_month(month)
     with request.app.state.database.read() as session:
         township = registry.household_township(session, household_id)
         viewer.require_within(township, f"户 {household_id}")
@@ -89,9 +69,9 @@ def cycle_show(request: Request, viewer: SignedIn, cycle_id: int) -> Response:
 @routes.post(f"{V1}/cycles", roles=("preparer",))
 def cycle_run(request: Request, viewer: SignedIn, body: Annotated[dict, Body()]) -> Response:
     """`cycle run --jurisdiction CODE --month YYYY-MM`: answers {"cycle": "ID"}."""
-    jurisdiction, month = str(body.get("jurisdiction", "")), month_of(str(body.get("month", "")))
+    jurisdiction, month = str(body.get("jurisdiction", "")), params.in_english_month(str(body.get("month", "")))
     viewer.require_within(jurisdiction, f"辖区 {jurisdiction}")
-    run_on = day_of(body.get("date"), now_of(request).date()) if body.get("date") else None
+    run_on = params.in_english_day(body.get("date"), now_of(request).date()) if body.get("date") else None
     with viewer.acting(), request.app.state.database.write() as session:
         outcome = run_cycle(session, jurisdiction, month, user=viewer.name, now=now_of(request), on=run_on)
     return as_json({"cycle": str(outcome.cycle_id)}, status=201)
@@ -103,7 +83,7 @@ def cycle_approve(request: Request, viewer: SignedIn, cycle_id: int,
     """`cycle approve CYCLE [--date DATE]`: one sign-off; answers {"cycle": "ID", "entry": SEQ}."""
     with request.app.state.database.read() as session:
         viewer.require_within(cycle_jurisdiction(session, cycle_id), f"批次 {cycle_id}")
-    on = day_of((body or {}).get("date"), now_of(request).date())
+    on = params.in_english_day((body or {}).get("date"), now_of(request).date())
     with viewer.acting(), request.app.state.database.write() as session:
         seq = approval.approve(session, cycle_id, on, user=viewer.name, now=now_of(request))
     return as_json({"cycle": str(cycle_id), "entry": seq})

@@ -24,6 +24,7 @@ from aidledger.disbursement.registry.service import registry_counties
 from aidledger.errors import Refusal
 from aidledger.labels import RECOVERY_REASONS
 from aidledger.ledger.service.verify_runs import journal_page
+from aidledger.web import params
 from aidledger.web.access import ALL, Routes, SignedIn, now_of
 from aidledger.web.pages import render
 
@@ -33,9 +34,6 @@ from .dashboard import (
     ZERO,
     books_name,
     chosen_county,
-    code_param,
-    day_param,
-    int_param,
     latest_cycle,
     not_for_townships,
     of_township,
@@ -68,8 +66,8 @@ def budget(request: Request, viewer: SignedIn, jurisdiction: CODE = None,
            year: Annotated[str | None, Query(max_length=4)] = None, page: PAGE = None) -> Response:
     """`budget status --jurisdiction CODE --year YYYY` and the year's allocations."""
     not_for_townships(viewer, "预算")
-    requested = code_param(jurisdiction)
-    page_no = int_param(page, 1, 1, 999999, "页码")
+    requested = params.jurisdiction(jurisdiction)
+    page_no = params.whole(page, 1, 1, 999999, "页码")
     today = now_of(request).date()
     status = allocations = None
     with request.app.state.database.read() as session:
@@ -77,12 +75,12 @@ def budget(request: Request, viewer: SignedIn, jurisdiction: CODE = None,
         code, name = _county_or_none(session, viewer, requested)
         if code is not None and name is not None:
             latest = latest_cycle(session, viewer, code, None) if level_of(code) == "county" else None
-            chosen = int_param(year, int(latest.month[:4]) if latest else today.year, 1900, 9999, "年度")
+            chosen = params.whole(year, int(latest.month[:4]) if latest else today.year, 1900, 9999, "年度")
             status = budget_status(session, code, chosen)
             allocations = journal_page(session, code, page=page_no, kinds=ALLOCATION_KINDS,
                                        start=date(chosen, 1, 1), end=date(chosen, 12, 31))
         else:
-            chosen = int_param(year, today.year, 1900, 9999, "年度")
+            chosen = params.whole(year, today.year, 1900, 9999, "年度")
     cap_base = CAP_BASES[status.cap.base_kind][2] if status and status.cap.base_kind in CAP_BASES else ""
     return render(request, "budget.html", viewer=viewer, counties=counties, code=code, name=name, year=chosen,
                   figures=status, allocations=allocations, cap_base=cap_base, readable=readable,
@@ -99,8 +97,8 @@ def _allocation_amount(entry) -> tuple[str, Decimal]:
 @routes.get("/reserves", roles=ALL)
 def reserves(request: Request, viewer: SignedIn, jurisdiction: CODE = None, as_of: DAY_QUERY = None) -> Response:
     """`reserve status --jurisdiction COUNTY --as-of DATE`: each township's reserve and its cases."""
-    requested = code_param(jurisdiction, county=True)
-    day = day_param(as_of, now_of(request).date())
+    requested = params.jurisdiction(jurisdiction, county=True)
+    day = params.day(as_of, now_of(request).date())
     rows = None
     with request.app.state.database.read() as session:
         counties = _counties(session, viewer)
@@ -121,7 +119,7 @@ def reserves(request: Request, viewer: SignedIn, jurisdiction: CODE = None, as_o
 def recoveries(request: Request, viewer: SignedIn, jurisdiction: CODE = None,
                state: Annotated[str | None, Query(max_length=12)] = None) -> Response:
     """`recovery list --jurisdiction COUNTY`: receivables (追回) with what is recovered and outstanding."""
-    requested = code_param(jurisdiction, county=True)
+    requested = params.jurisdiction(jurisdiction, county=True)
     if state not in (None, "", "open", "all"):
         raise Refusal(f"筛选条件“{state}”不对：可选 open（未追回）或 all（全部）")
     only_open = state == "open"

@@ -23,6 +23,7 @@ from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.policy.store import townships_of
 from aidledger.users import list_users
+from aidledger.web import params
 from aidledger.web.access import ALL, Forbidden, Routes, SignedIn
 from aidledger.web.pages import render
 
@@ -40,14 +41,6 @@ def cycle_number(text: str) -> int:
     """A cycle id from the URL: digits only (at most nine), else a refusal."""
     if not CYCLE_ID.match(text or ""):
         raise Refusal(f"发放批次编号“{text[:64]}”无效：应为正整数")
-    return int(text)
-
-
-def page_number(text: str | None) -> int:
-    if text is None or text == "":
-        return 1
-    if not re.fullmatch(r"[1-9]\d{0,5}", text):
-        raise Refusal(f"页码“{text}”无效：应为正整数（1、2、3……）")
     return int(text)
 
 
@@ -103,7 +96,7 @@ def cycle_page(request: Request, viewer: SignedIn, cycle_id: str, township: Text
     """`cycle show CYCLE`: status, totals per township and programme, the lines (filtered, 50 a page), the held
     households, the bank's returns, the recomputed months and the sign-offs."""
     number = cycle_number(cycle_id)
-    wanted_page = page_number(page)
+    wanted_page = params.page(page)
     if program and program not in values(Program):
         raise Refusal(f"救助项目“{program}”无效")
     search = (q or "").strip()

@@ -9,7 +9,6 @@ due (`registry reviews-due`) and the last `ledger verify` run. A township's cler
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -30,56 +29,16 @@ from aidledger.labels import FUND_SHORT_NAMES
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.verify_runs import last_run
 from aidledger.policy.store import townships_of
+from aidledger.web import params
 from aidledger.web.access import ALL, Forbidden, Routes, SignedIn, Viewer, now_of
 from aidledger.web.pages import render
 
 routes = Routes()
 ZERO = Decimal("0.00")
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 SHOWN = 20  # rows a dashboard list shows before pointing to its page
 CODE = Annotated[str | None, Query(max_length=12)]
 MONTH_QUERY = Annotated[str | None, Query(max_length=7)]
 DAY_QUERY = Annotated[str | None, Query(max_length=10)]
-
-
-# ---- query parameters ------------------------------------------------------------------------
-
-
-def month_param(text: str | None) -> str | None:
-    if not text:
-        return None
-    if not MONTH.match(text):
-        raise Refusal(f"月份“{text}”格式不对：请写成 YYYY-MM，例如 2022-03")
-    return text
-
-
-def day_param(text: str | None, default: date) -> date:
-    if not text:
-        return default
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Refusal(f"日期“{text}”格式不对：请写成 YYYY-MM-DD，例如 2022-03-31") from None
-
-
-def int_param(text: str | None, default: int, low: int, high: int, what: str) -> int:
-    if not text:
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise Refusal(f"{what}“{text}”不对：应为 {low} 至 {high} 之间的整数")
-    return int(text)
-
-
-def code_param(text: str | None, *, county: bool = False) -> str | None:
-    """A jurisdiction's code from the query (a county's, when `county`), or None."""
-    if not text:
-        return None
-    level = level_of(text)
-    if level is None or level == "township" or county and level != "county":
-        raise Refusal(f"辖区代码“{text}”不对：请给出{'县级' if county else '省、市或县级'}行政区划代码（6 位数字）")
-    return text
 
 
 # ---- which jurisdiction a page shows -------------------------------------------------------------
@@ -210,7 +169,7 @@ def board(session, viewer: Viewer, county: str, name: str, month: str | None, to
 
 @routes.get("/", roles=ALL)
 def dashboard(request: Request, viewer: SignedIn, jurisdiction: CODE = None, month: MONTH_QUERY = None) -> Response:
-    requested, month = code_param(jurisdiction, county=True), month_param(month)
+    requested, month = params.jurisdiction(jurisdiction, county=True), params.month(month)
     today = now_of(request).date()
     level = level_of(viewer.scope) if viewer.scope else None
     with request.app.state.database.read() as session:

@@ -17,6 +17,7 @@ from aidledger.disbursement.checks import verify_books
 from aidledger.disbursement.registry.service import registry_counties
 from aidledger.ledger.service.balances import trial_balance
 from aidledger.ledger.service.verify_runs import VERIFY_ROLES, journal_page, last_run, record_run
+from aidledger.web import params
 from aidledger.web.access import ALL, Routes, SignedIn, now_of
 from aidledger.web.pages import render
 
@@ -25,9 +26,6 @@ from .dashboard import (
     DAY_QUERY,
     books_name,
     chosen_county,
-    code_param,
-    day_param,
-    int_param,
     not_for_townships,
     own_county,
     readable,
@@ -41,9 +39,9 @@ routes = Routes()
 def ledger(request: Request, viewer: SignedIn, jurisdiction: CODE = None, as_of: DAY_QUERY = None,
            page: Annotated[str | None, Query(max_length=7)] = None) -> Response:
     not_for_townships(viewer, "总账")
-    requested = code_param(jurisdiction)
-    day = day_param(as_of, now_of(request).date())
-    page_no = int_param(page, 1, 1, 999999, "页码")
+    requested = params.jurisdiction(jurisdiction)
+    day = params.day(as_of, now_of(request).date())
+    page_no = params.whole(page, 1, 1, 999999, "页码")
     balances = journal = None
     with request.app.state.database.read() as session:
         code = chosen_county(session, viewer, requested)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -30,6 +29,7 @@ from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.masking import mask
 from aidledger.policy.store import townships_of
 from aidledger.users import list_users
+from aidledger.web import params
 from aidledger.web.access import ALL, Forbidden, Routes, SignedIn, now_of
 from aidledger.web.pages import label, render
 
@@ -39,7 +39,6 @@ EXPLAINED_MONTHS = 12  # months a household's page explains, newest first
 COUNTY = re.compile(r"^\d{6}$")
 ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 TOWNSHIP = re.compile(r"^\d{9}$")
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 Text = Annotated[str | None, Query(max_length=64)]
 Day = Annotated[str | None, Query(max_length=10)]
@@ -103,31 +102,6 @@ def event_details(details) -> list[tuple[str, str]]:
     return out
 
 
-def day_of(text: str | None, default: date) -> date:
-    if not text:
-        return default
-    try:
-        if len(text) != 10:
-            raise ValueError
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Refusal(f"日期“{text}”无效：应写作 YYYY-MM-DD（如 2022-03-01）") from None
-
-
-def month_text(text: str) -> str:
-    if not MONTH.match(text):
-        raise Refusal(f"月份“{text}”无效：应写作 YYYY-MM（如 2022-01）")
-    return text
-
-
-def page_number(text: str | None) -> int:
-    if text is None or text == "":
-        return 1
-    if not re.fullmatch(r"[1-9]\d{0,5}", text):
-        raise Refusal(f"页码“{text}”无效：应为正整数（1、2、3……）")
-    return int(text)
-
-
 def default_county(viewer, counties: tuple[tuple[str, str], ...]) -> str | None:
     """The viewer's county when the scope is a county or a township, else the first county with households."""
     scope = viewer.scope
@@ -152,8 +126,8 @@ def registry_list(request: Request, viewer: SignedIn, jurisdiction: Text = None,
                   township: Text = None, program: Text = None, status: Text = None,
                   page: Annotated[str | None, Query(max_length=12)] = None) -> Response:
     """`registry list`: the county's households as of a day, searched by name, household id or id number."""
-    day = day_of(on, now_of(request).date())
-    wanted_page = page_number(page)
+    day = params.day(on, now_of(request).date())
+    wanted_page = params.page(page)
     if program and program not in values(Program):
         raise Refusal(f"救助类别“{program}”无效")
     if status and status not in registry.LIST_STATUSES:
@@ -209,8 +183,8 @@ def household_page(request: Request, viewer: SignedIn, household_id: str, on: Da
     with the rules of every part (`explain`), for at most the twelve latest months up to the day's."""
     if len(household_id) > 64:  # the longest id the registry holds
         return not_found(request, viewer, household_id[:64] + "…")
-    day = day_of(on, now_of(request).date())
-    wanted = month_text(month) if month else None
+    day = params.day(on, now_of(request).date())
+    wanted = params.month(month)
     with request.app.state.database.read() as session:
         try:
             township = registry.household_township(session, household_id)
