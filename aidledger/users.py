@@ -22,7 +22,7 @@ from .auth.scope import contains, level_of, within
 from .codes import Role, values
 from .errors import Refusal
 from .masking import mask
-from .orm import Base, one_of
+from .orm import READ_ONLY, Base, one_of
 
 ROLES = values(Role)
 
@@ -69,15 +69,25 @@ class Standing:
                 self.disabled = change.kind == "disable"
 
 
+STANDINGS = "aidledger.standings"  # session.info: name → Standing, in read-only sessions
+
+
 def standing(session: Session, name: str | None) -> Standing | None:
-    """The user `name` with every change to it applied, or None when there is no such user."""
+    """The user `name` with every change to it applied, or None when there is no such user. A read-only session
+    keeps what it found: a page asks a dozen times (the reader's scope, what numbers the reader may see)."""
     if not name:
         return None
+    kept = session.info.setdefault(STANDINGS, {}) if session.info.get(READ_ONLY) else None
+    if kept is not None and name in kept:
+        return kept[name]
     user = session.get(User, name)
-    if user is None:
-        return None
-    changes = list(session.scalars(select(UserChange).where(UserChange.user_name == name).order_by(UserChange.id)))
-    return Standing(user, changes)
+    found = None
+    if user is not None:
+        found = Standing(user, list(session.scalars(
+            select(UserChange).where(UserChange.user_name == name).order_by(UserChange.id))))
+    if kept is not None:
+        kept[name] = found
+    return found
 
 
 def add_user(session: Session, name: str, role: str, *, acting: str | None, now: datetime,
