@@ -63,3 +63,22 @@ HANDED_OVER_NAMES: dict[str, str] = {HandedOverStatus.EXIT: "渐退", HandedOver
 AREA_NAMES: dict[str, str] = {Area.URBAN: "城镇", Area.RURAL: "农村"}
 STANDING_NAMES: dict[str, str] = {"active": "在保", "suspended": "暂停发放", "terminated": "已终止",
                                   "not_yet": "未到批准日"}
+
+# A household's and a member's terms (registry-format.md), as a household's page and its history name them.
+REGISTRY_WORDS: dict[str, dict[str, str]] = {
+    "relation": {"head": "户主", "spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙子女",
+                 "other": "其他"},
+    "income_type": {"stable": "收入稳定", "variable": "收入不稳定"},
+    "tekun_setting": {"dispersed": "分散供养", "centralized": "集中供养"},
+    "disability_kind": {"physical": "肢体", "visual": "视力", "hearing": "听力", "speech": "言语",
+                        "intellectual": "智力", "mental": "精神", "multiple": "多重"},
+    "flag": {"serious_illness": "重病患者", "disabled_veteran": "伤残军人", "martyr_family": "烈属",
+             "veteran": "退役军人"},
+    "yes_no": {"yes": "是", "no": "否", "": ""},
+}
+# The other columns of an event (registry-format.md), in the words of the office.
+EVENT_DETAIL_NAMES: dict[str, str] = {
+    "name": "姓名", "relation": "关系", "birth_date": "出生", "disability_grade": "残疾等级",
+    "disability_kind": "残疾类别", "flags": "特殊身份", "care_level": "护理等级", "single_person": "单人户",
+    "payee_name": "收款人", "shared_account": "共用账户", "monthly_income": "月收入", "income_type": "收入类型",
+    "tekun_setting": "供养方式", "tier": "分档"}

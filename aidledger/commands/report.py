@@ -34,8 +34,9 @@ def _write(out: str, draw) -> int:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The PDF to write.")
 @click.option("--created", type=DATE, help="The date the PDF carries (default: the cycle's approval date, else the "
                                            "date it was run), so the same cycle always gives the same bytes.")
+@click.option("--township", help="One township's register (9-digit code); a township's clerk gets their own.")
 @pass_app
-def register(app, cycle_id, out, created) -> None:
+def register(app, cycle_id, out, created, township) -> None:
     """Write a cycle's payment register (发放花名册) as PDF.
 
     One row per household (序号, 户编号, 户主, 身份证号 and 银行账号 masked, 乡镇, 人数, 项目, 金额), subtotals per
@@ -51,7 +52,7 @@ def register(app, cycle_id, out, created) -> None:
     from aidledger.reports.service.register import register_data
 
     with app.database().read() as session:
-        data = register_data(session, cycle_id, created)
+        data = register_data(session, cycle_id, created, reader=app.user, township=township)
     with progress(data.count, f"register {data.header.month}") as step:
         pages = _write(out, lambda stream: write_register(data, stream, progress=step))
     click.echo(f"{out}: cycle {cycle_id} {data.header.month} ({data.status_name}), {data.count} households, "

@@ -139,3 +139,28 @@ def test_held_households_and_returns_are_the_townships_too(run, db_url, tmp_path
     for key in ("adjustments", "returns"):
         mine = {item["household_id"] for item in part[key]}
         assert mine <= {line["household_id"] for line in whole["lines"] if line["township"] == TOWNSHIP} | {"H001"}
+
+
+def test_report_register_obeys_the_readers_scope(run, tmp_path):
+    """`report register`: a township's clerk gets their township's register whether they name it or not; another
+    reader may ask for one township; a township of another county, or a reader outside the county, is refused."""
+    import subprocess
+
+    build(run)
+
+    def register(user, *extra) -> str:
+        out = tmp_path / f"r-{user}-{len(extra)}.pdf"
+        ok(run("report", "register", "1", "--out", str(out), *extra, user=user))
+        return subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                              check=True).stdout
+
+    whole = register(PREPARER)
+    assert "H003" in whole and "H001" in whole and "9,639.00" in whole
+    for text in (register(CLERK), register(CLERK, "--township", TOWNSHIP), register(AUDITOR, "--township", TOWNSHIP)):
+        assert "H001" in text and "H003" not in text and "6,740.00" in text and "9,639.00" not in text
+    assert_refused(run("report", "register", "1", "--out", str(tmp_path / "x.pdf"), "--township", OTHER_TOWNSHIP,
+                       user=CLERK), OTHER_TOWNSHIP)
+    assert_refused(run("report", "register", "1", "--out", str(tmp_path / "y.pdf"), "--township", "230524100",
+                       user=PREPARER), "is not a township of county 230523")
+    assert_refused(run("report", "register", "1", "--out", str(tmp_path / "z.pdf"), user=ELSEWHERE), "cycle 1")
+    assert not any((tmp_path / name).exists() for name in ("x.pdf", "y.pdf", "z.pdf"))

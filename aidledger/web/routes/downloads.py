@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import replace
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -21,11 +18,12 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 
 from aidledger.auth.scope import level_of, within
-from aidledger.disbursement.cycles.service.show import cycle_list, cycle_view
+from aidledger.disbursement.cycles.service.show import cycle_list
 from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
 from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.policy.store import townships_of
+from aidledger.web import params
 from aidledger.web.access import ALL, Forbidden, Routes, SignedIn, now_of
 from aidledger.web.pages import render
 
@@ -34,7 +32,6 @@ from .cycles import cycle_number, not_found, township_filter
 routes = Routes()
 AUDIT_ROLES = ("admin", "approver", "auditor")
 JURISDICTION = re.compile(r"^\d{6}$")
-DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Code = Annotated[str | None, Query(max_length=32)]
 
@@ -90,32 +87,10 @@ def register(request: Request, viewer: SignedIn, cycle_id: str, township: Code =
             return not_found(request, viewer, number)
         viewer.require_within(county, f"发放批次 {number}")
         wanted = township_filter(township, county, viewer) or viewer.township
-        if wanted is None:
-            data = register_data(session, number)
-        else:
-            data = township_register(session, viewer.name, number, county, wanted)
+        data = register_data(session, number, reader=viewer.name, township=wanted)
     content = drawn(lambda path: write_register(data, path))
     part = f"-{wanted}" if wanted else ""
     return pdf(content, f"register-{number}-{data.header.month}{part}.pdf", f"{data.title}{part}.pdf")
-
-
-def township_register(session, reader: str, cycle_id: int, county: str, township: str):
-    """One township's part of a cycle's register: its lines as `cycle show` gives them to `reader` (masked, and
-    limited to the reader's own part), drawn by the register's own rules (ordering, subtotals, masking, capitals)
-    under a header whose totals and title are the township's."""
-    from aidledger.reports.register_data import StoredLine, build_register
-    from aidledger.reports.service.register import cycle_header
-
-    names = townships_of(session, county)
-    if township not in names:
-        raise Refusal(f"乡镇 {township} 不是本县（{county}）的乡镇")
-    view = cycle_view(session, cycle_id, reader=reader, as_json=False)
-    lines = [StoredLine(ln.household_id, ln.head_name, ln.head_id_number, ln.township, ln.members, ln.program,
-                        ln.amount, ln.bank_account) for ln in view.lines if ln.township == township]
-    header = cycle_header(session, cycle_id)
-    header = replace(header, jurisdiction=township, jurisdiction_name=f"{header.jurisdiction_name}{names[township]}",
-                     count=len(lines), total=sum((ln.amount for ln in lines), Decimal("0.00")))
-    return build_register(header, lines, names)
 
 
 @routes.get("/downloads/audit.pdf", roles=AUDIT_ROLES)
@@ -129,14 +104,7 @@ def audit(request: Request, viewer: SignedIn, jurisdiction: Code = None,
         raise Refusal(f"辖区代码“{jurisdiction or ''}”无效：应为 6 位行政区划代码（省、市或县）")
     if not within(viewer.scope, jurisdiction):
         raise Forbidden(f"辖区 {jurisdiction} 不全在您的工作范围（{viewer.scope}）之内：审计材料需整个辖区的权限")
-    day = now_of(request).date()
-    if as_of:
-        try:
-            if not DAY.match(as_of):
-                raise ValueError
-            day = date.fromisoformat(as_of)
-        except ValueError:
-            raise Refusal(f"截止日期“{as_of}”无效：应写作 YYYY-MM-DD") from None
+    day = params.day(as_of, now_of(request).date())
     with request.app.state.database.read() as session:
         pack = audit_pack(session, jurisdiction, day.year, day)
     content = drawn(lambda path: write_audit(pack, path))

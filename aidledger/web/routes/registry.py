@@ -22,16 +22,15 @@ from aidledger.codes import Program, values
 from aidledger.disbursement.entitlement.service import explain_months, explain_view
 from aidledger.disbursement.entitlement.views import ExplainView
 from aidledger.disbursement.registry import service as registry
-from aidledger.disbursement.rules.tekun import CARE_NAMES
 from aidledger.errors import Refusal
-from aidledger.labels import STANDING_NAMES
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.masking import mask
 from aidledger.policy.store import townships_of
 from aidledger.users import list_users
 from aidledger.web import params
 from aidledger.web.access import ALL, Forbidden, Routes, SignedIn, now_of
-from aidledger.web.pages import label, render
+from aidledger.web.pages import render
+from aidledger.web.words import event_details, event_value, word
 
 routes = Routes()
 PAGE_SIZE = 50  # households a page
@@ -43,64 +42,6 @@ TOWNSHIP = re.compile(r"^\d{9}$")
 Text = Annotated[str | None, Query(max_length=64)]
 Day = Annotated[str | None, Query(max_length=10)]
 Search = Annotated[str | None, Query(max_length=100)]
-
-# The words of the registry's codes that labels.py does not hold yet (a member's relation, a household's terms).
-WORDS: dict[str, dict[str, str]] = {
-    "relation": {"head": "户主", "spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙子女",
-                 "other": "其他"},
-    "income_type": {"stable": "收入稳定", "variable": "收入不稳定"},
-    "tekun_setting": {"dispersed": "分散供养", "centralized": "集中供养"},
-    "disability_kind": {"physical": "肢体", "visual": "视力", "hearing": "听力", "speech": "言语",
-                        "intellectual": "智力", "mental": "精神", "multiple": "多重"},
-    "flag": {"serious_illness": "重病患者", "disabled_veteran": "伤残军人", "martyr_family": "烈属",
-             "veteran": "退役军人"},
-    "care_level": dict(CARE_NAMES),
-    "standing": dict(STANDING_NAMES),
-    "yes_no": {"yes": "是", "no": "否", "": ""},
-}
-# An event's value, where it is a code: the word of the code (other values, amounts and texts, as they are).
-EVENT_VALUE_KINDS = {"program": "program", "area": "area", "income_type": "income_type",
-                     "tekun_setting": "tekun_setting", "care_level": "care_level", "single_person": "yes_no"}
-# The other columns of an event (registry-format.md), in the words of the office.
-DETAIL_NAMES = {"name": "姓名", "relation": "关系", "birth_date": "出生", "disability_grade": "残疾等级",
-                "disability_kind": "残疾类别", "flags": "特殊身份", "care_level": "护理等级", "single_person": "单人户",
-                "payee_name": "收款人", "shared_account": "共用账户", "monthly_income": "月收入",
-                "income_type": "收入类型", "tekun_setting": "供养方式", "tier": "分档"}
-DETAIL_KINDS = {"relation": "relation", "disability_kind": "disability_kind", "care_level": "care_level",
-                "income_type": "income_type", "tekun_setting": "tekun_setting", "single_person": "yes_no",
-                "shared_account": "yes_no"}
-
-
-def word(kind: str, code: object) -> str:
-    """The word of a registry code (`label` for programmes, areas, events…, WORDS for the rest)."""
-    if code is None:
-        return ""
-    text = str(code)
-    if kind in WORDS:
-        return WORDS[kind].get(text, text)
-    return label(kind, text)
-
-
-def event_value(kind: str, value: str | None) -> str:
-    if value is None:
-        return ""
-    if kind == "flags":
-        return "、".join(word("flag", f) for f in value.split(";") if f)
-    return word(EVENT_VALUE_KINDS[kind], value) if kind in EVENT_VALUE_KINDS else value
-
-
-def event_details(details) -> list[tuple[str, str]]:
-    out = []
-    for name, text in details:
-        if text in ("", None):
-            continue
-        if name == "flags":
-            shown = "、".join(word("flag", f) for f in str(text).split(";") if f)
-        else:
-            shown = word(DETAIL_KINDS[name], text) if name in DETAIL_KINDS else str(text)
-        out.append((DETAIL_NAMES.get(name, name), shown))
-    return out
-
 
 def default_county(viewer, counties: tuple[tuple[str, str], ...]) -> str | None:
     """The viewer's county when the scope is a county or a township, else the first county with households."""
