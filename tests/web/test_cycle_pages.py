@@ -306,3 +306,16 @@ def test_held_lines_returns_and_a_draft(signed_in, web_url, tmp_path):
     assert list(keyed_rows(html, "held", "household")) == ["H001"]
     assert figure(html, "held") == "1 · 562.00"
     assert "刘志强" not in html and "H004" not in html
+
+    # The dashboards say what waits: April's held households and March's return not yet re-issued or cancelled.
+    def matters(client) -> dict[str, str]:
+        html = ok_page(client, "/")
+        return {m: re.sub(r"<[^>]+>", "", text).strip() for m, text in
+                re.findall(r'<li class="warn" data-matter="(\w+)">(.*?)</li>', html, re.S)}
+
+    county = matters(c)
+    assert "有 2 户暂缓发放（合计 903.00 元）" in county["held"]
+    assert "有 1 笔银行退票待处理（合计 1,032.00 元）" in county["returns"]
+    mine = matters(clerk)
+    assert "有 1 户暂缓发放（合计 562.00 元）" in mine["held"]
+    assert "有 1 笔银行退票待处理（合计 1,032.00 元）" in mine["returns"]

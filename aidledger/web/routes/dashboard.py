@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from aidledger.auth.scope import level_of
 from aidledger.budget.service import reserves
 from aidledger.budget.service.status import budget_status
-from aidledger.disbursement.cycles.service.show import cycle_list
+from aidledger.disbursement.cycles.service.show import OpenMatters, cycle_list, open_matters
 from aidledger.disbursement.recovery.service import receivable_list
 from aidledger.disbursement.registry.service import households_in, registry_counties
 from aidledger.disbursement.registry.service.reviews import DueSummary, reviews_due_summary
@@ -131,6 +131,7 @@ class Board:
     reviews: DueSummary  # how many are due, and the first SHOWN
     reviews_refused: tuple[str, ...]
     verify: Any  # the last verify run, or None
+    matters: OpenMatters  # held households of the cycle, bank returns waiting
     township_names: dict[str, str]
 
     @property
@@ -161,10 +162,11 @@ def board(session, viewer: Viewer, county: str, name: str, month: str | None, to
         due = reviews_due_summary(session, county, today, township=viewer.township, first=SHOWN)
     except Refusal as refusal:
         reviews_refused = tuple(refusal.messages)
+    matters = open_matters(session, county, cycle.cycle_id if cycle else None, reader=viewer.name)
     return Board(county, name, month or (cycle.month if cycle else None), cycle, year, budget, rows,
                  reserves_refused, tuple(r for r in open_ if r.household_id in mine),
                  due, reviews_refused,
-                 last_run(session) if viewer.township is None else None, townships_of(session, county))
+                 last_run(session) if viewer.township is None else None, matters, townships_of(session, county))
 
 
 @routes.get("/", roles=ALL)

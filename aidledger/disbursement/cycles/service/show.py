@@ -240,3 +240,38 @@ def cycle_list(session: Session, *, reader: str | None, jurisdiction: str | None
         summaries.append(CycleSummary(c.id, c.jurisdiction_code, c.month, c.status, count, total, c.run_by,
                                       run_date(c), step.user_name if step else None, step.on if step else None))
     return CycleList(scope, own, tuple(summaries))
+
+
+# ---- what waits on someone (the dashboard) ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenMatters:
+    """The payments waiting on an office: the households a cycle holds (a payee who died, until a `payee` event
+    names who is paid now) and the county's bank returns not yet re-issued or cancelled, in the reader's part."""
+
+    held_count: int
+    held_total: Decimal
+    returns_count: int
+    returns_total: Decimal
+
+
+def open_matters(session: Session, county: str, cycle_id: int | None, *, reader: str | None) -> OpenMatters:
+    township = reader_township(session, reader, county, f"jurisdiction {county}")
+    held = list(session.execute(select(CycleHeld.household_id, CycleHeld.amount)
+                                .where(CycleHeld.cycle_id == cycle_id))) if cycle_id is not None else []
+    pending = list(session.execute(
+        select(BankReturn.household_id, BankReturn.amount, BankReturn.cycle_id)
+        .join(Cycle, Cycle.id == BankReturn.cycle_id)
+        .outerjoin(ReturnResolution, ReturnResolution.return_id == BankReturn.id)
+        .where(Cycle.jurisdiction_code == county, ReturnResolution.return_id.is_(None))))
+    if township is not None:
+        mine_held = _households_of(session, cycle_id, township, [h for h, _ in held]) if held else set()
+        held = [(h, amount) for h, amount in held if h in mine_held]
+        kept = []
+        for returned_in in {c for _, _, c in pending}:
+            mine = _households_of(session, returned_in, township, [h for h, _, c in pending if c == returned_in])
+            kept += [row for row in pending if row[2] == returned_in and row[0] in mine]
+        pending = kept
+    return OpenMatters(len(held), sum((amount for _, amount in held), ZERO),
+                       len(pending), sum((row[1] for row in pending), ZERO))
