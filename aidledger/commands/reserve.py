@@ -112,3 +112,31 @@ def status(app, jurisdiction, as_of, as_json) -> None:
                      [(r.township, r.name, f"{r.carried:.2f}", f"{r.advanced:.2f}", f"{r.paid:.2f}",
                        f"{r.replenished:.2f}", f"{r.balance:.2f}", r.undocumented, r.overdue) for r in rows],
                      right=(2, 3, 4, 5, 6, 7, 8)))
+
+
+@group.command("cases")
+@click.option("--jurisdiction", required=True, help="County code.")
+@click.option("--as-of", "as_of", required=True, type=DATE)
+@click.option("--township", help="One township's cases (9-digit code).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def cases(app, jurisdiction, as_of, township, as_json) -> None:
+    """The emergency payments not yet documented by a day, overdue ones first (the ids `reserve document` takes).
+
+    Id numbers are masked (first 6 and last 4). A township's clerk sees their township's cases only.
+
+    \b
+    Example:
+      aidledger reserve cases --jurisdiction 230523 --as-of 2022-03-31
+    """
+    with app.database().read() as session:
+        found = reserves.open_cases(session, jurisdiction, as_of, reader=app.user, township=township)
+    if as_json:
+        emit_json({"jurisdiction": jurisdiction, "as_of": as_of, "cases": [
+            {"case": c.case_id, "township": c.township, "name": c.name, "id_number": c.id_number, "amount": c.amount,
+             "paid_on": c.paid_on, "deadline": c.deadline, "reason": c.reason, "overdue": c.overdue} for c in found]})
+        return
+    click.echo(table(["个案", "乡镇", "受助人", "身份证号", "金额", "支付日期", "期限", "逾期", "事由"],
+                     [(c.case_id, c.township, c.name, c.id_number, f"{c.amount:.2f}", c.paid_on.isoformat(),
+                       c.deadline.isoformat(), "是" if c.overdue else "", c.reason) for c in found],
+                     right=(0, 4)))

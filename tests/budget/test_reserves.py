@@ -308,6 +308,18 @@ def test_reserve_status_figures_and_overdue_as_of_a_date(funded):
     readable = ok(funded("reserve", "status", "--jurisdiction", COUNTY, "--as-of", "2022-03-31", user=AUDITOR))
     assert T1 in readable and "29120.00" in readable
     assert_refused(funded("reserve", "status", "--jurisdiction", "999999", "--as-of", "2022-03-31"), "999999")
+    # `reserve cases` lists what the counts count, one case a row, id numbers masked.
+    import json
+
+    for day in ("2022-02-01", "2022-03-03", "2022-03-04", "2022-03-10", "2022-03-18", "2022-12-31"):
+        listed = json.loads(ok(funded("reserve", "cases", "--jurisdiction", COUNTY, "--as-of", day, "--json",
+                                      user=AUDITOR)))["cases"]
+        for code, row in reserve_status(funded, day).items():
+            mine = [c for c in listed if c["township"] == code]
+            assert (len(mine), sum(c["overdue"] for c in mine)) == (row["undocumented"], row["overdue"]), (day, code)
+        assert all(c["id_number"] != PERSON and c["id_number"].endswith(PERSON[-4:]) for c in listed)
+        assert [c["overdue"] for c in listed] == sorted((c["overdue"] for c in listed), reverse=True)
+    assert "张三" in ok(funded("reserve", "cases", "--jurisdiction", COUNTY, "--as-of", "2022-03-04"))
     verify_ok(funded)
 
 

@@ -230,6 +230,15 @@ def test_the_reserves_page_shows_reserve_status_as_of_a_day(signed_in, rich):
     assert "合计" in text
     clerk = main_of(signed_in(TOWN_CLERK).get("/reserves").text)
     assert "宝清镇" in clerk and "七星泡镇" not in clerk and "3,000.00" in clerk and "6,700.00" not in clerk
+    # The cases one by one: 张三's, paid 2022-02-25, its id number masked for the auditor; not the clerk's.
+    cases = read(rich, lambda s: reserves.open_cases(s, COUNTY, date(2022, 3, 15), reader=AUDITOR))
+    assert [(c.name, c.id_number, c.amount, c.paid_on) for c in cases] == [
+        ("张三", "230523********123X", Decimal("300.00"), date(2022, 2, 25))]
+    assert f"{cases[0].case_id} 七星泡镇 张三 230523********123X 300.00 2022-02-25 {cases[0].deadline}" in text
+    assert "23052319800101123X" not in page.text
+    assert "张三" not in clerk and "截至该日没有未补充说明的个案。" in clerk
+    early = main_of(signed_in(AUDITOR).get(f"/reserves?jurisdiction={COUNTY}&as_of=2022-02-24").text)
+    assert "张三" not in early
 
 
 def test_the_recoveries_page_shows_the_receivables(signed_in, rich):

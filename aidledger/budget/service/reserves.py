@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aidledger.auth.scope import township_of
 from aidledger.budget.rules import charge_in_order, emergency_case_problems
 from aidledger.budget.tables import ReplenishedCase, ReserveCase, ReserveDocumentation, ReserveReplenishment
 from aidledger.errors import Refusal
@@ -28,7 +29,7 @@ from aidledger.orm import existing
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
 from aidledger.problems import Problem
-from aidledger.users import require_role
+from aidledger.users import personal_numbers, require_role, require_within, scope_of
 
 from .figures import reserve_range_from, spendable_from
 
@@ -221,6 +222,40 @@ def status(session: Session, county: str, as_of: date) -> list[TownshipReserve]:
             overdue=overdue.get(code, 0),
         ))
     return result
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """An emergency payment from a township's reserve not yet documented (补充说明) by the day asked about; the
+    person's id number as the reader may see it."""
+
+    case_id: int  # what `reserve document` takes
+    township: str
+    name: str
+    id_number: str
+    amount: Decimal
+    paid_on: date
+    deadline: date
+    reason: str
+    overdue: bool
+
+
+def open_cases(session: Session, county: str, as_of: date, *, reader: str | None,
+               township: str | None = None) -> list[OpenCase]:
+    """The county's cases (one township's, if given) paid by `as_of` and not documented by then, overdue ones
+    first, then by deadline; a reader outside the county is refused, a township's clerk sees their township's."""
+    require_within(session, reader, township or county, what=f"jurisdiction {township or county}")
+    own = township_of(scope_of(session, reader))
+    shown = personal_numbers(session, reader, as_json=False)
+    documented = select(ReserveDocumentation.case_id).where(ReserveDocumentation.documented_on <= as_of)
+    query = select(ReserveCase).where(ReserveCase.county_code == county, ReserveCase.paid_on <= as_of,
+                                      ReserveCase.id.not_in(documented))
+    for where in (township, own):
+        if where is not None:
+            query = query.where(ReserveCase.township == where)
+    cases = [OpenCase(c.id, c.township, c.name, shown(c.id_number), c.amount, c.paid_on, c.deadline, c.reason,
+                      c.deadline < as_of) for c in session.scalars(query)]
+    return sorted(cases, key=lambda c: (not c.overdue, c.deadline, c.case_id))
 
 
 def check_cases(session: Session) -> list[Problem]:

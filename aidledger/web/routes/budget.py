@@ -99,20 +99,22 @@ def reserves(request: Request, viewer: SignedIn, jurisdiction: CODE = None, as_o
     """`reserve status --jurisdiction COUNTY --as-of DATE`: each township's reserve and its cases."""
     requested = params.jurisdiction(jurisdiction, county=True)
     day = params.day(as_of, now_of(request).date())
-    rows = None
+    rows, cases = None, []
     with request.app.state.database.read() as session:
         counties = _counties(session, viewer)
         code, name = _county_or_none(session, viewer, requested)
         if code is not None and name is not None:
             rows = [r for r in reserve_service.status(session, code, day)
                     if viewer.township is None or r.township == viewer.township]
+            cases = reserve_service.open_cases(session, code, day, reader=viewer.name)
     totals = None
     if rows:
         totals = {key: sum((getattr(r, key) for r in rows), ZERO)
                   for key in ("carried", "advanced", "paid", "replenished", "balance")}
         totals.update(undocumented=sum(r.undocumented for r in rows), overdue=sum(r.overdue for r in rows))
     return render(request, "reserves.html", viewer=viewer, counties=counties, choose=own_county(viewer) is None,
-                  code=code, name=name, as_of=day, rows=rows, totals=totals)
+                  code=code, name=name, as_of=day, rows=rows, totals=totals, cases=cases,
+                  township_names={r.township: r.name for r in rows or ()})
 
 
 @routes.get("/recoveries", roles=ALL)
