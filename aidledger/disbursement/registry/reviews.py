@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from aidledger.policy.sections import Review
+
 REVIEW_EVENTS = ("program", "income_type", "terminate", "reapprove", "void")  # what can change a review's due day
 @dataclass(frozen=True)
 class ReviewDue:
@@ -22,15 +24,16 @@ class ReviewDue:
     due: date
 
 
-def cadence_months(review, program: str, income_type: str | None) -> int:
+def cadence_months(review: Review, program: str, income_type: str | None) -> int:
     """特困 yearly; 低保 (and 低收入) by income type: stable yearly, variable half-yearly, per the policy."""
     if program == "tekun":
         return review.tekun_months
     return review.dibao_variable_months if income_type == "variable" else review.dibao_stable_months
 
 
-def next_review(review, program: str, income_type: str | None, approved_on: date, last: date | None) -> date:
-    return (last or approved_on) + relativedelta(months=cadence_months(review, program, income_type))
+def next_review(review: Review, program: str, income_type: str | None, approved_on: date, last: date | None) -> date:
+    due: date = (last or approved_on) + relativedelta(months=cadence_months(review, program, income_type))
+    return due
 
 
 def latest_due_start(as_of: date, months: int) -> date:
@@ -38,7 +41,7 @@ def latest_due_start(as_of: date, months: int) -> date:
     end of the shorter month is clamped to its last day: 31 January + 1 month = 28 February), so every earlier
     day is due as well; the clamping moves the answer by at most three days from `as_of` − `months` months."""
     step = relativedelta(months=months)
-    start = as_of - step
+    start: date = as_of - step
     while start + step > as_of:
         start -= timedelta(days=1)
     while start + timedelta(days=1) + step <= as_of:
