@@ -82,3 +82,9 @@ EVENT_DETAIL_NAMES: dict[str, str] = {
     "disability_kind": "残疾类别", "flags": "特殊身份", "care_level": "护理等级", "single_person": "单人户",
     "payee_name": "收款人", "shared_account": "共用账户", "monthly_income": "月收入", "income_type": "收入类型",
     "tekun_setting": "供养方式", "tier": "分档"}
+
+# Why a household paid last month is not paid this month (`cycle diff`, cycles/diff.py LEFT_REASONS).
+LEFT_REASON_NAMES: dict[str, str] = {
+    "death": "死亡", "terminated": "终止救助", "suspended": "暂停发放", "program": "救助类别变更",
+    "income": "收入变化", "exit_ended": "渐退期满", "held": "暂缓发放（收款人已去世）", "not_entitled": "不再符合条件",
+}

@@ -9,7 +9,7 @@ from aidledger.disbursement.cycles.service.run import run_cycle
 from aidledger.disbursement.cycles.service.show import cycle_view
 from aidledger.disbursement.registry.service import count_households
 from aidledger.files import staged
-from aidledger.labels import COMPONENT_NAMES
+from aidledger.labels import COMPONENT_NAMES, LEFT_REASON_NAMES
 from aidledger.render import emit_json, progress, table
 
 from . import DATE, MONTH, pass_app, read_text
@@ -80,6 +80,51 @@ def show(app, cycle_id, as_json) -> None:
         click.echo(table(["户编号", "收款人", "金额", "原因"],
                          [(h.household_id, h.payee_name, f"{h.amount:.2f}", h.reason) for h in view.held],
                          right=(2,)))
+
+
+@group.command("diff")
+@click.argument("cycle_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_app
+def diff(app, cycle_id, as_json) -> None:
+    """What changed since the county's previous cycle: households new and left (and why), amounts changed with the
+    parts that changed, held households, and last month's total reconciled to this month's.
+
+    \b
+    Example:
+      aidledger cycle diff 2 --json
+    """
+    from aidledger.disbursement.cycles.service.diff import cycle_diff
+
+    with app.database().read() as session:
+        found = cycle_diff(session, cycle_id, reader=app.user)
+    if as_json:
+        emit_json(found.as_dict())
+        return
+    d, r = found.differences, found.differences.reconciliation
+    since = f"与第 {found.previous_id} 号批次（{found.previous_month}）相比" if found.previous_id else "本县首个批次"
+    click.echo(f"发放批次 {found.cycle_id}  {found.jurisdiction}  {found.month}  {since}")
+    click.echo(f"上月合计 {r.previous_total:.2f} + 新增 {r.new:.2f} - 减少 {r.left:.2f} + 变化 {r.changed:.2f} "
+               f"= 本月合计 {r.total:.2f}  ({'相符' if r.holds else '不符'})")
+    click.echo(f"新增 {len(d.arrived)}户, 减少 {len(d.left)}户, 金额变化 {len(d.changed)}户, 未变 {d.unchanged}户")
+    if d.arrived:
+        click.echo(table(["新增户", "项目", "乡镇", "金额"],
+                         [(a.household_id, a.program, a.township, f"{a.amount:.2f}") for a in d.arrived],
+                         right=(3,)))
+    if d.left:
+        click.echo(table(["减少户", "项目", "乡镇", "上月金额", "原因"],
+                         [(x.household_id, x.program, x.township, f"{x.amount:.2f}",
+                           LEFT_REASON_NAMES.get(x.reason, x.reason)) for x in d.left], right=(3,)))
+    if d.changed:
+        click.echo(table(["变化户", "上月", "本月", "差额", "人数", "变化的部分"],
+                         [(c.household_id, f"{c.before:.2f}", f"{c.after:.2f}", f"{c.change:+.2f}",
+                           f"{c.members_before}→{c.members_after}",
+                           "; ".join(f"{COMPONENT_NAMES.get(p.kind, p.kind)}{'·' + p.name if p.name else ''} "
+                                     f"{p.before:.2f}→{p.after:.2f}" for p in c.parts))
+                          for c in d.changed], right=(1, 2, 3)))
+    if found.held:
+        click.echo(table(["暂缓户", "金额", "原因"],
+                         [(h.household_id, f"{h.amount:.2f}", h.reason) for h in found.held], right=(1,)))
 
 
 @group.command("approve")

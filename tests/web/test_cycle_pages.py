@@ -319,3 +319,55 @@ def test_held_lines_returns_and_a_draft(signed_in, web_url, tmp_path):
     mine = matters(clerk)
     assert "有 1 户暂缓发放（合计 562.00 元）" in mine["held"]
     assert "有 1 笔银行退票待处理（合计 1,032.00 元）" in mine["returns"]
+
+
+def diff_of(url: str, cycle_id: int, reader: str):
+    from aidledger.disbursement.cycles.service.diff import cycle_diff
+
+    database = dbmod.Database(url)
+    try:
+        with database.read() as session:
+            return cycle_diff(session, cycle_id, reader=reader)
+    finally:
+        database.dispose()
+
+
+def test_what_changed_since_last_month_reconciled(signed_in, web_url):
+    """February against January: the page's reconciliation, lists and links are the service's (`cycle diff`), the
+    API gives its JSON, a township's clerk compares the township's households only, another county's reader none."""
+    found = diff_of(web_url, 2, AUDITOR)
+    r = found.differences.reconciliation
+    assert found.previous_id == 1 and r.holds
+    c = signed_in(AUDITOR)
+    html = ok_page(c, "/cycles/2/diff")
+    for name in ("previous_total", "new", "left", "changed", "total"):
+        amount = re.escape(money(getattr(r, name)))
+        assert re.search(rf'<tr data-figure="{name}"[^>]*>.*?<td class="amount">{amount}</td>', html, re.S), name
+    assert "核对相符。" in html and 'href="/cycles/1"' in html
+    assert set(keyed_rows(html, "changed", "household")) == {x.household_id for x in found.differences.changed} \
+        if found.differences.changed else "没有金额或人数变化的户。" in html
+    assert 'href="/cycles/2/diff"' in ok_page(c, "/cycles/2")
+    first = ok_page(c, "/cycles/1/diff")
+    assert "这是本县的第一个发放批次" in first
+    assert set(keyed_rows(first, "arrived", "household")) == {
+        ln.household_id for ln in view_of(web_url, 1, AUDITOR).lines}
+
+    api = c.get("/api/v1/cycles/2/diff")
+    assert api.status_code == 200 and api.json() == webbook_json(found)
+
+    clerk = diff_of(web_url, 2, TOWN_CLERK)
+    assert clerk.township == TOWNSHIP
+    mine = ok_page(signed_in(TOWN_CLERK), "/cycles/1/diff")
+    assert set(keyed_rows(mine, "arrived", "household")) == {
+        ln.household_id for ln in view_of(web_url, 1, AUDITOR).lines if ln.township == TOWNSHIP}
+    assert signed_in(ELSEWHERE).get("/cycles/2/diff").status_code == 403
+    assert signed_in(ELSEWHERE).get("/api/v1/cycles/2/diff").status_code == 403
+    assert c.get("/cycles/999/diff").status_code == 404
+
+
+def webbook_json(found) -> dict:
+    import json
+
+    from aidledger.render import json_text
+
+    return json.loads(json_text(found.as_dict()))

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from aidledger.budget.service.status import budget_status
 from aidledger.disbursement.checks import verify_books
 from aidledger.disbursement.cycles.service import approval
+from aidledger.disbursement.cycles.service.diff import cycle_diff
 from aidledger.disbursement.cycles.service.run import run_cycle
 from aidledger.disbursement.cycles.service.show import cycle_view
 from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
@@ -64,6 +65,15 @@ def cycle_show(request: Request, viewer: SignedIn, cycle_id: int) -> Response:
         viewer.require_within(cycle_jurisdiction(session, cycle_id), f"批次 {cycle_id}")
         view = cycle_view(session, cycle_id, reader=viewer.name, as_json=True)
     return as_json(view.as_dict())
+
+
+@routes.get(f"{V1}/cycles/{{cycle_id}}/diff", roles=ALL)
+def cycle_differences(request: Request, viewer: SignedIn, cycle_id: int) -> Response:
+    """`cycle diff CYCLE --json`: what changed since the county's previous cycle."""
+    with request.app.state.database.read() as session:
+        viewer.require_within(cycle_jurisdiction(session, cycle_id), f"批次 {cycle_id}")
+        found = cycle_diff(session, cycle_id, reader=viewer.name)
+    return as_json(found.as_dict())
 
 
 @routes.post(f"{V1}/cycles", roles=("preparer",))

@@ -16,10 +16,12 @@ from fastapi.responses import Response
 
 from aidledger.codes import CycleStatus, Program, values
 from aidledger.commands.cycle import ADJUSTMENT_NAMES
+from aidledger.disbursement.cycles.service.diff import cycle_diff
 from aidledger.disbursement.cycles.service.page import LineFilter, paged_cycle_view
 from aidledger.disbursement.cycles.service.show import cycle_list
 from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
 from aidledger.errors import Refusal
+from aidledger.labels import LEFT_REASON_NAMES
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.policy.store import townships_of
 from aidledger.users import list_users
@@ -29,6 +31,7 @@ from aidledger.web.pages import render
 
 routes = Routes()
 PAGE_SIZE = 50  # lines a page
+DIFF_ROWS = 200  # rows of each list of differences a page shows (the CLI and the API give them all)
 CYCLE_ID = re.compile(r"^[1-9]\d{0,8}$")
 TOWNSHIP = re.compile(r"^\d{9}$")
 COUNTY = re.compile(r"^\d{6}$")
@@ -128,3 +131,21 @@ def cycle_page(request: Request, viewer: SignedIn, cycle_id: str, township: Text
         adjustment_names=ADJUSTMENT_NAMES, resolution_names=RESOLUTION_NAMES,
         register_url=f"/downloads/register/{number}.pdf"
         + (f"?township={view.township}" if getattr(view, "township", None) else ""))
+
+
+@routes.get("/cycles/{cycle_id}/diff", roles=ALL)
+def cycle_differences(request: Request, viewer: SignedIn, cycle_id: str) -> Response:
+    """`cycle diff CYCLE`: what changed since the county's previous cycle, reconciled; read before signing."""
+    number = cycle_number(cycle_id)
+    with request.app.state.database.read() as session:
+        try:
+            county = cycle_jurisdiction(session, number)
+        except Refusal:
+            return not_found(request, viewer, number)
+        viewer.require_within(county, f"发放批次 {number}")
+        found = cycle_diff(session, number, reader=viewer.name)
+        county_name = require_jurisdiction(session, county).name
+        township_names = townships_of(session, county)
+    return render(request, "diff.html", viewer=viewer, found=found, d=found.differences,
+                  r=found.differences.reconciliation, county_name=county_name, township_names=township_names,
+                  reasons=LEFT_REASON_NAMES, shown_rows=DIFF_ROWS)
