@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import api, budget, cycles, dashboard, downloads, ledger, registry, signin, users
+from . import api, budget, changes, cycles, dashboard, downloads, ledger, registry, signin, users
 
-ROUTERS = [module.routes.router for module in (signin, dashboard, registry, cycles, downloads, budget, ledger, users,
-                                                 api)]
+ROUTERS = [module.routes.router for module in (signin, dashboard, registry, changes, cycles, downloads, budget, ledger,
+                                                 users, api)]

@@ -119,7 +119,8 @@ def registry_list(request: Request, viewer: SignedIn, jurisdiction: Text = None,
 
 @routes.get("/registry/{household_id}", roles=ALL)
 def household_page(request: Request, viewer: SignedIn, household_id: str, on: Day = None,
-                   month: Annotated[str | None, Query(max_length=7)] = None) -> Response:
+                   month: Annotated[str | None, Query(max_length=7)] = None,
+                   recorded: Annotated[str | None, Query(max_length=12)] = None) -> Response:
     """A household as of a day (`registry show`), its history (`registry history`) and its amount month by month
     with the rules of every part (`explain`), for at most the twelve latest months up to the day's."""
     if len(household_id) > 64:  # the longest id the registry holds
@@ -150,7 +151,8 @@ def household_page(request: Request, viewer: SignedIn, household_id: str, on: Da
     return render(
         request, "household.html", viewer=viewer, h=view, history=history, explained=explained,
         expanded=expanded, selected=selected, county_name=county_name, people=people, word=word,
-        event_value=event_value, event_details=event_details, on=on or "",
+        event_value=event_value, event_details=event_details, on=on or "", recorded=recorded,
+        today=now_of(request).date(),
         month_url=lambda m: f"/registry/{household_id}?" + urlencode({**({"on": on} if on else {}), "month": m}))
 
 
