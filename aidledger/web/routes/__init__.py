@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from . import api, budget, changes, cycles, dashboard, downloads, ledger, registry, signin, users
+from . import api, budget, changes, cycles, dashboard, downloads, ledger, registry, signin, uploads, users
 
-ROUTERS = [module.routes.router for module in (signin, dashboard, registry, changes, cycles, downloads, budget, ledger,
-                                                 users, api)]
+# uploads before registry: /registry/upload is not a household's page (/registry/{household_id}).
+ROUTERS = [module.routes.router for module in (signin, dashboard, uploads, registry, changes, cycles, downloads, budget,
+                                                 ledger, users, api)]
