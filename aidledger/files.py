@@ -92,3 +92,16 @@ def _running(pid: int) -> bool:
     except PermissionError:  # another user's process: alive
         return True
     return True
+
+
+def read_text(path: str) -> str:
+    """A UTF-8 file's text, or a refusal naming the file."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise Refusal(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise Refusal(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    except OSError as exc:
+        raise Refusal(f"{path}: cannot be read: {exc.strerror}") from None

@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from aidledger.errors import Refusal
+from aidledger.files import read_text  # noqa: F401  (the commands read their input files with it)
 
 from .app import AppContext
 
@@ -30,19 +30,6 @@ class DateType(click.ParamType):
 
 
 DATE = DateType()
-
-
-def read_text(path: str) -> str:
-    """A UTF-8 file's text, or a refusal naming the file."""
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise Refusal(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise Refusal(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-    except OSError as exc:
-        raise Refusal(f"{path}: cannot be read: {exc.strerror}") from None
 
 
 class MonthType(click.ParamType):

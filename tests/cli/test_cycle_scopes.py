@@ -164,3 +164,15 @@ def test_report_register_obeys_the_readers_scope(run, tmp_path):
                        user=PREPARER), "is not a township of county 230523")
     assert_refused(run("report", "register", "1", "--out", str(tmp_path / "z.pdf"), user=ELSEWHERE), "cycle 1")
     assert not any((tmp_path / name).exists() for name in ("x.pdf", "y.pdf", "z.pdf"))
+
+
+def test_paying_the_county_is_not_a_township_clerks_work(run, tmp_path):
+    """The bank file holds every account of the county: a township's clerk neither exports it nor books its returns,
+    nor does a township-scoped approver cancel the county's cycle."""
+    build(run)
+    assert_refused(run("cycle", "export-bank", "1", "--out", str(tmp_path / "b.csv"), user=CLERK), "scope")
+    assert not (tmp_path / "b.csv").exists()
+    ok(run("cycle", "export-bank", "1", "--out", str(tmp_path / "b.csv"), user=PREPARER))
+    (tmp_path / "r.csv").write_text("账号,金额,原因\n", encoding="utf-8")
+    assert_refused(run("cycle", "returns", "1", "--file", str(tmp_path / "r.csv"), user=CLERK), "scope")
+    ok(run("cycle", "returns", "1", "--file", str(tmp_path / "r.csv"), user=PREPARER))

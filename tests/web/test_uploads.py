@@ -80,3 +80,62 @@ def test_only_a_preparer_with_the_forms_token_uploads(signed_in, web_url):
     assert preparer.post("/registry/upload-events", files=body).status_code == 403  # no token
     assert preparer.post("/registry/upload-events", data={"csrf": "forged"}, files=body).status_code == 403
     assert count(web_url, EventRow) == events
+
+
+def cycle_status(url, cycle_id: int) -> str:
+    from aidledger.disbursement.payments.tables import Cycle
+
+    database = dbmod.Database(url)
+    try:
+        with database.read() as session:
+            return session.get(Cycle, cycle_id).status
+    finally:
+        database.dispose()
+
+
+def entries(url) -> int:
+    from aidledger.ledger.tables import JournalEntry
+
+    return count(url, JournalEntry)
+
+
+def test_the_bank_file_downloaded_and_the_returns_uploaded(signed_in, web_url):
+    """March (cycle 3, approved): the preparer downloads its bank file (posted once; again: the same bytes, nothing
+    posted), then uploads the bank's returns: the cycle is settled and the return listed on its page."""
+    from webbook import TOWN_CLERK
+
+    c = signed_in(PREPARER)
+    page = c.get("/cycles/3").text
+    assert 'data-form="export"' in page and 'data-form="returns"' not in page
+    posted = entries(web_url)
+    first = c.post("/cycles/3/export", data={"csrf": csrf_of(page), "date": "2022-03-06"})
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/csv")
+    assert 'filename="bank-3-2022-03.csv"' in first.headers["content-disposition"]
+    assert "6217000010000000029" in first.content.decode("utf-8")  # accounts in full: the bank needs them
+    assert cycle_status(web_url, 3) == "exported" and entries(web_url) == posted + 1
+    page = c.get("/cycles/3").text
+    assert 'data-form="returns"' in page
+    again = c.post("/cycles/3/export", data={"csrf": csrf_of(page)})
+    assert again.content == first.content and entries(web_url) == posted + 1
+
+    # a township's clerk may neither download the county's bank file nor book its returns
+    clerk = signed_in(TOWN_CLERK)
+    clerk_page = clerk.get("/cycles/3").text
+    assert 'data-form="export"' not in clerk_page
+    refused = clerk.post("/cycles/3/export", data={"csrf": csrf_of(clerk_page)})
+    assert refused.status_code == 422 and "scope" in unescape(refused.text)
+    assert "6217000010000000029" not in refused.text
+
+    unknown = "账号,金额,原因\n6217000099999999999,10.00,户名不符\n".encode()
+    bad = c.post("/cycles/3/returns", data={"csrf": csrf_of(page), "date": "2022-03-10"},
+                 files={"returns": ("r.csv", unknown, "text/csv")})
+    assert bad.status_code == 422 and "6217" in unescape(bad.text)
+    assert cycle_status(web_url, 3) == "exported"
+    returned = "账号,金额,原因\n6217000010000000029,1032.00,账户已销户\n".encode()
+    done = c.post("/cycles/3/returns", data={"csrf": csrf_of(page), "date": "2022-03-10"},
+                  files={"returns": ("三月退票.csv", returned, "text/csv")})
+    assert done.status_code == 303 and done.headers["location"] == "/cycles/3#returns"
+    assert cycle_status(web_url, 3) == "settled"
+    settled = c.get("/cycles/3").text
+    assert "账户已销户" in settled and "1,032.00" in settled
+    assert signed_in(AUDITOR).post("/cycles/3/export", data={"csrf": csrf_of(settled)}).status_code == 403

@@ -35,7 +35,7 @@ from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.service.posting import lock_books, post_entry, reverse_entry
 from aidledger.orm import existing
 from aidledger.policy.store import effective_policy
-from aidledger.users import require_role
+from aidledger.users import require_role, require_whole
 
 from .approval import approve  # noqa: F401  (a step of the cycle, as the commands call it)
 from .steps import (
@@ -58,6 +58,8 @@ def cancel(session: Session, cycle_id: int, reason: str, on: date, *, user: str 
     approver = require_role(session, user, "approver", action="cancel payment cycles")
     lock_books(session)
     cycle = cycle_of(session, cycle_id, "draft", "approved")
+    require_whole(session, approver.name, cycle.jurisdiction_code,
+                  what=f"cycle {cycle_id} of {cycle.jurisdiction_code}")
     if not reason.strip():
         raise Refusal("a cancellation needs a reason")
     reversal = None
@@ -90,9 +92,12 @@ def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, 
     """The bank file of an approved cycle, moving the payable to bank clearing (posted), or of an exported or
     settled one again (a reprint: the same bytes, recorded, nothing posted). The caller writes the file once the
     transaction has committed (files.py): a file on disk always has its record."""
-    require_role(session, user, "preparer", "approver", action="export bank files")
+    exporter = require_role(session, user, "preparer", "approver", action="export bank files")
     lock_books(session)
     cycle = cycle_of(session, cycle_id, "approved", "exported", "settled")
+    # The county pays: a bank file holds every account of the county, not for a township's clerk.
+    require_whole(session, exporter.name, cycle.jurisdiction_code,
+                  what=f"cycle {cycle_id} of {cycle.jurisdiction_code}")
     rows = session.execute(
         select(CycleLine.household_id, CycleLine.payee_name, CycleLine.bank_account, CycleLine.amount,
                CycleLine.program).where(CycleLine.cycle_id == cycle_id)
@@ -130,9 +135,11 @@ def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, 
 def book_returns(session: Session, cycle_id: int, text: str, source: str, on: date, *, user: str | None,
                  now: datetime) -> tuple[int, Decimal]:
     """Book the bank's returns file and settle the cycle; returns (returned count, returned total)."""
-    require_role(session, user, "preparer", action="book bank returns")
+    preparer = require_role(session, user, "preparer", action="book bank returns")
     lock_books(session)
     cycle = cycle_of(session, cycle_id, "exported")
+    require_whole(session, preparer.name, cycle.jurisdiction_code,
+                  what=f"cycle {cycle_id} of {cycle.jurisdiction_code}")
     not_before_last_posting(session, cycle, on, "settlement", now.date())
     rows, problems = parse_returns(text, source)
     matched = _match_returns(session, cycle_id, rows, source, problems)
@@ -194,6 +201,8 @@ def cancel_return(session: Session, return_id: int, reason: str, on: date, *, us
     approver = require_role(session, user, "approver", action="cancel returned payments")
     lock_books(session)
     bank_return = existing(session, BankReturn, return_id, "bank return")
+    county = cycle_of(session, bank_return.cycle_id).jurisdiction_code
+    require_whole(session, approver.name, county, what=f"bank return {return_id} of {county}")
     done = session.get(ReturnResolution, return_id)
     if done is not None:
         raise Refusal(f"bank return {return_id} was already {done.kind} on {done.on}")
