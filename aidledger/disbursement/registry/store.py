@@ -81,7 +81,7 @@ class DatabaseContext:
     def households_of_people(self, id_numbers: Collection[str]) -> dict[str, set[str]]:
         if not self._any_household:
             return {}
-        return self._households_of(id_numbers, lambda part: (
+        return self.households_of(id_numbers, lambda part: (
             select(MemberRow.id_number, MemberRow.household_id).where(MemberRow.id_number.in_(part)),
             select(EventRow.id_number, EventRow.household_id).where(
                 EventRow.id_number.in_(part), EventRow.kind.in_(("add_member", "member_joined")))))
@@ -89,12 +89,12 @@ class DatabaseContext:
     def households_of_accounts(self, accounts: Collection[str]) -> dict[str, set[str]]:
         if not self._any_household:
             return {}
-        return self._households_of(accounts, lambda part: (
+        return self.households_of(accounts, lambda part: (
             select(HouseholdRow.bank_account, HouseholdRow.household_id).where(HouseholdRow.bank_account.in_(part)),
             select(EventRow.value, EventRow.household_id).where(
                 EventRow.value.in_(part), EventRow.kind.in_(("payee", "bank_account")))))
 
-    def _households_of(self, keys: Collection[str], statements, chunk: int = 500) -> dict[str, set[str]]:
+    def households_of(self, keys: Collection[str], statements, chunk: int = 500) -> dict[str, set[str]]:
         wanted = sorted(set(keys))
         out: dict[str, set[str]] = {}
         for start in range(0, len(wanted), chunk):

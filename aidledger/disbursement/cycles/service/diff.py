@@ -20,7 +20,7 @@ from aidledger.disbursement.payments.tables import Cycle, CycleHeld, CycleLine
 from aidledger.disbursement.registry.tables import EventRow
 from aidledger.disbursement.rules.facts import next_month
 
-from .show import _households_of, reader_township
+from .show import households_of, reader_township
 from .steps import cycle_of
 
 # The events that tell why a household is not paid any more, by the reason each gives.
@@ -49,7 +49,7 @@ def cycle_diff(session: Session, cycle_id: int, *, reader: str | None) -> CycleD
     held_rows = list(session.execute(select(CycleHeld.household_id, CycleHeld.amount, CycleHeld.reason)
                                      .where(CycleHeld.cycle_id == cycle.id).order_by(CycleHeld.household_id)))
     if township is not None and held_rows:
-        mine = _households_of(session, cycle.id, township, [row[0] for row in held_rows])
+        mine = households_of(session, cycle.id, township, [row[0] for row in held_rows])
         held_rows = [row for row in held_rows if row[0] in mine]
     gone = [h for h in previous if h not in current]
     why = _why_left(session, gone, before, cycle, {row[0] for row in held_rows}, previous)

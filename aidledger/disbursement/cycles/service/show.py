@@ -107,7 +107,7 @@ def assemble(session: Session, cycle: Cycle, township: str | None, lines: tuple[
     held = list(session.scalars(select(CycleHeld).where(CycleHeld.cycle_id == cycle_id)
                                 .order_by(CycleHeld.household_id)))
     if township is not None:
-        mine = _households_of(session, cycle_id, township,
+        mine = households_of(session, cycle_id, township,
                               [r.household_id for r, _ in returns] + [a.household_id for a in adjustments]
                               + [household for _, household in instalments] + [h.household_id for h in held])
         returns = [(r, done) for r, done in returns if r.household_id in mine]
@@ -153,7 +153,7 @@ def control_totals(session: Session, cycle_id: int, township: str | None) \
     return _totals(by_program), _totals(by_township)
 
 
-def _households_of(session: Session, cycle_id: int, township: str, named: Iterable[str]) -> set[str]:
+def households_of(session: Session, cycle_id: int, township: str, named: Iterable[str]) -> set[str]:
     """Which of the households a cycle names lie in `township`: a household paid by the cycle is its line's
     township's; one it does not pay (held, or only recomputed) is the township's it is registered in."""
     named = set(named)
@@ -266,11 +266,11 @@ def open_matters(session: Session, county: str, cycle_id: int | None, *, reader:
         .outerjoin(ReturnResolution, ReturnResolution.return_id == BankReturn.id)
         .where(Cycle.jurisdiction_code == county, ReturnResolution.return_id.is_(None))))
     if township is not None:
-        mine_held = _households_of(session, cycle_id, township, [h for h, _ in held]) if held else set()
+        mine_held = households_of(session, cycle_id, township, [h for h, _ in held]) if held else set()
         held = [(h, amount) for h, amount in held if h in mine_held]
         kept = []
         for returned_in in {c for _, _, c in pending}:
-            mine = _households_of(session, returned_in, township, [h for h, _, c in pending if c == returned_in])
+            mine = households_of(session, returned_in, township, [h for h, _, c in pending if c == returned_in])
             kept += [row for row in pending if row[2] == returned_in and row[0] in mine]
         pending = kept
     return OpenMatters(len(held), sum((amount for _, amount in held), ZERO),
