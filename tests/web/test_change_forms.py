@@ -19,20 +19,11 @@ from webbook import (  # noqa: F401
     web_templates,
     web_url,
 )
+from webbook import read_book as read
 
-from aidledger import db as dbmod
 from aidledger.auth.tables import WriteRecord
 from aidledger.disbursement.registry.service import household_history, household_view
 from aidledger.disbursement.registry.tables import EventRow
-
-
-def read(url, fn):
-    database = dbmod.Database(url)
-    try:
-        with database.read() as session:
-            return fn(session)
-    finally:
-        database.dispose()
 
 
 def events_of(url, household):

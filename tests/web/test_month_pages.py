@@ -9,19 +9,10 @@ from html import unescape
 from sqlalchemy import func, select
 from support import APPROVER, AUDITOR, PREPARER
 from webbook import TOWN_CLERK, app, clock, csrf_of, password_env, signed_in, web_templates, web_url  # noqa: F401
+from webbook import read_book as read
 
-from aidledger import db as dbmod
 from aidledger.disbursement.payments.tables import BankReturn, Cycle, ReturnResolution
 from aidledger.ledger.tables import JournalEntry
-
-
-def read(url, fn):
-    database = dbmod.Database(url)
-    try:
-        with database.read() as session:
-            return fn(session)
-    finally:
-        database.dispose()
 
 
 def run_cli(url: str, *args: str, user: str) -> str:

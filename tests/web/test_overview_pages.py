@@ -35,8 +35,8 @@ from webbook import (  # noqa: F401
     web_templates,
     web_url,
 )
+from webbook import read_book as read
 
-from aidledger import db as dbmod
 from aidledger.auth.tables import VerifyRun
 from aidledger.budget.service import reserves
 from aidledger.budget.service.status import budget_status
@@ -64,14 +64,6 @@ def text_of(html: str) -> str:
 def main_of(html: str) -> str:
     return text_of(html.split("<main>", 1)[1])
 
-
-def read(url: str, fn):
-    database = dbmod.Database(url)
-    try:
-        with database.read() as session:
-            return fn(session)
-    finally:
-        database.dispose()
 
 
 def runs(url: str) -> int:

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from markupsafe import escape
 from support import ADMIN, AUDITOR, PREPARER
 from webbook import CITY_AUDITOR, COUNTY, ELSEWHERE, OTHER_TOWNSHIP, TOWN_CLERK, TOWNSHIP, password_env
+from webbook import read_book as read
 
-from aidledger import db as dbmod
 from aidledger.cli import cli
 from aidledger.disbursement.entitlement.service import explain_view
 from aidledger.disbursement.registry.service import household_list, household_view
@@ -31,14 +31,6 @@ TODAY = date(2022, 4, 1)  # the tests' clock
 ROW = re.compile(r'<tr data-household="([^"]+)" data-township="([^"]+)">')
 SCRIPT = "<script>alert(1)</script>"
 
-
-def read(url: str, work):
-    database = dbmod.Database(url)
-    try:
-        with database.read() as session:
-            return work(session)
-    finally:
-        database.dispose()
 
 
 def rows(html: str) -> list[str]:

@@ -199,3 +199,13 @@ def signed_in(app):
     yield make
     for c in clients:
         c.close()
+
+
+def read_book(url: str, work):
+    """What `work(session)` returns from a read of the book at `url` (the database closed after)."""
+    database = dbmod.Database(url)
+    try:
+        with database.read() as session:
+            return work(session)
+    finally:
+        database.dispose()

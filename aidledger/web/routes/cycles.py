@@ -59,6 +59,16 @@ def township_filter(text: str | None, county: str, viewer) -> str | None:
     return text
 
 
+def visible_county(session, viewer, cycle_id: int) -> str | None:
+    """The county of a cycle the viewer may open (None: there is no such cycle); a 403 outside the viewer's scope."""
+    try:
+        county = cycle_jurisdiction(session, cycle_id)
+    except Refusal:
+        return None
+    viewer.require_within(county, f"发放批次 {cycle_id}")
+    return county
+
+
 def not_found(request: Request, viewer, cycle_id: int) -> Response:
     return render(request, "error.html", viewer=viewer, status=404, title="发放批次不存在",
                   messages=[f"没有编号为 {cycle_id} 的发放批次。"])
@@ -104,11 +114,9 @@ def cycle_page(request: Request, viewer: SignedIn, cycle_id: str, township: Text
         raise Refusal(f"救助项目“{program}”无效")
     search = (q or "").strip()
     with request.app.state.database.read() as session:
-        try:
-            county = cycle_jurisdiction(session, number)
-        except Refusal:
+        county = visible_county(session, viewer, number)
+        if county is None:
             return not_found(request, viewer, number)
-        viewer.require_within(county, f"发放批次 {number}")
         wanted = LineFilter(township_filter(township, county, viewer), program or None, search)
         found = paged_cycle_view(session, number, reader=viewer.name, wanted=wanted, page=wanted_page,
                            size=PAGE_SIZE, as_json=True)
@@ -138,11 +146,9 @@ def cycle_differences(request: Request, viewer: SignedIn, cycle_id: str) -> Resp
     """`cycle diff CYCLE`: what changed since the county's previous cycle, reconciled; read before signing."""
     number = cycle_number(cycle_id)
     with request.app.state.database.read() as session:
-        try:
-            county = cycle_jurisdiction(session, number)
-        except Refusal:
+        county = visible_county(session, viewer, number)
+        if county is None:
             return not_found(request, viewer, number)
-        viewer.require_within(county, f"发放批次 {number}")
         found = cycle_diff(session, number, reader=viewer.name)
         county_name = require_jurisdiction(session, county).name
         township_names = townships_of(session, county)

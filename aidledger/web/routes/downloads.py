@@ -19,7 +19,6 @@ from fastapi.responses import Response
 
 from aidledger.auth.scope import level_of, within
 from aidledger.disbursement.cycles.service.show import cycle_list
-from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
 from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.policy.store import townships_of
@@ -27,7 +26,7 @@ from aidledger.web import params
 from aidledger.web.access import ALL, Forbidden, Routes, SignedIn, now_of
 from aidledger.web.pages import render
 
-from .cycles import cycle_number, not_found, township_filter
+from .cycles import cycle_number, not_found, township_filter, visible_county
 
 routes = Routes()
 AUDIT_ROLES = ("admin", "approver", "auditor")
@@ -81,11 +80,9 @@ def register(request: Request, viewer: SignedIn, cycle_id: str, township: Code =
 
     number = cycle_number(cycle_id)
     with request.app.state.database.read() as session:
-        try:
-            county = cycle_jurisdiction(session, number)
-        except Refusal:
+        county = visible_county(session, viewer, number)
+        if county is None:
             return not_found(request, viewer, number)
-        viewer.require_within(county, f"发放批次 {number}")
         wanted = township_filter(township, county, viewer) or viewer.township
         data = register_data(session, number, reader=viewer.name, township=wanted)
     content = drawn(lambda path: write_register(data, path))
