@@ -248,3 +248,20 @@ class RecoveryHow(StrEnum):
 
     RETURNED = "returned"  # paid back
     SET_OFF = "set_off"  # withheld from a later payment
+
+
+# --- Sign-offs (审核、审批) -----------------------------------------------------------------------
+
+
+class SignoffSubject(StrEnum):
+    """`signoffs.subject`: what a sign-off is given on."""
+
+    CYCLE = "cycle"
+    GRANT = "grant"
+
+
+class SignoffAction(StrEnum):
+    """`signoffs.action`: signed, or sent back to the preparer with a reason (the cycle returns to draft)."""
+
+    SIGNED = "signed"
+    SENT_BACK = "sent_back"

@@ -6,6 +6,7 @@ from .disbursement.opening import tables as opening_tables  # noqa: F401
 from .disbursement.payments import tables as payment_tables  # noqa: F401
 from .disbursement.recovery import tables as recovery_tables  # noqa: F401
 from .disbursement.registry import tables as registry_tables  # noqa: F401
+from .disbursement.signoffs import tables as signoff_tables  # noqa: F401
 from .disbursement.subsidy import tables as subsidy_tables  # noqa: F401
 from .disbursement.temporary import tables as temporary_tables  # noqa: F401
 from .evidence import tables as evidence_tables  # noqa: F401

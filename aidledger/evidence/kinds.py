@@ -54,6 +54,7 @@ KINDS: tuple[Kind, ...] = (
     _serial("registry_reviews"),
     _serial("cycle_transitions"),
     _serial("cycle_exports"),
+    _serial("signoffs"),
     _serial("bank_returns"),
     _serial("openings"),
     _child("opening_funds", ("opening_id", "fund"), "openings", "opening_id"),
