@@ -40,6 +40,7 @@ from .disbursement.checks import verify_books
 from .disbursement.cycles.service.actions import approve, book_returns, cancel_return, export_bank
 from .disbursement.cycles.service.run import run_cycle
 from .disbursement.cycles.service.show import cycle_view
+from .disbursement.cycles.service.signing import sign
 from .disbursement.entitlement.service import explain
 from .disbursement.opening.service import load_opening
 from .disbursement.recovery.service import receivable_list, record_recovery
@@ -62,6 +63,7 @@ YEAR = 2022
 TOWNSHIPS = ("230523100", "230523101", "230523102")
 ADMIN, PREPARER, APPROVER, AUDITOR = "admin", "li.ming", "wang.fang", "zhao.audit"
 TOWN_CLERK = "sun.town"  # a preparer of 宝清镇 only: 审核确认 has moved down to the townships
+SECOND_APPROVER = "chen.jing"  # from 2023 the county asks for two sign-offs: 王芳 审核, then 陈静 审批
 # The demo book authenticates as a county's would. Its users' passwords are published with it: it is a demo.
 DEMO_USERS = (  # name, role, display name, scope, password
     (ADMIN, "admin", "张伟", None, "demo-admin-2022"),
@@ -69,6 +71,7 @@ DEMO_USERS = (  # name, role, display name, scope, password
     (APPROVER, "approver", "王芳", None, "demo-approver-2022"),
     (AUDITOR, "auditor", "赵审计", None, "demo-auditor-2022"),
     (TOWN_CLERK, "preparer", "孙晓燕", TOWNSHIPS[0], "demo-township-2022"),
+    (SECOND_APPROVER, "approver", "陈静", None, "demo-approver2-2022"),
 )
 DATA = resources.files("aidledger") / "demo_data"
 
@@ -133,7 +136,7 @@ def run_demo(out_dir: Path, now: datetime | None = None) -> DemoResult:
     try:
         dbmod.upgrade(demo.database, authentication=True)
         for step in (set_up, load_registry, open_books, allocate_funds, buy_services, run_reserves, run_cycles,
-                     correct_an_entry):
+                     correct_an_entry, two_signoffs_from_2023):
             step(demo)
         write_outputs(demo)
         write_reports(demo)
@@ -153,8 +156,8 @@ def set_up(demo: Demo) -> None:
         files = [((DATA / name).read_text(encoding="utf-8"), name) for name in
                  ("230000-heilongjiang.toml", "230500-shuangyashan.toml", "230523-baoqing.toml")]
         loaded = load_policies(s, files, user=ADMIN, now=demo.now)
-    demo.log("users admin, li.ming (preparer), wang.fang (approver), zhao.audit (auditor), sun.town (preparer of "
-             f"{TOWNSHIPS[0]}), each with a password (authentication on)")
+    demo.log("users admin, li.ming (preparer), wang.fang and chen.jing (approvers), zhao.audit (auditor), sun.town "
+             f"(preparer of {TOWNSHIPS[0]}), each with a password (authentication on)")
     demo.log("policies loaded: " + ", ".join(f"{o.code} {o.name} v{o.version}" for o in loaded))
 
 
@@ -396,6 +399,25 @@ def correct_an_entry(demo: Demo) -> None:
                 Line("Assets:Treasury", "working_funds", credit=Decimal("12000.00")))), user=PREPARER, now=demo.now)
     demo.log(f"entry {wrong.seq}: an expense charged to the wrong fund; reversed by entry {reversal.seq}; "
              f"January closed by {APPROVER}; entry {fixed.seq} books it against working funds")
+
+
+# From 2023 the county asks for two sign-offs (审核 by one approver, 审批 by another): a new version of its policy.
+TWO_SIGNOFFS = "\n[approval]\ncycle_signoffs = 2\n"
+
+
+def two_signoffs_from_2023(demo: Demo) -> None:
+    """January 2023 is run and signed once (王芳's 审核): it waits for its 审批, which a newcomer gives in the browser
+    as 陈静 (chen.jing). The year 2022's books, reports and audit pack are untouched by it (nothing is posted)."""
+    with demo.write() as s:
+        text = (DATA / "230523-baoqing.toml").read_text(encoding="utf-8") + TWO_SIGNOFFS
+        loaded = load_policies(s, [(text, "230523-baoqing-2023.toml")], user=ADMIN, now=demo.now)
+    with demo.write() as s:
+        run = run_cycle(s, COUNTY, f"{YEAR + 1}-01", user=PREPARER, now=demo.now, on=date(YEAR + 1, 1, 10))
+    with demo.write() as s:
+        signed = sign(s, run.cycle_id, date(YEAR + 1, 1, 12), user=APPROVER, now=demo.now)
+    demo.log(f"policy {COUNTY} v{loaded[0].version}: two sign-offs per cycle; cycle {run.cycle_id} {YEAR + 1}-01: "
+             f"{run.count} households, {run.total:.2f}; 审核 by {APPROVER} ({signed.step} of {signed.of_steps}), "
+             f"waiting for its 审批: sign in as {SECOND_APPROVER} and sign it on its page")
 
 
 def _dump(path: Path, data) -> Path:

@@ -43,8 +43,8 @@ from aidledger import db as dbmod  # noqa: E402
 from aidledger.auth.service import set_password  # noqa: E402
 from aidledger.budget.service.allocations import allocate  # noqa: E402
 from aidledger.budget.service.policies import load_policies  # noqa: E402
-from aidledger.disbursement.cycles.service.approval import approve  # noqa: E402
 from aidledger.disbursement.cycles.service.run import run_cycle  # noqa: E402
+from aidledger.disbursement.cycles.service.signing import approve  # noqa: E402
 from aidledger.users import add_user  # noqa: E402
 
 AUDITOR = "bench.auditor"  # sees id numbers and accounts masked

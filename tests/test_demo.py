@@ -57,6 +57,23 @@ def test_demo_runs_and_its_outputs_check(tmp_path):
     extends = CliRunner().invoke(cli, ["--db", f"sqlite:///{out / 'aidledger.db'}", "ledger", "verify",
                                        "--checkpoint", str(out / "ledger.checkpoint")])
     assert extends.exit_code == 0 and "the books extend it" in extends.output
+    waiting_for_its_second_signoff(out)
+
+
+def waiting_for_its_second_signoff(out: Path) -> None:
+    """The demo's last cycle (2023-01, under two sign-offs) has 王芳's 审核 and waits for its 审批, which 陈静 gives."""
+    db = f"sqlite:///{out / 'aidledger.db'}"
+    password = dict((u[0], u[4]) for u in DEMO_USERS)
+
+    def as_user(name: str, *args: str):
+        return CliRunner(env={"AIDLEDGER_PASSWORD": password[name]}).invoke(cli, ["--db", db, "--user", name, *args])
+
+    view = json.loads(as_user("zhao.audit", "cycle", "show", "13", "--json").stdout)
+    assert (view["month"], view["status"], view["waiting"]) == ("2023-01", "draft", "待审批")
+    assert [(s["name"], s["user"], s["display_name"]) for s in view["signoffs"]] == [("审核", "wang.fang", "王芳")]
+    signed = as_user("chen.jing", "cycle", "approve", "13", "--date", "2023-01-15")
+    assert signed.exit_code == 0 and signed.stdout.strip().isdigit(), signed.output
+    assert json.loads(as_user("zhao.audit", "cycle", "show", "13", "--json").stdout)["status"] == "approved"
 
 
 def life_events(cycle, september: dict[str, list[str]]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from aidledger.disbursement.cycles.service import actions
+from aidledger.disbursement.cycles.service import actions, signing
 from aidledger.disbursement.cycles.service.run import run_cycle
 from aidledger.disbursement.cycles.service.show import cycle_view
 from aidledger.disbursement.registry.service import count_households
@@ -132,7 +132,8 @@ def diff(app, cycle_id, as_json) -> None:
 @click.option("--date", "on", type=DATE, help="Posting date (default: today).")
 @pass_app
 def approve(app, cycle_id, on) -> None:
-    """Approve a draft cycle and post it (an approver other than the one who ran it); prints the entry id.
+    """Sign off a draft cycle (an approver who neither ran it nor signed before); the last sign-off approves and
+    posts it and prints the entry id.
 
     Refused when the funds cannot cover it, naming each fund's shortfall.
 
@@ -141,8 +142,29 @@ def approve(app, cycle_id, on) -> None:
       aidledger --user wang.fang cycle approve 1 --date 2022-01-05
     """
     with app.database().write() as session:
-        seq = actions.approve(session, cycle_id, on or app.today(), user=app.user, now=app.now())
-    click.echo(seq)
+        signed = signing.sign(session, cycle_id, on or app.today(), user=app.user, now=app.now())
+    if signed.entry_seq is not None:
+        click.echo(signed.entry_seq)
+    else:
+        click.echo(f"cycle {cycle_id}: sign-off {signed.step} of {signed.of_steps} ({signed.name}) recorded; "
+                   f"{signed.of_steps - signed.step} more to approve it")
+
+
+@group.command("send-back")
+@click.argument("cycle_id", type=int)
+@click.option("--reason", required=True, help="What the preparer is to check or correct.")
+@click.option("--date", "on", type=DATE, help="Date of the decision (default: today).")
+@pass_app
+def send_back(app, cycle_id, reason, on) -> None:
+    """Send a draft back to its preparer instead of signing it (approver); its sign-offs so far no longer count.
+
+    \b
+    Example:
+      aidledger --user wang.fang cycle send-back 1 --reason "H003 收入未按新证明核减"
+    """
+    with app.database().write() as session:
+        signing.send_back(session, cycle_id, reason, on or app.today(), user=app.user, now=app.now())
+    click.echo(f"cycle {cycle_id} sent back to its preparer")
 
 
 @group.command("cancel")

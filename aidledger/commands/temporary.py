@@ -46,15 +46,19 @@ def grant(app, household_id, total, instalments, first_month, reason, committee_
 @click.option("--date", "on", type=DATE, help="Date of the decision (default: today).")
 @pass_app
 def approve(app, grant_id, on) -> None:
-    """Approve a grant (an approver other than the one who recorded it).
+    """Sign off a grant (an approver other than the one who recorded it or signed before); approved at the last.
 
     \b
     Example:
       aidledger --user wang.fang temporary approve 1
     """
     with app.database().write() as session:
-        grants.approve_grant(session, grant_id, on or app.today(), user=app.user, now=app.now())
-    click.echo(f"temporary grant {grant_id} approved")
+        signed = grants.approve_grant(session, grant_id, on or app.today(), user=app.user, now=app.now())
+    if signed.approved:
+        click.echo(f"temporary grant {grant_id} approved")
+    else:
+        click.echo(f"temporary grant {grant_id}: sign-off {signed.step} of {signed.of_steps} ({signed.name}) recorded; "
+                   f"{signed.of_steps - signed.step} more to approve it")
 
 
 @group.command("list")

@@ -32,7 +32,8 @@ LABELS = {
     "registry_imports": "名册导入 registry import",
     "households": "家庭 household", "members": "成员 member", "registry_events": "名册变动 registry event",
     "registry_reviews": "复核 review", "cycle_transitions": "发放周期状态记录 cycle transition",
-    "cycle_exports": "银行文件记录 bank file record", "signoffs": "审核审批签字 sign-off", "bank_returns": "退回 bank return",
+    "cycle_exports": "银行文件记录 bank file record", "signoffs": "审核审批签字 sign-off",
+    "bank_returns": "退回 bank return",
     "openings": "期初导入 opening", "opening_funds": "期初资金 opening fund", "opening_reserves":
     "期初备用金 opening reserve", "opening_states": "期初状态 opening state", "receivables": "应收款 receivable",
     "receivable_parts": "应收款资金构成 receivable part", "recoveries": "追回 recovery",

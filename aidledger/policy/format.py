@@ -12,8 +12,8 @@ Ranges where the spec names none (chosen to catch typos, not to second-guess a p
 - Percent thresholds (cpi_threshold, food_threshold): 0 to 100.
 - recovery.set_off_ratio (an addition to the spec's keys; see docs/beyond-the-base.md): 0 to
   0.99, so that a set-off never leaves a household's month at nothing.
-- Months of gradual exit: 0 to 60; review cadence: 1 to 60 months; documentation_days 1 to
-  366; ages 0 to 150; disability grade 1 to 4 (as in the registry); heating months 1 to 12.
+- Months of gradual exit: 0 to 60; review cadence: 1 to 60 months; sign-offs (approval.*) 1 to 5;
+  documentation_days 1 to 366; ages 0 to 150; disability grade 1 to 4 (as in the registry); heating months 1 to 12.
 - Add-on `flag` and `disability_kinds` use the registry's words, so an add-on that could
   never match a member is refused rather than silently paying nobody.
 """
@@ -63,6 +63,8 @@ RATE = Number(low=Decimal(0), high=Decimal(1), what="a rate")
 PERCENT = Number(low=Decimal(0), high=Decimal(100), what="a percentage")
 EXIT_MONTHS = Whole(low=0, high=60, what="a number of exit months")
 REVIEW_MONTHS = Whole(low=1, high=60, what="a review cadence in months")
+# 审核、审批: one sign-off at least (the approval itself); more than five is no longer a chain anyone signs.
+SIGNOFFS = Whole(low=1, high=5, what="a number of sign-offs")
 AGE = Whole(low=0, high=150, what="an age")
 PROGRAM_LIST = ListOf(item=Choice(options=PROGRAMS))
 NAME = Text(dated=False)
@@ -229,6 +231,7 @@ FORMAT = Table(
                 "dibao_variable_months": REVIEW_MONTHS,
             }
         ),
+        "approval": Table(keys={"cycle_signoffs": SIGNOFFS, "grant_signoffs": SIGNOFFS}),
         "classification": MapOf(
             value=Text(pattern=r"^\d{3}(\d{2}){0,2}$", describe="an expenditure code of 3, 5 or 7 digits in quotes"),
             keys=CLASSIFICATION_KEYS,

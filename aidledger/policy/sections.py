@@ -316,6 +316,18 @@ class Review(Section):
     dibao_variable_months: int
 
 
+@section
+class Approval(Section):
+    """审核、审批: how many sign-offs a cycle and a temporary grant need (undefined: one, the approval itself)."""
+
+    cycle_signoffs: int
+    grant_signoffs: int
+
+    def signoffs(self, subject: str) -> int:
+        name = f"{subject}_signoffs"
+        return getattr(self, name) if self.is_defined(name) else 1
+
+
 @dataclass(frozen=True, slots=True)
 class Jurisdiction:
     code: str
@@ -341,5 +353,6 @@ class PolicySnapshot:
     reserve: Reserve
     recovery: Recovery
     review: Review
+    approval: Approval
     classification: ParameterMap
     townships: Mapping[str, str]

@@ -19,6 +19,7 @@ from .dated import UNDEFINED, Dated
 from .missing import UndefinedAt
 from .sections import (
     AddonRule,
+    Approval,
     Budget,
     CareStandard,
     Dibao,
@@ -169,6 +170,7 @@ def build_snapshot(body: Mapping[str, Any], jurisdiction: Jurisdiction, township
         reserve=part("reserve", Reserve),
         recovery=part("recovery", Recovery),
         review=part("review", Review),
+        approval=part("approval", Approval),
         classification=_map(reader, body.get("classification", {}), "classification"),
         townships=MappingProxyType(dict(townships)),
     )

@@ -134,6 +134,7 @@ FACTS = {
     "next_event": "SELECT max(id) + 1 FROM registry_events",
     "transition": "SELECT min(id) FROM cycle_transitions WHERE status = 'approved'",
     "export": "SELECT min(id) FROM cycle_exports",
+    "signoff": "SELECT min(id) FROM signoffs",
     "return": "SELECT min(id) FROM bank_returns",
     "case": "SELECT min(id) FROM reserve_cases",
     "receivable": "SELECT min(id) FROM receivables",
@@ -200,6 +201,10 @@ ALTERATIONS = [
        "{transition}", ["cycle_transitions_no_update"], "cycle_transitions {transition}"),
     _a("the time of a sign-off", "UPDATE cycle_transitions SET at = '2022-01-01 00:00:00' WHERE id = "
        "{transition}", ["cycle_transitions_no_update"], "cycle_transitions {transition}"),
+    _a("the name a sign-off showed", "UPDATE signoffs SET display_name = '张三' WHERE id = {signoff}",
+       ["signoffs_no_update"], "signoffs {signoff}"),
+    _a("a sign-off taken back", "DELETE FROM signoffs WHERE id = {signoff}", ["signoffs_no_delete"],
+       "signoffs {signoff}"),
     _a("the policy text in force, its stored sha256 left stale",
        "UPDATE policy_files SET text = replace(text, '680', '980') WHERE id = {policy_680}",
        ["policy_files_no_update"], "policy_files {policy_680}"),

@@ -29,13 +29,14 @@ PASSWORD = "correct-horse-9"  # every test user's
 TOWN_CLERK = "town.clerk"  # a preparer of 宝清镇 (230523100) only
 CITY_AUDITOR = "city.audit"  # an auditor of 双鸭山市 (230500)
 ELSEWHERE = "other.county"  # an auditor of another county (230524): sees none of 宝清县
+SECOND_APPROVER = "chen.jing"  # signs 审批 after 王芳's 审核 where a policy asks for two sign-offs
 TOWNSHIP, OTHER_TOWNSHIP = "230523100", "230523101"
 COUNTY = "230523"
 USERS = {ADMIN: "admin", PREPARER: "preparer", APPROVER: "approver", AUDITOR: "auditor",
-         TOWN_CLERK: "preparer", CITY_AUDITOR: "auditor", ELSEWHERE: "auditor"}
+         TOWN_CLERK: "preparer", CITY_AUDITOR: "auditor", ELSEWHERE: "auditor", SECOND_APPROVER: "approver"}
 SCOPES = {TOWN_CLERK: TOWNSHIP, CITY_AUDITOR: "230500", ELSEWHERE: "230524"}
 DISPLAY = {ADMIN: "张伟", PREPARER: "李明", APPROVER: "王芳", AUDITOR: "赵审计", TOWN_CLERK: "孙乡镇",
-           CITY_AUDITOR: "钱市审", ELSEWHERE: "周外县"}
+           CITY_AUDITOR: "钱市审", ELSEWHERE: "周外县", SECOND_APPROVER: "陈静"}
 MONTHS = ("2022-01", "2022-02", "2022-03")
 
 
@@ -178,6 +179,16 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+SIGN_FORM = re.compile(r'data-form="approve">.*?name="round" value="(-?\d+)">.*?name="step" value="(\d+)">', re.S)
+
+
+def sign_fields(html: str) -> dict[str, str]:
+    """The CSRF token, round and step a cycle page's sign-off form sends (the draft as the page showed it)."""
+    found = SIGN_FORM.search(html)
+    assert found, "no sign-off form on the page"
+    return {"csrf": csrf_of(html), "round": found.group(1), "step": found.group(2)}
+
+
 def sign_in(client: TestClient, user: str, password: str = PASSWORD):
     """Sign in through the form, as a browser does; returns the response to the post."""
     page = client.get("/signin")
@@ -199,6 +210,14 @@ def signed_in(app):
     yield make
     for c in clients:
         c.close()
+
+
+def run_cli(url: str, *args: str, user: str) -> str:
+    """A command that must succeed on the test's copy of the book (as its user, with the test password)."""
+    with password_env():
+        result = CliRunner().invoke(cli, ["--db", url, "--user", user, *args], catch_exceptions=False)
+    assert result.exit_code == 0, (args, result.output)
+    return result.stdout.strip()
 
 
 def read_book(url: str, work):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from aidledger.disbursement.entitlement.views import ComponentView
@@ -30,6 +30,28 @@ class TransitionView:
     user: str
     entry: int | None  # the journal entry the step posted
     reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignoffView:
+    """One decision of the sign-off chain (审核、审批): signed, or sent back with a reason; `current` when it belongs to
+    the draft as it stands (not to one run again or sent back since)."""
+
+    step: int
+    of_steps: int
+    name: str  # 审核 / 审批
+    action: str  # signed | sent_back
+    user: str
+    display_name: str
+    on: date
+    at: datetime
+    reason: str
+    current: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"step": self.step, "of_steps": self.of_steps, "name": self.name, "action": self.action,
+                "user": self.user, "display_name": self.display_name, "on": self.on, "at": self.at.isoformat(),
+                "reason": self.reason or None, "current": self.current}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +144,10 @@ class CycleView:
     instalments: tuple[InstalmentView, ...]
     lines: tuple[CycleLineView, ...]
     held: tuple[HeldView, ...] = ()
+    signoffs: tuple[SignoffView, ...] = ()
+    waiting: str | None = None  # a draft's state: 待审核 / 待审批
+    round: int = 0  # the draft's round and next step, which a sign-off form sends back (signing.py)
+    next_step: int = 1
 
     @property
     def held_total(self) -> Decimal:
@@ -147,4 +173,6 @@ class CycleView:
             "held": [{"household_id": h.household_id, "payee_name": h.payee_name, "amount": h.amount,
                       "reason": h.reason} for h in self.held],
             "held_total": self.held_total,
+            "signoffs": [s.as_dict() for s in self.signoffs],
+            "waiting": self.waiting,
         }

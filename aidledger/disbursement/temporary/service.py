@@ -2,7 +2,8 @@
 
 A preparer records the grant for a household in the registry; above
 temporary.case_by_case_threshold it needs the committee's decision (一事一议) named by
---committee-ref. Another user, an approver, approves it (maker-checker). From its first
+--committee-ref. Other users, approvers, sign it off (maker-checker; `approval.grant_signoffs`
+sign-offs, one by default). From its first
 month, each cycle of the household's county pays the instalments that have fallen due
 and no approved cycle has paid yet (a `temporary` component, charged to
 Expenses:Temporary): normally one per cycle, and any missed one in the next cycle.
@@ -17,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aidledger.codes import SignoffAction, SignoffSubject
 from aidledger.disbursement.payments.tables import Cycle
 from aidledger.disbursement.registry.store import load_household
 from aidledger.disbursement.rules import Component
@@ -27,13 +29,15 @@ from aidledger.disbursement.rules.instalments import (
     instalment_component,
     instalment_months,
 )
+from aidledger.disbursement.signoffs.rules import signer_problems
+from aidledger.disbursement.signoffs.service import chain_of, record
 from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.posting import lock_books
 from aidledger.orm import existing
 from aidledger.policy.store import effective_policy
 from aidledger.problems import Problem
-from aidledger.users import require_role
+from aidledger.users import require_role, require_whole
 
 from .tables import CycleInstalment, GrantApproval, TemporaryGrant
 from .views import GrantView, InstalmentPaid
@@ -47,6 +51,7 @@ def grant(session: Session, household_id: str, total: Decimal, instalments: int,
     require_role(session, user, "preparer", action="grant temporary assistance")
     stored = load_household(session, household_id)  # refused when not in the registry
     county = stored.household.county
+    require_whole(session, user, stored.household.township, what=f"a grant to household {household_id}")
     threshold = effective_policy(session, county).on(first_day(first_month)).temporary.case_by_case_threshold
     committee_ref = (committee_ref or "").strip() or None
     problems = []
@@ -81,19 +86,41 @@ def grant(session: Session, household_id: str, total: Decimal, instalments: int,
     return row.id
 
 
-def approve_grant(session: Session, grant_id: int, on: date, *, user: str | None, now: datetime) -> None:
-    """The approver's decision (maker-checker): from now on the cycles pay the grant's instalments."""
+@dataclass(frozen=True)
+class GrantSignoff:
+    """One sign-off of a grant: its step of how many; the grant is approved at the last."""
+
+    grant_id: int
+    step: int
+    of_steps: int
+    name: str  # 审核 / 审批
+
+    @property
+    def approved(self) -> bool:
+        return self.step == self.of_steps
+
+
+def approve_grant(session: Session, grant_id: int, on: date, *, user: str | None, now: datetime) -> GrantSignoff:
+    """One sign-off of a grant (maker-checker: not by who recorded it, nor by an earlier signer); at the last of the
+    policy's `approval.grant_signoffs` (one by default) the cycles start paying its instalments."""
     approver = require_role(session, user, "approver", action="approve temporary assistance")
-    lock_books(session)  # two approvers at once: the second waits, then finds it approved
+    lock_books(session)  # two approvers at once: the second waits, then sees the first's sign-off
     row = existing(session, TemporaryGrant, grant_id, "temporary grant")
     done = session.get(GrantApproval, grant_id)
     if done is not None:
         raise Refusal(f"temporary grant {grant_id} was already approved by {done.approved_by} on {done.on}")
-    if row.granted_by == approver.name:
-        raise Refusal(f"maker-checker: {approver.name} recorded temporary grant {grant_id}; another approver must "
-                      "approve it")
-    session.add(GrantApproval(grant_id=grant_id, on=on, approved_by=approver.name, approved_at=now))
+    require_whole(session, approver.name, row.county_code, what=f"temporary grant {grant_id} of {row.county_code}")
+    of_steps = effective_policy(session, row.county_code).on(on).approval.signoffs("grant")
+    chain = chain_of(session, SignoffSubject.GRANT, grant_id, 0, of_steps)
+    problems = signer_problems(approver.name, row.granted_by, chain.signers, f"temporary grant {grant_id}")
+    if problems:
+        raise Refusal(problems)
+    signed = GrantSignoff(grant_id, chain.next_step, of_steps, chain.next_name)
+    record(session, chain, SignoffAction.SIGNED, approver, on, now)
+    if signed.approved:
+        session.add(GrantApproval(grant_id=grant_id, on=on, approved_by=approver.name, approved_at=now))
     session.flush()
+    return signed
 
 
 @dataclass(frozen=True)

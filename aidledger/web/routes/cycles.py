@@ -7,6 +7,7 @@ see them. A cycle of a county outside the user's scope is a 403; a cycle that do
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated
 from urllib.parse import urlencode
@@ -136,7 +137,7 @@ def cycle_page(request: Request, viewer: SignedIn, cycle_id: str, township: Text
         prev_url=page_url(found.page - 1) if found.page > 1 else None,
         next_url=page_url(found.page + 1) if found.page < found.pages else None,
         township=wanted.township or "", program=program or "", q=search, filtered=bool(filters),
-        adjustment_names=ADJUSTMENT_NAMES, resolution_names=RESOLUTION_NAMES,
+        adjustment_names=ADJUSTMENT_NAMES, resolution_names=RESOLUTION_NAMES, inputs=json.loads(view.inputs),
         register_url=f"/downloads/register/{number}.pdf"
         + (f"?township={view.township}" if getattr(view, "township", None) else ""))
 

@@ -1,4 +1,4 @@
-"""A cycle after its run: approve (cycle_approval.py), export to the bank, book the returns, cancel.
+"""A cycle after its run: approve (signing.py, approval.py), export to the bank, book the returns, cancel.
 
 The books, per cycle (all in the county's journal, per fund):
   approve   Dr Expenses:<Program>:<Area>        Cr Liabilities:Payable:Beneficiaries
@@ -37,7 +37,7 @@ from aidledger.orm import existing
 from aidledger.policy.store import effective_policy
 from aidledger.users import require_role, require_whole
 
-from .approval import approve  # noqa: F401  (a step of the cycle, as the commands call it)
+from .signing import approve  # noqa: F401  (a step of the cycle, as the commands call it)
 from .steps import (
     CLEARING,
     PAYABLE,

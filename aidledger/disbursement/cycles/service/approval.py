@@ -1,4 +1,5 @@
-"""`cycle approve`: maker-checker approval of a draft, charged to the funds in funding order, and posted.
+"""A draft's approval entry, given at its last sign-off (signing.py): charged to the funds in funding order, and
+posted.
 
 The entry debits each expense account with the new money the cycle spends on it (the
 program's account per area; price subsidies, heating and instalments their own), and
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -33,17 +35,13 @@ from aidledger.errors import Refusal
 from aidledger.ledger.chart import STANDARD_CHART
 from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.service.accounts import ensure_accounts
-from aidledger.ledger.service.posting import lock_books, post_entry
+from aidledger.ledger.service.posting import post_entry
 from aidledger.policy.store import effective_policy
-from aidledger.problems import Problem
-from aidledger.users import require_role, require_whole
 
 from .steps import (
     PAYABLE,
     RETURNED,
     ZERO,
-    cycle_of,
-    not_before_last_posting,
     reissued_returns,
     returned_by_fund,
     transition,
@@ -106,20 +104,18 @@ def _stale_problems(session: Session, cycle: Cycle) -> list[str]:
     return problems
 
 
-def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> int:
-    """Approve a draft (by an approver who did not run it) and post it; returns the entry id."""
-    approver = require_role(session, user, "approver", action="approve payment cycles")
-    if on > now.date():
-        raise Refusal(Problem(f"an approval dated {on} is after today ({now.date()}): a cycle is approved on the day "
-                              "it is signed", "cycle.approval_date", field="date",
-                              figures=(("date", on.isoformat()), ("today", now.date().isoformat()))))
-    lock_books(session)
-    cycle = cycle_of(session, cycle_id, "draft")
-    not_before_last_posting(session, cycle, on, "approval", now.date())
-    if cycle.run_by == approver.name:
-        raise Refusal(f"maker-checker: {approver.name} ran cycle {cycle_id}; another approver must approve it")
-    county = cycle.jurisdiction_code
-    require_whole(session, approver.name, county, what=f"cycle {cycle_id} of {county}")
+@dataclass(frozen=True)
+class Posting:
+    """What the approval posts, as the draft stands: the entry's lines, the returns it re-issues, the receivables."""
+
+    lines: list[Line]
+    reissued: list[BankReturn]
+    receivables: list
+
+
+def posting_of(session: Session, cycle: Cycle, on: date) -> Posting:
+    """The approval entry's lines as the draft stands, or a refusal naming what stops it (stale, short of funds)."""
+    cycle_id, county = cycle.id, cycle.jurisdiction_code
     order = effective_policy(session, county).on(on).budget.funding_order
     reissued = reissued_returns(session, cycle_id)
     # A return resolved since the draft was run (cancelled back to the fund, or re-issued by
@@ -161,24 +157,30 @@ def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now:
     problems += shortfall
     for receivable in receivables:
         lines += receivable.lines()
-    withheld, stale = set_off_lines(session, cycle)
-    problems += stale
+    withheld, stale_set_offs = set_off_lines(session, cycle)
+    problems += stale_set_offs
     lines += withheld
     if problems:
         raise Refusal(problems)
     if not lines:
         raise Refusal(f"cycle {cycle_id} pays nothing; cancel it instead")
+    return Posting(lines, reissued, receivables)
+
+
+def post_approval(session: Session, cycle: Cycle, on: date, posting: Posting, approver: str, now: datetime) -> int:
+    """The last sign-off: the approval entry, the receivables and set-offs it creates, the returns it re-issues."""
+    cycle_id, county = cycle.id, cycle.jurisdiction_code
     ensure_accounts(session, county, STANDARD_CHART)  # books opened before the one-off programs' accounts existed
     posted = post_entry(session, EntryDraft(
         date=on, jurisdiction=county, kind="cycle_approval",
         reference=f"cycle {cycle_id}; {DIGEST_MARK}{lines_digest(session, cycle_id)}",
         idempotency_key=f"cycle-{cycle_id}-approval", fund_transfer=False,
-        description=f"{cycle.month} 救助金发放 (第{cycle_id}号发放批次, {cycle.count}户)", lines=tuple(lines)),
-        user=approver.name, now=now)
-    create_receivables(session, cycle, receivables, posted.seq, on)
-    record_set_offs(session, cycle, posted.seq, on, approver.name, now)
-    for r in reissued:
+        description=f"{cycle.month} 救助金发放 (第{cycle_id}号发放批次, {cycle.count}户)", lines=tuple(posting.lines)),
+        user=approver, now=now)
+    create_receivables(session, cycle, posting.receivables, posted.seq, on)
+    record_set_offs(session, cycle, posted.seq, on, approver, now)
+    for r in posting.reissued:
         session.add(ReturnResolution(return_id=r.id, kind="reissued", cycle_id=cycle_id, entry_seq=posted.seq,
-                                     on=on, reason=f"re-issued in cycle {cycle_id}", user_name=approver.name, at=now))
-    transition(session, cycle, "approved", on, posted.seq, "", approver.name, now)
+                                     on=on, reason=f"re-issued in cycle {cycle_id}", user_name=approver, at=now))
+    transition(session, cycle, "approved", on, posted.seq, "", approver, now)
     return posted.seq

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aidledger.auth.scope import contains, township_of, within
+from aidledger.codes import SignoffSubject
 from aidledger.disbursement.cycles.views import (
     AdjustmentView,
     ControlTotal,
@@ -27,6 +28,7 @@ from aidledger.disbursement.cycles.views import (
     HeldView,
     InstalmentView,
     ReturnView,
+    SignoffView,
     TransitionView,
 )
 from aidledger.disbursement.entitlement.views import component_view
@@ -40,9 +42,12 @@ from aidledger.disbursement.payments.tables import (
     ReturnResolution,
 )
 from aidledger.disbursement.registry.tables import HouseholdRow
+from aidledger.disbursement.signoffs.rules import step_name
+from aidledger.disbursement.signoffs.service import cycle_round, history
 from aidledger.disbursement.temporary.tables import CycleInstalment, TemporaryGrant
 from aidledger.users import personal_numbers, require_within, scope_of
 
+from .signing import cycle_chain
 from .steps import ZERO, cycle_of, run_date
 
 
@@ -126,6 +131,7 @@ def assemble(session: Session, cycle: Cycle, township: str | None, lines: tuple[
         instalments=tuple(InstalmentView(i.grant_id, i.number, i.amount) for i, _ in instalments),
         lines=lines,
         held=tuple(HeldView(h.household_id, h.payee_name, h.amount, h.reason) for h in held),
+        **_signoff_parts(session, cycle),
     )
     if township is None:
         return CycleView(cycle.id, cycle.jurisdiction_code, cycle.month, cycle.status, cycle.count, cycle.total,
@@ -133,6 +139,18 @@ def assemble(session: Session, cycle: Cycle, township: str | None, lines: tuple[
     return TownshipCycleView(cycle.id, cycle.jurisdiction_code, cycle.month, cycle.status,
                              sum(t.count for t in by_township), sum((t.total for t in by_township), ZERO),
                              by_program, by_township, cycle.inputs, **parts, township=township)
+
+
+def _signoff_parts(session: Session, cycle: Cycle) -> dict:
+    """The sign-off chain, every round, and where a draft stands in it (the policy as on the day it was run)."""
+    current = cycle_round(session, cycle.id)
+    views = tuple(SignoffView(s.step, s.of_steps, step_name(s.step, s.of_steps), s.action, s.user_name,
+                              s.display_name, s.on, s.at, s.reason, s.round == current)
+                  for s in history(session, SignoffSubject.CYCLE, cycle.id))
+    if cycle.status != "draft":
+        return {"signoffs": views}
+    chain = cycle_chain(session, cycle, run_date(cycle))
+    return {"signoffs": views, "waiting": chain.waiting, "round": chain.round, "next_step": chain.next_step}
 
 
 def control_totals(session: Session, cycle_id: int, township: str | None) \
