@@ -10,6 +10,7 @@ from .disbursement.signoffs import tables as signoff_tables  # noqa: F401
 from .disbursement.subsidy import tables as subsidy_tables  # noqa: F401
 from .disbursement.temporary import tables as temporary_tables  # noqa: F401
 from .evidence import tables as evidence_tables  # noqa: F401
+from .jobs import tables as job_tables  # noqa: F401
 from .ledger import tables as ledger_tables  # noqa: F401
 from .orm import Base
 from .policy import tables as policy_tables  # noqa: F401

@@ -45,13 +45,15 @@ LAYERS: list[tuple[str, ...]] = [
     # The records of every sub-ledger sit below all their services: tables refer to each other by foreign
     # keys, and a service may read what another recorded (recovery reads whether an opening was reversed).
     ("aidledger.disbursement.payments", "aidledger.disbursement.*.tables"),
-    ("aidledger.disbursement.recovery", "aidledger.disbursement.temporary", "aidledger.disbursement.subsidy"),
+    ("aidledger.disbursement.recovery", "aidledger.disbursement.temporary", "aidledger.disbursement.subsidy",
+     "aidledger.disbursement.signoffs"),
     ("aidledger.disbursement.opening",),
     ("aidledger.disbursement.entitlement",),
     ("aidledger.disbursement.arrears",),
     ("aidledger.disbursement.cycles",),
     ("aidledger.disbursement.checks",),
     ("aidledger.reports",),
+    ("aidledger.jobs",),
     ("aidledger.models", "aidledger.migrations"),
     ("aidledger.render", "aidledger.demo", "aidledger.demo_data", "aidledger.commands", "aidledger.web"),
     ("aidledger.cli", "aidledger.__main__"),

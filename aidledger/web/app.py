@@ -24,6 +24,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from aidledger import db as dbmod
 from aidledger.auth import service as auth
 from aidledger.errors import Refusal
+from aidledger.jobs.service import fail_interrupted
+from aidledger.jobs.workers import JobRunner
 
 from .access import RULES, Forbidden, NotSignedIn, utc_now
 from .pages import render
@@ -35,10 +37,12 @@ API = "/api/"
 def create_app(url: str, *, clock: Callable[[], datetime] = utc_now) -> FastAPI:
     database = dbmod.Database(url)
     _check_book(database)
+    _start_jobs(database, clock)
     app = FastAPI(title="aidledger", version="1", openapi_url=None, docs_url=None, redoc_url=None,
                   description="社会救助资金账簿与发放：JSON API（与命令行 --json 的结构相同）")
     app.state.database = database
     app.state.clock = clock
+    app.state.jobs = JobRunner(database, clock)
     app.mount("/static", StaticFiles(directory=str(resources.files("aidledger.web") / "static")), name="static")
     RULES[("GET", "/static")] = RULES.get(("GET", "/static")) or _public()
     from .routes import ROUTERS
@@ -71,6 +75,14 @@ def _check_book(database: dbmod.Database) -> None:
             raise Refusal(f"the database {database.shown_url} is a local single-user book (made with db upgrade "
                           "--no-auth): it has no users who sign in, so the web application does not serve it "
                           "(未启用身份认证)")
+
+
+def _start_jobs(database: dbmod.Database, clock: Callable[[], datetime]) -> None:
+    """A server's start: the jobs a dead process left queued or running are failed; their transaction died with it
+    (rolled back), so the books are as they were (docs/web.md, "Background jobs")."""
+    failed = fail_interrupted(database, clock())
+    if failed:
+        log.warning("background jobs %s were interrupted by a restart: marked failed", ", ".join(map(str, failed)))
 
 
 def _is_api(request: Request) -> bool:

@@ -18,7 +18,7 @@ from aidledger.ledger.entries import EntryDraft, Line
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.posting import Posted, lock_books, post_entries
 from aidledger.ledger.tables import Jurisdiction
-from aidledger.users import require_role
+from aidledger.users import require_role, require_whole
 
 from .figures import spendable_from
 
@@ -38,6 +38,10 @@ def allocate(
 ) -> list[Posted]:
     """Record an allocation; returns the posted entries (the giver's first when there is one)."""
     require_role(session, user, "preparer", action="record allocations")
+    # An allocation is the receiving jurisdiction's books (and the giver's): not a township clerk's work.
+    for code in (jurisdiction, from_code):
+        if code is not None:
+            require_whole(session, user, code, what=f"an allocation of {code}")
     lock_books(session)
     receiver = require_jurisdiction(session, jurisdiction)
     problems = []

@@ -20,7 +20,7 @@ from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.posting import Posted, lock_books, post_entry
 from aidledger.policy.store import effective_policy
 from aidledger.problems import Problem
-from aidledger.users import require_role
+from aidledger.users import require_role, require_whole
 
 from .figures import PURCHASED_SERVICES, purchased_services_used, received_in, spendable_from
 
@@ -41,6 +41,7 @@ def purchase_services(
     user: str | None, now: datetime,
 ) -> Posted:
     require_role(session, user, "preparer", action="record purchased services")
+    require_whole(session, user, jurisdiction, what=f"a purchase of services by {jurisdiction}")
     lock_books(session)
     place = require_jurisdiction(session, jurisdiction)
     if amount <= 0:

@@ -29,7 +29,7 @@ from aidledger.orm import existing
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
 from aidledger.problems import Problem
-from aidledger.users import personal_numbers, require_role, require_within, scope_of
+from aidledger.users import personal_numbers, require_role, require_whole, require_within, scope_of
 
 from .figures import reserve_range_from, spendable_from
 
@@ -43,15 +43,22 @@ def _township(session: Session, code: str) -> Township:
     return township
 
 
-def _begin(session: Session, user: str | None, action: str, township_code: str) -> Township:
+def _begin(session: Session, user: str | None, action: str, township_code: str, *, county_work: bool) -> Township:
+    """The acting preparer and the township. Advancing and replenishing a reserve is the county's treasury's work;
+    paying and documenting a case may be the township's own clerk's."""
     require_role(session, user, "preparer", action=action)
     lock_books(session)
-    return _township(session, township_code)
+    township = _township(session, township_code)
+    if county_work:
+        require_whole(session, user, township.county_code, what=f"to {action} of {township_code}")
+    else:
+        require_whole(session, user, township_code, what=f"to {action} of {township_code}")
+    return township
 
 
 def advance(session: Session, township_code: str, amount: Decimal, on: date, *, user, now: datetime) -> int:
     """The county advances money to a township's reserve, up to the reserve's set amount."""
-    township = _begin(session, user, "advance reserves", township_code)
+    township = _begin(session, user, "advance reserves", township_code, county_work=True)
     snap = effective_policy(session, township.county_code).on(on)
     _, highest = reserve_range_from(session, township.county_code, township_code, on)
     problems = []
@@ -85,7 +92,7 @@ def _move_from_treasury(session, township, amount, on, order, kind, description,
 def pay(session: Session, township_code: str, id_number: str, name: str, amount: Decimal, on: date, reason: str,
         *, user, now: datetime) -> int:
     """先行救助: an emergency payment from the reserve; returns the case id."""
-    township = _begin(session, user, "pay emergency cases", township_code)
+    township = _begin(session, user, "pay emergency cases", township_code, county_work=False)
     snap = effective_policy(session, township.county_code).on(on)
     # A back-dated payment must fit what the reserve holds on every later day too.
     by_fund, _ = reserve_range_from(session, township.county_code, township_code, on)
@@ -131,6 +138,7 @@ def document(session: Session, case_id: int, on: date, *, user, now: datetime) -
     require_role(session, user, "preparer", action="document emergency cases")
     lock_books(session)
     case = existing(session, ReserveCase, case_id, "emergency case")
+    require_whole(session, user, case.township, what=f"emergency case {case_id} of {case.township}")
     done = session.get(ReserveDocumentation, case_id)
     if done is not None:
         raise Refusal(f"emergency case {case_id} was already documented on {done.documented_on}")
@@ -145,7 +153,7 @@ def document(session: Session, case_id: int, on: date, *, user, now: datetime) -
 
 def replenish(session: Session, township_code: str, on: date, *, user, now: datetime) -> tuple[int, Decimal, int]:
     """Top the reserve up by the documented payments not yet replenished: (entry, amount, cases)."""
-    township = _begin(session, user, "replenish reserves", township_code)
+    township = _begin(session, user, "replenish reserves", township_code, county_work=True)
     cases = list(session.scalars(
         select(ReserveCase)
         .join(ReserveDocumentation, ReserveDocumentation.case_id == ReserveCase.id)

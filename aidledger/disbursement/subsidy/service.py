@@ -23,7 +23,7 @@ from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.posting import lock_books
 from aidledger.ledger.tables import Jurisdiction
 from aidledger.policy.store import effective_policy
-from aidledger.users import require_role
+from aidledger.users import require_role, require_whole
 
 from .tables import PriceDeclarationRow
 
@@ -34,6 +34,7 @@ def declare(session: Session, code: str, month: str, cpi: Decimal, food: Decimal
             now: datetime) -> int:
     """Record the declaration (preparer); returns its id."""
     require_role(session, user, "preparer", action="declare price subsidies")
+    require_whole(session, user, code, what=f"a price subsidy declaration for {code}")
     lock_books(session)  # one declaration per jurisdiction and month, even from two sessions at once
     place = require_jurisdiction(session, code)
     problems = [f"{name} growth {value}% is outside −100% … {_GROWTH_LIMIT}%"

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Body, Query, Request
+from fastapi import Body, Path, Query, Request
 from fastapi.responses import Response
 
 from aidledger.budget.service.status import budget_status
 from aidledger.disbursement.checks import verify_books
-from aidledger.disbursement.cycles.service import approval
+from aidledger.disbursement.cycles.service import signing
 from aidledger.disbursement.cycles.service.diff import cycle_diff
 from aidledger.disbursement.cycles.service.run import run_cycle
 from aidledger.disbursement.cycles.service.show import cycle_view
 from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
 from aidledger.disbursement.entitlement.service import explain_view
 from aidledger.disbursement.registry import service as registry
+from aidledger.jobs.service import job_view
 from aidledger.render import budget_status_shape, json_text
 from aidledger.web import params
 from aidledger.web.access import ALL, Routes, SignedIn, now_of
@@ -87,16 +88,30 @@ def cycle_run(request: Request, viewer: SignedIn, body: Annotated[dict, Body()])
     return as_json({"cycle": str(outcome.cycle_id)}, status=201)
 
 
+@routes.get(f"{V1}/jobs/{{job_id}}", roles=ALL)
+def job(request: Request, viewer: SignedIn, job_id: Annotated[int, Path(ge=1, le=999_999_999)]) -> Response:
+    """A background job (cli.md: `POST /api/v1/cycles` may answer {"job": …}): {"job", "state", "done", "total"},
+    with "cycle" once done and "errors" once failed. The job's page polls it every second (static/jobs.js)."""
+    with request.app.state.database.read() as session:
+        view = job_view(session, job_id)
+    if view is None:
+        return as_json({"errors": [f"job {job_id} does not exist"]}, status=404)
+    viewer.require_within(view.jurisdiction, f"任务 {job_id}")
+    return as_json(request.app.state.jobs.current(view).as_dict())
+
+
 @routes.post(f"{V1}/cycles/{{cycle_id}}/approve", roles=("approver",))
 def cycle_approve(request: Request, viewer: SignedIn, cycle_id: int,
                   body: Annotated[dict | None, Body()] = None) -> Response:
-    """`cycle approve CYCLE [--date DATE]`: one sign-off; answers {"cycle": "ID", "entry": SEQ}."""
+    """`cycle approve CYCLE [--date DATE]`: one sign-off; answers {"cycle": "ID", "step": n, "of_steps": m, "entry":
+    SEQ (the approval entry, at the last sign-off; null before)}."""
     with request.app.state.database.read() as session:
         viewer.require_within(cycle_jurisdiction(session, cycle_id), f"批次 {cycle_id}")
     on = params.in_english_day((body or {}).get("date"), now_of(request).date())
     with viewer.acting(), request.app.state.database.write() as session:
-        seq = approval.approve(session, cycle_id, on, user=viewer.name, now=now_of(request))
-    return as_json({"cycle": str(cycle_id), "entry": seq})
+        signed = signing.sign(session, cycle_id, on, user=viewer.name, now=now_of(request))
+    return as_json({"cycle": str(cycle_id), "step": signed.step, "of_steps": signed.of_steps,
+                    "entry": signed.entry_seq})
 
 
 @routes.get(f"{V1}/budget/status", roles=ALL)

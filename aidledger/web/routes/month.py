@@ -3,22 +3,22 @@ draft (maker-checker: the services refuse the one who ran it) or sends a bank re
 command's service (`cycle run`, `cycle approve`, `cycle cancel-return`) in one write transaction, answered with a
 redirect to the cycle's page; a refusal is the service's, on a 422 page.
 
-A run is done inside the request for now: a county of 100,000 households takes about a minute (docs/benchmarks.md);
-a background job with a progress bar is issue 17's next part. An approval form carries the cycle's total as the
-page showed it, so a draft run again since the page was opened is not approved unseen ("the cycle changed").
+A run is a background job (aidledger/jobs): a county of 100,000 households takes about a minute
+(docs/benchmarks.md), so the post answers at once with the job's page, whose progress bar goes to the draft once it
+is stored; a second run of the county's month while one is live is refused, naming it. A sign-off form carries the
+draft's round and step as the page showed them, so a draft run again, sent back or signed by another approver since
+the page was opened is not signed unseen ("the cycle changed; reload").
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from aidledger.disbursement.cycles.service import actions, approval
-from aidledger.disbursement.cycles.service.run import run_cycle
-from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction, cycle_of
+from aidledger.disbursement.cycles.service import actions, signing
+from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
 from aidledger.disbursement.payments.tables import BankReturn
 from aidledger.errors import Refusal
 from aidledger.web import params
@@ -33,34 +33,53 @@ Field = Annotated[str, Form(max_length=200)]
 @routes.post("/cycles/run", roles=("preparer",))
 def run_month(request: Request, viewer: SignedIn, jurisdiction: Field = "", month: Field = "",
               date: Field = "") -> Response:
-    """`cycle run --jurisdiction COUNTY --month YYYY-MM [--date DAY]`: the draft's page next."""
+    """`cycle run --jurisdiction COUNTY --month YYYY-MM [--date DAY]` as a background job: the job's page next."""
     county = params.jurisdiction(jurisdiction, county=True)
     wanted = params.month(month)
     if county is None or wanted is None:
         raise Refusal("请填写县级区划代码和月份")
     viewer.require_within(county, f"辖区 {county}")
     on = params.day(date, now_of(request).date()) if date else None
-    with viewer.acting(), request.app.state.database.write() as session:
-        outcome = run_cycle(session, county, wanted, user=viewer.name, now=now_of(request), on=on)
-    return RedirectResponse(f"/cycles/{outcome.cycle_id}", status_code=303)
+    job = request.app.state.jobs.start_run(county, wanted, on=on, user=viewer.name, channel=viewer.channel,
+                                           now=now_of(request))
+    return RedirectResponse(f"/jobs/{job}", status_code=303)
 
 
 @routes.post("/cycles/{cycle_id}/approve", roles=("approver",))
-def approve(request: Request, viewer: SignedIn, cycle_id: str, total: Field = "", date: Field = "") -> Response:
-    """`cycle approve CYCLE [--date DAY]`, of the draft as the page showed it."""
+def approve(request: Request, viewer: SignedIn, cycle_id: str, round: Field = "", step: Field = "",
+            date: Field = "") -> Response:
+    """One sign-off (`cycle approve CYCLE [--date DAY]`) of the draft as the page showed it: its round and step."""
     number = cycle_number(cycle_id)
     on = params.day(date, now_of(request).date())
     database = request.app.state.database
     with database.read() as session:
         viewer.require_within(cycle_jurisdiction(session, number), f"发放批次 {number}")
     with viewer.acting(), database.write() as session:
-        shown = _amount(total)
-        cycle = cycle_of(session, number)
-        if shown is None or cycle.total != shown:
-            raise Refusal(f"发放批次 {number} 自页面打开后已经改变（合计现为 {cycle.total:.2f} 元）："
-                          "请刷新页面，核对后再审批")
-        approval.approve(session, number, on, user=viewer.name, now=now_of(request))
+        signing.sign(session, number, on, user=viewer.name, now=now_of(request), seen=_seen(round, step))
     return RedirectResponse(f"/cycles/{number}", status_code=303)
+
+
+@routes.post("/cycles/{cycle_id}/send-back", roles=("approver",))
+def send_back(request: Request, viewer: SignedIn, cycle_id: str, reason: Field = "", round: Field = "",
+              step: Field = "", date: Field = "") -> Response:
+    """`cycle send-back CYCLE --reason TEXT`: the draft goes back to its preparer; its sign-offs no longer count."""
+    number = cycle_number(cycle_id)
+    on = params.day(date, now_of(request).date())
+    database = request.app.state.database
+    with database.read() as session:
+        viewer.require_within(cycle_jurisdiction(session, number), f"发放批次 {number}")
+    with viewer.acting(), database.write() as session:
+        signing.send_back(session, number, reason, on, user=viewer.name, now=now_of(request),
+                          seen=_seen(round, step))
+    return RedirectResponse(f"/cycles/{number}", status_code=303)
+
+
+def _seen(round_: str, step: str) -> tuple[int, int]:
+    """The round and step the page showed; a form without them (or tampered with) cannot match a draft."""
+    try:
+        return int(round_), int(step)
+    except ValueError:
+        return -1, -1
 
 
 @routes.post("/returns/{return_id}/cancel", roles=("approver",))
@@ -78,10 +97,3 @@ def cancel_return(request: Request, viewer: SignedIn, return_id: str, reason: Fi
     with viewer.acting(), database.write() as session:
         actions.cancel_return(session, number, reason, on, user=viewer.name, now=now_of(request))
     return RedirectResponse(f"/cycles/{cycle_id}#returns", status_code=303)
-
-
-def _amount(text: str) -> Decimal | None:
-    try:
-        return Decimal(text.strip())
-    except (InvalidOperation, ValueError):
-        return None
