@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from aidledger.errors import Refusal
@@ -201,10 +202,29 @@ def live_session(session: Session, session_id: str | None, now: datetime) -> Liv
     return Live(user, row.csrf, row.id_hash, now - seen > TOUCH_EVERY)
 
 
-def touch_session(session: Session, id_hash: str, now: datetime) -> None:
-    row = session.get(WebSession, id_hash)
-    if row is not None and row.ended_at is None:
-        row.last_seen_at = now
+def touch_quietly(engine: Engine, id_hash: str, now: datetime) -> bool:
+    """A session's last use, written on its own short connection and given up when the books are busy: a month's
+    run holds the one writer for a minute (SQLite), and a page polling its progress must not wait behind it. The
+    touch only moves the idle timeout on (web_sessions is operational state, not sealed); the next request tries
+    again. Whether it was written."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        # The pragma on the driver's connection itself: through SQLAlchemy it would begin a transaction first.
+        driver = connection.connection.driver_connection if sqlite else None
+        try:
+            if driver is not None:
+                driver.execute("PRAGMA busy_timeout = 100")
+            with connection.begin():
+                if not sqlite:
+                    connection.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+                connection.execute(update(WebSession).where(WebSession.id_hash == id_hash,
+                                                            WebSession.ended_at.is_(None)).values(last_seen_at=now))
+            return True
+        except OperationalError:
+            return False
+        finally:
+            if driver is not None:
+                driver.execute("PRAGMA busy_timeout = 60000")
 
 
 def end_session(session: Session, session_id: str | None, now: datetime) -> None:
