@@ -23,12 +23,15 @@ def waiting_for(signed: int, of_steps: int) -> str:
     return "已审批" if signed >= of_steps else f"待{step_name(signed + 1, of_steps)}"
 
 
-def signer_problems(signer: str, preparer: str, earlier: Sequence[str], what: str) -> list[str]:
-    """Why `signer` may not give the next sign-off of `what` (maker-checker), or nothing."""
+def signer_problems(signer: str, preparer: str, earlier: Sequence[str], what: tuple[str, str]) -> list[str]:
+    """Why `signer` may not give the next sign-off of `what` (its Chinese and English names), or nothing."""
+    zh, en = what
     if signer == preparer:
-        return [f"maker-checker: {signer} prepared {what}; another approver must sign it"]
+        return [f"经办人不得签批本人经办的事项：{signer} 经办了{zh}，须由另一名审批人签字 "
+                f"(maker-checker: {signer} prepared {en}; another approver must sign it)"]
     if signer in earlier:
         step = list(earlier).index(signer) + 1
-        return [f"maker-checker: {signer} already signed step {step} of {what}; each sign-off is by a different "
-                "approver"]
+        return [f"每一步须由不同的人签字：{signer} 已签{zh}的第 {step} 步 "
+                f"(maker-checker: {signer} already signed step {step} of {en}; each sign-off is by a different "
+                "approver)"]
     return []

@@ -112,7 +112,8 @@ def approve_grant(session: Session, grant_id: int, on: date, *, user: str | None
     require_whole(session, approver.name, row.county_code, what=f"temporary grant {grant_id} of {row.county_code}")
     of_steps = effective_policy(session, row.county_code).on(on).approval.signoffs("grant")
     chain = chain_of(session, SignoffSubject.GRANT, grant_id, 0, of_steps)
-    problems = signer_problems(approver.name, row.granted_by, chain.signers, f"temporary grant {grant_id}")
+    problems = signer_problems(approver.name, row.granted_by, chain.signers,
+                               (f"第 {grant_id} 号临时救助", f"temporary grant {grant_id}"))
     if problems:
         raise Refusal(problems)
     signed = GrantSignoff(grant_id, chain.next_step, of_steps, chain.next_name)

@@ -70,7 +70,8 @@ def sign(session: Session, cycle_id: int, on: date, *, user: str | None, now: da
     county = cycle.jurisdiction_code
     chain = cycle_chain(session, cycle, on)
     _as_seen(chain, cycle, seen)
-    problems = signer_problems(approver.name, cycle.run_by, chain.signers, f"cycle {cycle_id}")
+    problems = signer_problems(approver.name, cycle.run_by, chain.signers,
+                               (f"第 {cycle_id} 号发放批次", f"cycle {cycle_id}"))
     if problems:
         raise Refusal(problems)
     require_whole(session, approver.name, county, what=f"cycle {cycle_id} of {county}")
@@ -105,7 +106,8 @@ def send_back(session: Session, cycle_id: int, reason: str, on: date, *, user: s
     if not reason.strip():
         raise Refusal(Problem("退回须写明原因 (sending a cycle back needs a reason)", "cycle.send_back_reason",
                               field="reason"))
-    problems = signer_problems(approver.name, cycle.run_by, chain.signers, f"cycle {cycle_id}")
+    problems = signer_problems(approver.name, cycle.run_by, chain.signers,
+                               (f"第 {cycle_id} 号发放批次", f"cycle {cycle_id}"))
     if problems:
         raise Refusal(problems)
     record(session, chain, SignoffAction.SENT_BACK, approver, on, now, reason.strip())
