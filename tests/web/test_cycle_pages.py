@@ -287,7 +287,7 @@ def test_held_lines_returns_and_a_draft(signed_in, web_url, tmp_path):
     assert history["exported"][1:3] == ["李明 li.ming", "2022-03-06"]
 
     html = ok_page(c, f"/cycles/{april}")
-    assert '<span class="status">草稿（未审批）</span>' in html
+    assert '<span class="status">草稿 · 待审批</span>' in html  # one sign-off asked: the draft waits for its 审批
     held = keyed_rows(html, "held", "household")
     assert {k: v[:3] for k, v in held.items()} == {"H001": ["H001", "王建国", "562.00"],
                                                    "H004": ["H004", "刘志强", "341.00"]}
@@ -295,7 +295,7 @@ def test_held_lines_returns_and_a_draft(signed_in, web_url, tmp_path):
     assert figure(html, "held") == "2 · 903.00"
     assert "H001" not in households(html)
     assert keyed_rows(ok_page(c, "/cycles"), "cycles", "cycle")[april][3:] == [
-        "草稿（未审批）", "9", "8,276.00", "李明 2022-04-01", "未审批"]
+        "草稿 · 待审批", "9", "8,276.00", "李明 2022-04-01", "未审批"]
 
     # The township's clerk: their township's return and held household only.
     clerk = signed_in(TOWN_CLERK)

@@ -206,11 +206,13 @@ class CycleSummary:
     run_on: date
     approved_by: str | None
     approved_on: date | None
+    waiting: str | None = None  # a draft's place in its sign-off chain: 待审核 / 待审批
 
     def as_dict(self) -> dict[str, object]:
         return {"cycle": str(self.cycle_id), "jurisdiction": self.jurisdiction, "month": self.month,
                 "status": self.status, "count": self.count, "total": self.total, "run_by": self.run_by,
-                "run_on": self.run_on, "approved_by": self.approved_by, "approved_on": self.approved_on}
+                "run_on": self.run_on, "approved_by": self.approved_by, "approved_on": self.approved_on,
+                "waiting": self.waiting}
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,8 +257,11 @@ def cycle_list(session: Session, *, reader: str | None, jurisdiction: str | None
     for c in cycles:
         count, total = (c.count, c.total) if own is None else parts.get(c.id, (0, ZERO))
         step = approved.get(c.id)
+        # Drafts are few (one live per county and month): their chains are read one by one.
+        waiting = cycle_chain(session, c, run_date(c)).waiting if c.status == "draft" else None
         summaries.append(CycleSummary(c.id, c.jurisdiction_code, c.month, c.status, count, total, c.run_by,
-                                      run_date(c), step.user_name if step else None, step.on if step else None))
+                                      run_date(c), step.user_name if step else None, step.on if step else None,
+                                      waiting))
     return CycleList(scope, own, tuple(summaries))
 
 
