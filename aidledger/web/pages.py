@@ -6,6 +6,7 @@ Templates receive the views the services return (never a database object) and th
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -46,12 +47,26 @@ def scope_name(scope: str | None) -> str:
     return f"{scope}（{LEVELS.get(level_of(scope) or '', '')}）"
 
 
+# China keeps one time all year (UTC+8, no summer time): the books store UTC, the pages show the county's clock.
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+
+
+def beijing(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time as a county office reads it (a time the database gave back without its zone is UTC)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(BEIJING).strftime(fmt)
+
+
 @lru_cache(maxsize=None)
 def environment(language: str) -> Environment:
     folder = str(resources.files("aidledger.web") / "templates")
     env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True),
                       undefined=StrictUndefined, extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["beijing"] = beijing
     env.globals.update(money=money, label=label, scope_name=scope_name, LANGUAGES=LANGUAGES, ROLE_NAMES=ROLE_NAMES)
     return env
 

@@ -64,9 +64,11 @@ def test_two_approvers_sign_in_turn(signed_in, web_url, tmp_path):
     assert state(web_url, april) == ("draft", posted, 1)  # 审核 given, nothing posted
     after = first.get(f"/cycles/{april}").text
     assert waiting(after) == "待审批" and "审核 王芳 2022-04-01" in unescape(after)
-    # 王芳 cannot sign the 审批 too (maker-checker), and her old form is stale anyway
-    again = first.post(f"/cycles/{april}/approve", data={**sign_fields(after), "date": "2022-04-01"})
-    assert again.status_code == 422 and "already signed step 1" in unescape(again.text)
+    # 王芳 cannot sign the 审批 too (maker-checker): no button, a note; a post of the next step is refused
+    assert 'data-form="approve"' not in after and "须由另一名审批人签字" in unescape(after)
+    again = first.post(f"/cycles/{april}/approve", data={**shown, "csrf": csrf_of(after), "step": "2",
+                                                         "date": "2022-04-01"})
+    assert again.status_code == 422 and "每一步须由不同的人签字" in unescape(again.text)
 
     second = signed_in(SECOND_APPROVER)
     page = second.get(f"/cycles/{april}").text

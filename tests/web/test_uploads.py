@@ -357,7 +357,8 @@ def test_a_households_file_with_250_bad_rows_lists_them_all_as_the_import_judges
     first 200 are the refusal's."""
     from aidledger.disbursement.registry import service as registry
     from aidledger.errors import Refusal
-    from aidledger.web.routes.uploads import Received, registry_problems
+    from aidledger.web.routes.upload_problems import registry_problems
+    from aidledger.web.uploaded import Received
 
     header = ["household_id", "county", "township", "area", "program", "monthly_income", "approved_on",
               "income_type", "payee_name", "bank_account"]

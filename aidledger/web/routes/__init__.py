@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from . import api, budget, changes, cycles, dashboard, downloads, jobs, ledger, month, registry, signin, uploads, users
-from .grants import routes as grant_routes
-from .planning import routes as planning_routes
+from . import (
+    api,
+    bank,
+    budget,
+    changes,
+    cycles,
+    dashboard,
+    downloads,
+    grants,
+    jobs,
+    ledger,
+    month,
+    planning,
+    registry,
+    signin,
+    upload_problems,
+    uploads,
+    users,
+)
 
 # uploads before registry: /registry/upload is not a household's page (/registry/{household_id}).
-ROUTERS = [module.routes.router for module in (signin, dashboard, uploads, registry, changes, month, cycles, jobs,
-                                                 downloads, budget, ledger, users, api)]
-ROUTERS += [planning_routes.router, grant_routes.router]  # the budget planner's forms, temporary grants, subsidies
+ROUTERS = [module.routes.router for module in (
+    signin, dashboard, uploads, upload_problems, registry, changes, month, bank, cycles, jobs, downloads, budget,
+    planning, grants, ledger, users, api)]
