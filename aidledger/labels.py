@@ -76,6 +76,13 @@ REGISTRY_WORDS: dict[str, dict[str, str]] = {
              "veteran": "退役军人"},
     "yes_no": {"yes": "是", "no": "否", "": ""},
 }
+# The add-ons (加发) the example policies name, in the words of the policy documents; a county's own names show as the
+# policy spells them.
+ADDON_NAMES: dict[str, str] = {
+    "elderly": "老年人", "minor": "未成年人", "severe_disability": "重度残疾人",
+    "severe_disability_mental": "重度精神、智力残疾人", "serious_illness": "重病患者", "disabled_veteran": "伤残军人",
+    "martyr_family": "烈属", "veteran": "退役军人",
+}
 # The other columns of an event (registry-format.md), in the words of the office.
 EVENT_DETAIL_NAMES: dict[str, str] = {
     "name": "姓名", "relation": "关系", "birth_date": "出生", "disability_grade": "残疾等级",

@@ -10,57 +10,22 @@ SQLite only, as the other browser tests: the route tests (tests/web/test_jobs.py
 from __future__ import annotations
 
 import re
-import shutil
-import socket
 import threading
-import time
-from pathlib import Path
 
 import pytest
-import uvicorn
+from browsing import SHOTS, browser, serving  # noqa: F401
 from playwright import sync_api as playwright_api
 from support import PREPARER
 from webbook import PASSWORD, web_templates  # noqa: F401
 
 from aidledger.disbursement.entitlement import rows
 from aidledger.jobs import workers
-from aidledger.web.app import create_app
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "test-screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(web_templates):
-    url = web_templates["sqlite"]()
-    application = create_app(url)
-    config = uvicorn.Config(application, host="127.0.0.1", port=_free_port(), log_level="warning")
-    served = uvicorn.Server(config)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not served.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{config.port}"
-    served.should_exit = True
-    thread.join(timeout=10)
-    application.state.database.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it (make os-deps)"
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+    with serving(web_templates["sqlite"]()) as url:
+        yield url
 
 
 @pytest.fixture

@@ -26,20 +26,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import shutil
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import uvicorn
+from browsing import browser, serving, shot  # noqa: F401
 from click.testing import CliRunner
 from playwright import sync_api as playwright_api
 from sqlalchemy import func, select
@@ -51,13 +46,8 @@ from aidledger import db as dbmod
 from aidledger.cli import cli
 from aidledger.disbursement.signoffs.service import cycle_round
 from aidledger.disbursement.signoffs.tables import Signoff
-from aidledger.web.app import create_app
 from aidledger.web.routes import month as month_routes
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-screenshots"
-DOC_IMAGES = ROOT / "docs" / "images"
 REGISTRY = EXAMPLES / "registry"
 EXPECTED = json.loads((EXAMPLES / "expected.json").read_text(encoding="utf-8"))
 MONTHS = sorted(key for key in EXPECTED if re.fullmatch(r"\d{4}-\d{2}", key))  # 2021-12 … 2022-03
@@ -125,50 +115,6 @@ class OfficeClock:
 
     def __call__(self) -> datetime:
         return datetime.now(timezone.utc) - self.offset
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serving(url: str, clock: Callable[[], datetime] | None = None) -> Iterator[str]:
-    """The application on `url` served by uvicorn in a thread; its base URL."""
-    application = create_app(url) if clock is None else create_app(url, clock=clock)
-    config = uvicorn.Config(application, host="127.0.0.1", port=_free_port(), log_level="warning")
-    served = uvicorn.Server(config)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not served.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{config.port}"
-    finally:
-        served.should_exit = True
-        thread.join(timeout=30)
-        application.state.database.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it (make os-deps)"
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
-def shot(page, name: str, *, full_page: bool = True) -> None:
-    """test-screenshots/NAME.png, and docs/images/NAME.png when AIDLEDGER_DOC_SHOTS=1 (the whole page, or what
-    the window shows)."""
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
-    if os.environ.get("AIDLEDGER_DOC_SHOTS") == "1":
-        shutil.copyfile(SHOTS / f"{name}.png", DOC_IMAGES / f"{name}.png")
 
 
 # ---------------------------------------------------------------------------- a person at a browser

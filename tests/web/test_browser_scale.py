@@ -21,21 +21,12 @@ import time
 from pathlib import Path
 
 import pytest
+from browsing import browser, serving, shot  # noqa: F401
 from playwright import sync_api as playwright_api
-from test_browser_month import CHROMIUM, serving, shot
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 HOUSEHOLDS = 100_000
 MONTH = "2022-01"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it (make os-deps)"
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def county_book(folder: Path) -> tuple[str, object]:
