@@ -39,10 +39,9 @@ from click.testing import CliRunner
 from playwright import sync_api as playwright_api
 from sqlalchemy import func, select
 from support import ADMIN, APPROVER, EXAMPLE_POLICIES, EXAMPLES, PREPARER
-from webbook import COUNTY, DISPLAY, PASSWORD, SECOND_APPROVER, USERS, password_env
+from webbook import COUNTY, DISPLAY, PASSWORD, SECOND_APPROVER, USERS, new_book, password_env
 from webbook import read_book as read
 
-from aidledger import db as dbmod
 from aidledger.cli import cli
 from aidledger.disbursement.signoffs.service import cycle_round
 from aidledger.disbursement.signoffs.tables import Signoff
@@ -76,19 +75,7 @@ def empty_book(path: Path) -> str:
     password, the example policies (the county's asking for two sign-offs) and a central_subsidy allocation: no
     registry. Made by the command line, as webbook.build makes the web book."""
     url = f"sqlite:///{path}"
-    database = dbmod.Database(url)
-    try:
-        assert dbmod.upgrade(database, authentication=True) is True
-    finally:
-        database.dispose()
-    runner = CliRunner()
-
-    def run(*args: str, user: str | None = None, input: str | None = None) -> str:
-        argv = ["--db", url] + (["--user", user] if user else []) + list(args)
-        result = runner.invoke(cli, argv, input=input, catch_exceptions=False)
-        assert result.exit_code == 0, (argv, result.output)
-        return result.stdout.strip()
-
+    run = new_book(url)
     county_policy = path.parent / COUNTY_POLICY.name
     county_policy.write_text(COUNTY_POLICY.read_text(encoding="utf-8") + TWO_SIGNOFFS, encoding="utf-8")
     policies = [str(county_policy if p == COUNTY_POLICY else p) for p in EXAMPLE_POLICIES]

@@ -53,7 +53,9 @@ def password_env():
             os.environ["AIDLEDGER_PASSWORD"] = before
 
 
-def build(url: str) -> None:
+def new_book(url: str):
+    """A new book at `url` that authenticates, and a function running a command on it that must succeed (its
+    stdout): the web tests' books are made by the command line, as a county's would be."""
     database = dbmod.Database(url)
     try:
         assert dbmod.upgrade(database, authentication=True) is True
@@ -66,6 +68,11 @@ def build(url: str) -> None:
         result = runner.invoke(cli, argv, input=input, catch_exceptions=False)
         assert result.exit_code == 0, (argv, result.output)
         return result.stdout.strip()
+    return run
+
+
+def build(url: str) -> None:
+    run = new_book(url)
 
     with password_env():
         run("user", "add", ADMIN, "--role", "admin", "--display-name", DISPLAY[ADMIN], "--password-stdin",
