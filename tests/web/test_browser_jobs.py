@@ -10,16 +10,13 @@ SQLite only, as the other browser tests: the route tests (tests/web/test_jobs.py
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from browsing import SHOTS, browser, serving  # noqa: F401
 from playwright import sync_api as playwright_api
 from support import PREPARER
+from test_jobs import held  # noqa: F401  (the run held at its first household)
 from webbook import PASSWORD, web_templates  # noqa: F401
-
-from aidledger.disbursement.entitlement import rows
-from aidledger.jobs import workers
 
 
 @pytest.fixture(scope="module")
@@ -28,24 +25,6 @@ def server(web_templates):
         yield url
 
 
-@pytest.fixture
-def held(monkeypatch):
-    """The run holds after its first household until released (one household a progress step)."""
-    reached, release = threading.Event(), threading.Event()
-    real = workers.run_cycle
-
-    def holding(session, *args, progress, **options):
-        def step(households: int = 1) -> None:
-            progress(households)
-            if not reached.is_set():
-                reached.set()
-                release.wait(60)
-        return real(session, *args, progress=step, **options)
-
-    monkeypatch.setattr(rows, "PROGRESS_STEP", 1)
-    monkeypatch.setattr(workers, "run_cycle", holding)
-    yield reached, release
-    release.set()
 
 
 def test_a_preparer_runs_a_month_and_watches_its_progress(server, browser, held):
