@@ -95,32 +95,46 @@ def open_run(database: Database, county: str, month: str, on: date | None, *, us
         place = require_jurisdiction(session, county)
         if place.level != "county":
             raise Refusal(f"{county} {place.name} is a {place.level}; payment cycles run per county")
-        found = store.live_jobs(session, JobKind.RUN, county, month)
-        if found:
-            raise Refusal(_running(session, found[0]))
+    return open_job(database, JobKind.RUN, county, month, f"{county} {month} 发放批次计算",
+                    {"date": on and on.isoformat()}, user=user, channel=channel, now=now)
+
+
+def open_job(database: Database, kind: JobKind, jurisdiction: str, month: str | None, label: str,
+             parameters: dict[str, Any], *, user: str, channel: str, now: datetime) -> Lease:
+    """A queued job, its lease held. A run or an import is refused while another of its kind, jurisdiction and month
+    is live (named): two of them would write the same records; reports only read, and any number may run."""
+    if kind != JobKind.REPORT:
+        with database.read() as session:
+            refuse_while_live(session, kind, jurisdiction, month)
     lease = Lease(database)
-    values = {"kind": JobKind.RUN, "jurisdiction_code": county, "month": month,
-              "label": f"{county} {month} 发放批次计算", "parameters": json.dumps({"date": on and on.isoformat()}),
-              "state": JobState.QUEUED, "done": 0, "total": 0, "user_name": user, "channel": channel,
-              "created_at": now}
+    values = {"kind": kind, "jurisdiction_code": jurisdiction, "month": month, "label": label,
+              "parameters": json.dumps(parameters, ensure_ascii=False), "state": JobState.QUEUED, "done": 0,
+              "total": 0, "user_name": user, "channel": channel, "created_at": now}
     try:
         lease.open(values)
     except (IntegrityError, OperationalError) as error:
         lease.close()
         if isinstance(error, OperationalError) and "locked" not in str(error.orig):
             raise
-        raise Refusal(_why_not(database, county, month)) from None
+        raise Refusal(_why_not(database, kind, jurisdiction, month)) from None
     except BaseException:
         lease.close()
         raise
     return lease
 
 
-def _why_not(database: Database, county: str, month: str) -> str:
-    """Why a job could not be written: another of the same county and month went in first (two posts at once), or,
-    on SQLite, a job's transaction holds the write lock."""
+def refuse_while_live(session: Session, kind: JobKind, jurisdiction: str, month: str | None) -> None:
+    """A refusal naming the live job of this kind, jurisdiction and month, if there is one."""
+    found = store.live_jobs(session, kind, jurisdiction, month)
+    if found:
+        raise Refusal(_running(session, found[0]))
+
+
+def _why_not(database: Database, kind: JobKind, jurisdiction: str, month: str | None) -> str:
+    """Why a job could not be written: another of the same kind, jurisdiction and month went in first (two posts at
+    once), or, on SQLite, a job's transaction holds the write lock."""
     with database.read() as session:
-        for live in store.live_jobs(session, JobKind.RUN, county, month):
+        for live in store.live_jobs(session, kind, jurisdiction, month) if kind != JobKind.REPORT else ():
             return _running(session, live)
         for live in store.live_jobs(session):
             return (f"数据库正在写入第 {live.id} 号任务（{live.label}，{_who(session, live)}）：本账簿同一时间只能写入"
@@ -129,6 +143,9 @@ def _why_not(database: Database, county: str, month: str) -> str:
 
 
 def _running(session: Session, live: Row[Any]) -> str:
+    if live.kind == JobKind.IMPORT:
+        return (f"正在导入名册：第 {live.id} 号任务（{live.label}），{_who(session, live)}，尚未结束。同一工作范围"
+                f"不能同时导入两批名册，请等它完成（/jobs/{live.id}）")
     return (f"{live.jurisdiction_code} {live.month} 的发放批次正在计算：第 {live.id} 号任务，{_who(session, live)}，"
             f"尚未结束。同一县同一月份不能同时计算两次，请等它完成（/jobs/{live.id}）")
 
@@ -208,4 +225,10 @@ def _view(row: Row[Any], display: str) -> JobView:
                    label=row.label, state=row.state, done=row.done, total=row.total, user_name=row.user_name,
                    user_display=display, created_at=row.created_at, started_at=row.started_at,
                    finished_at=row.finished_at, cycle_id=result.get("cycle"),
-                   errors=tuple(row.errors.splitlines()) if row.errors else ())
+                   errors=tuple(row.errors.splitlines()) if row.errors else (), result=result,
+                   parameters=json.loads(row.parameters) if row.parameters else {})
+
+
+def job_output(session: Session, job_id: int) -> bytes | None:
+    """The file a report job made (None: none, or not yet)."""
+    return store.job_output(session, job_id)

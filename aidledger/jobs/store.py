@@ -18,6 +18,7 @@ from .tables import Job
 
 JOBS = cast(Table, Job.__table__)
 NEWEST = 100  # jobs a list shows
+_ROW = [column for column in JOBS.c if column.name != "output"]
 
 # PostgreSQL: the advisory-lock class of a job's lease (held by the process running it; "JOBS" in ASCII).
 LEASE_CLASS = 0x4A4F4253
@@ -39,14 +40,20 @@ def fail_if_live(connection: Any, job_id: int, **values: Any) -> bool:
 
 
 def job_row(connection: Any, job_id: int) -> Row[Any] | None:
-    found: Row[Any] | None = connection.execute(select(JOBS).where(JOBS.c.id == job_id)).first()
+    """A job's row without its file (a PDF of megabytes is read only to be downloaded)."""
+    found: Row[Any] | None = connection.execute(select(*_ROW).where(JOBS.c.id == job_id)).first()
     return found
+
+
+def job_output(connection: Any, job_id: int) -> bytes | None:
+    found = connection.execute(select(JOBS.c.output).where(JOBS.c.id == job_id)).scalar()
+    return bytes(found) if found is not None else None
 
 
 def live_jobs(connection: Any, kind: str | None = None, county: str | None = None,
               month: str | None = None) -> list[Row[Any]]:
     """Jobs not finished (queued or running), oldest first; of one kind, county and month when given."""
-    stmt = select(JOBS).where(JOBS.c.state.in_(LIVE)).order_by(JOBS.c.id)
+    stmt = select(*_ROW).where(JOBS.c.state.in_(LIVE)).order_by(JOBS.c.id)
     if kind is not None:
         stmt = stmt.where(JOBS.c.kind == kind, JOBS.c.jurisdiction_code == county, JOBS.c.month == month)
     return list(connection.execute(stmt))
@@ -55,7 +62,7 @@ def live_jobs(connection: Any, kind: str | None = None, county: str | None = Non
 def jobs_seen_from(connection: Any, scope: str | None, limit: int = NEWEST) -> list[Row[Any]]:
     """The newest jobs of the jurisdictions a user of `scope` sees (auth/scope.py): those inside it, and those of
     the county, city and province holding a township clerk's township (as a cycle's page shows the clerk its part)."""
-    stmt = select(JOBS).order_by(JOBS.c.id.desc()).limit(limit)
+    stmt = select(*_ROW).order_by(JOBS.c.id.desc()).limit(limit)
     if scope is not None:
         stmt = stmt.where(or_(JOBS.c.jurisdiction_code.like(_prefix(scope) + "%"),
                               JOBS.c.jurisdiction_code.in_(_above(scope))))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aidledger.orm import Base, one_of
@@ -40,7 +40,8 @@ class Job(Base):
     state: Mapped[str] = mapped_column(String(8))
     done: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(Integer)  # 0 until known
-    result: Mapped[str | None] = mapped_column(Text)  # JSON, once done: {"cycle": 4, …}
+    result: Mapped[str | None] = mapped_column(Text)  # JSON: {"cycle": 4, …} once done; an import's problems if refused
+    output: Mapped[bytes | None] = mapped_column(LargeBinary)  # a report job's PDF, for its own user only
     errors: Mapped[str | None] = mapped_column(Text)  # once failed: the refusal's lines, one a line
     user_name: Mapped[str] = mapped_column(ForeignKey("users.name"))
     channel: Mapped[str] = mapped_column(String(8))  # web or api: recorded with the job's write

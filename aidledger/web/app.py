@@ -29,12 +29,13 @@ from aidledger.jobs.workers import JobRunner
 
 from .access import RULES, Forbidden, NotSignedIn, utc_now
 from .pages import render
+from .thresholds import Thresholds
 
 log = logging.getLogger("aidledger.web")
 API = "/api/"
 
 
-def create_app(url: str, *, clock: Callable[[], datetime] = utc_now) -> FastAPI:
+def create_app(url: str, *, clock: Callable[[], datetime] = utc_now, thresholds: Thresholds | None = None) -> FastAPI:
     database = dbmod.Database(url)
     _check_book(database)
     _start_jobs(database, clock)
@@ -43,6 +44,7 @@ def create_app(url: str, *, clock: Callable[[], datetime] = utc_now) -> FastAPI:
     app.state.database = database
     app.state.clock = clock
     app.state.jobs = JobRunner(database, clock)
+    app.state.thresholds = thresholds or Thresholds()
     app.mount("/static", StaticFiles(directory=str(resources.files("aidledger.web") / "static")), name="static")
     RULES[("GET", "/static")] = RULES.get(("GET", "/static")) or _public()
     from .routes import ROUTERS

@@ -7,8 +7,11 @@ registry file (the bank's returns). Each is written to a private temporary folde
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 from fastapi import UploadFile
 
@@ -31,6 +34,30 @@ class Received:
     @property
     def name(self) -> str:
         return self.path.name
+
+
+@dataclass
+class Uploaded:
+    """The private temporary folder of one upload and the files received into it, removed when the request ends,
+    unless a background job took it over (`hand_over`: the job removes it when it ends)."""
+
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="aidledger-upload-")))
+    files: list[Received] = field(default_factory=list)
+    handed_over: bool = False
+
+    def hand_over(self) -> None:
+        self.handed_over = True
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> Uploaded:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if not self.handed_over:
+            self.remove()
 
 
 def saved(upload: UploadFile | None, folder: Path, what: str) -> Path:

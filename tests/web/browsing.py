@@ -19,6 +19,7 @@ import uvicorn
 from playwright import sync_api as playwright_api
 
 from aidledger.web.app import create_app
+from aidledger.web.thresholds import Thresholds
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,9 +34,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(url: str, clock: Callable[[], datetime] | None = None) -> Iterator[str]:
+def serving(url: str, clock: Callable[[], datetime] | None = None,
+            thresholds: Thresholds | None = None) -> Iterator[str]:
     """The application on `url` served by uvicorn in a thread; its base URL."""
-    application = create_app(url) if clock is None else create_app(url, clock=clock)
+    application = create_app(url, thresholds=thresholds) if clock is None else \
+        create_app(url, clock=clock, thresholds=thresholds)
     config = uvicorn.Config(application, host="127.0.0.1", port=free_port(), log_level="warning")
     served = uvicorn.Server(config)
     thread = threading.Thread(target=served.run, daemon=True)

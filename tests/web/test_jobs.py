@@ -158,6 +158,10 @@ def test_a_second_run_of_the_month_while_one_runs_is_refused_naming_it(app, sign
     text = unescape(again.text)
     assert f"第 {job} 号任务" in text and "李明（li.ming）" in text and "2022-04-01 09:00" in text, text[-800:]
     assert "不能同时计算两次" in text and f"/jobs/{job}" in text
+    # The API's run is refused the same way, naming the job.
+    api = preparer.post("/api/v1/cycles", json={"jurisdiction": "230523", "month": "2022-04"},
+                        headers={"X-CSRF-Token": csrf_of(preparer.get("/cycles").text)})
+    assert api.status_code == 422 and any(f"第 {job} 号任务" in line for line in api.json()["errors"])
     release.set()
     finish(app, job)
     assert read(web_url, lambda s: s.scalar(select(func.count()).select_from(Job))) == 1
@@ -308,3 +312,22 @@ def test_only_the_countys_preparers_start_runs(signed_in, web_url):
     refused = start(clerk)
     assert refused.status_code == 422 and "230523" in unescape(refused.text)
     assert read(web_url, lambda s: s.scalar(select(func.count()).select_from(Job))) == 0
+
+
+def test_the_apis_run_is_a_job_run_inside_the_request(app, signed_in, web_url):
+    """`POST /api/v1/cycles` answers with the cycle, as before; the run was a job (channel api), so that the page's
+    run of the same month is refused while it runs, and a refusal ends it failed with the books unchanged."""
+    preparer = signed_in(PREPARER)
+    token = {"X-CSRF-Token": csrf_of(preparer.get("/cycles").text)}
+    before = snapshot(web_url)
+    refused = preparer.post("/api/v1/cycles", json={"jurisdiction": "230523", "month": "2022-06"}, headers=token)
+    assert refused.status_code == 422 and any("too far ahead" in line for line in refused.json()["errors"])
+    assert {k: v for k, v in snapshot(web_url).items() if k != "jobs"} == \
+        {k: v for k, v in before.items() if k != "jobs"}
+    made = preparer.post("/api/v1/cycles", json={"jurisdiction": "230523", "month": "2022-04"}, headers=token)
+    assert made.status_code == 201, made.text
+    cycle = int(made.json()["cycle"])
+    found = read(web_url, lambda s: [(j.state, j.channel, json.loads(j.result or "{}").get("cycle"))
+                                     for j in s.scalars(select(Job).order_by(Job.id))])
+    assert found == [("failed", "api", None), ("done", "api", cycle)]
+    assert read(web_url, lambda s: s.get(Cycle, cycle).run_by) == PREPARER

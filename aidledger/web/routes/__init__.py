@@ -16,7 +16,9 @@ from . import (
     month,
     planning,
     registry,
+    report_jobs,
     signin,
+    upload_jobs,
     upload_problems,
     uploads,
     users,
@@ -24,5 +26,5 @@ from . import (
 
 # uploads before registry: /registry/upload is not a household's page (/registry/{household_id}).
 ROUTERS = [module.routes.router for module in (
-    signin, dashboard, uploads, upload_problems, registry, changes, month, bank, cycles, jobs, downloads, budget,
-    planning, grants, ledger, users, api)]
+    signin, dashboard, uploads, upload_problems, registry, changes, month, bank, cycles, jobs, upload_jobs, downloads,
+    report_jobs, budget, planning, grants, ledger, users, api)]

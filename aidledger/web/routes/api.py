@@ -13,7 +13,6 @@ from aidledger.budget.service.status import budget_status
 from aidledger.disbursement.checks import verify_books
 from aidledger.disbursement.cycles.service import signing
 from aidledger.disbursement.cycles.service.diff import cycle_diff
-from aidledger.disbursement.cycles.service.run import run_cycle
 from aidledger.disbursement.cycles.service.show import cycle_view
 from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
 from aidledger.disbursement.entitlement.service import explain_view
@@ -79,25 +78,28 @@ def cycle_differences(request: Request, viewer: SignedIn, cycle_id: int) -> Resp
 
 @routes.post(f"{V1}/cycles", roles=("preparer",))
 def cycle_run(request: Request, viewer: SignedIn, body: Annotated[dict, Body()]) -> Response:
-    """`cycle run --jurisdiction CODE --month YYYY-MM`: answers {"cycle": "ID"}."""
+    """`cycle run --jurisdiction CODE --month YYYY-MM`: answers {"cycle": "ID"}. The run is a job run inside the
+    request (jobs/workers.py `run_here`): refused while the page's job of the same month is live, and the other way
+    round."""
     jurisdiction, month = str(body.get("jurisdiction", "")), params.in_english_month(str(body.get("month", "")))
     viewer.require_within(jurisdiction, f"辖区 {jurisdiction}")
     run_on = params.in_english_day(body.get("date"), now_of(request).date()) if body.get("date") else None
-    with viewer.acting(), request.app.state.database.write() as session:
-        outcome = run_cycle(session, jurisdiction, month, user=viewer.name, now=now_of(request), on=run_on)
-    return as_json({"cycle": str(outcome.cycle_id)}, status=201)
+    cycle = request.app.state.jobs.run_here(jurisdiction, month, on=run_on, user=viewer.name,
+                                            channel=viewer.channel, now=now_of(request))
+    return as_json({"cycle": str(cycle)}, status=201)
 
 
 @routes.get(f"{V1}/jobs/{{job_id}}", roles=ALL)
 def job(request: Request, viewer: SignedIn, job_id: Annotated[int, Path(ge=1, le=999_999_999)]) -> Response:
     """A background job (cli.md: `POST /api/v1/cycles` may answer {"job": …}): {"job", "state", "done", "total"},
-    with "cycle" once done and "errors" once failed. The job's page polls it every second (static/jobs.js)."""
+    with "cycle" once a run is done, "result" once an import or a report is, and "errors" once failed (a refused
+    import's only for its uploader). The job's page polls it every second (static/jobs.js)."""
     with request.app.state.database.read() as session:
         view = job_view(session, job_id)
     if view is None:
         return as_json({"errors": [f"job {job_id} does not exist"]}, status=404)
     viewer.require_within(view.jurisdiction, f"任务 {job_id}")
-    return as_json(request.app.state.jobs.current(view).as_dict())
+    return as_json(request.app.state.jobs.current(view).as_dict(viewer.name))
 
 
 @routes.post(f"{V1}/cycles/{{cycle_id}}/approve", roles=("approver",))

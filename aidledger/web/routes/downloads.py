@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from aidledger.auth.scope import level_of, within
 from aidledger.disbursement.cycles.service.show import cycle_list
@@ -23,10 +25,13 @@ from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.policy.store import townships_of
 from aidledger.web import params
-from aidledger.web.access import ALL, Forbidden, Routes, SignedIn, now_of
+from aidledger.web.access import ALL, Forbidden, Routes, SignedIn, Viewer, now_of
 from aidledger.web.pages import render
 
 from .cycles import cycle_number, not_found, township_filter, visible_county
+
+if TYPE_CHECKING:
+    from aidledger.reports.register_data import RegisterData
 
 routes = Routes()
 AUDIT_ROLES = ("admin", "approver", "auditor")
@@ -68,41 +73,69 @@ def downloads(request: Request, viewer: SignedIn) -> Response:
         audit_choices += [code for code in counties if within(viewer.scope, code) and code not in audit_choices]
     return render(request, "downloads.html", viewer=viewer, listing=listing, names=names, townships=townships,
                   audit_choices=audit_choices, may_audit=viewer.role in AUDIT_ROLES,
+                  large=request.app.state.thresholds.register_households,
                   today=now_of(request).date().isoformat())
 
 
 @routes.get("/downloads/register/{cycle_id}.pdf", roles=ALL)
 def register(request: Request, viewer: SignedIn, cycle_id: str, township: Code = None) -> Response:
     """`report register CYCLE`: the county's register, or (`township`) one township's; a township's clerk gets
-    their township's whether they name it or not."""
+    their township's whether they name it or not. Drawn inside the request (the page offers a background job for a
+    large cycle, report_jobs.py)."""
     from aidledger.reports.pdf.register import write_register
-    from aidledger.reports.service.register import register_data
 
     number = cycle_number(cycle_id)
     with request.app.state.database.read() as session:
-        county = visible_county(session, viewer, number)
-        if county is None:
-            return not_found(request, viewer, number)
-        wanted = township_filter(township, county, viewer) or viewer.township
-        data = register_data(session, number, reader=viewer.name, township=wanted)
+        found = register_of(session, viewer, number, township)
+    if found is None:
+        return not_found(request, viewer, number)
+    data, wanted = found
     content = drawn(lambda path: write_register(data, path))
-    part = f"-{wanted}" if wanted else ""
-    return pdf(content, f"register-{number}-{data.header.month}{part}.pdf", f"{data.title}{part}.pdf")
+    return pdf(content, *register_names(data, number, wanted))
+
+
+def register_of(session: Session, viewer: Viewer, number: int,
+                township: str | None) -> tuple[RegisterData, str | None] | None:
+    """The register the viewer asks for and its township (None: there is no such cycle): a township's clerk's is
+    their township's."""
+    from aidledger.reports.service.register import register_data
+
+    county = visible_county(session, viewer, number)
+    if county is None:
+        return None
+    wanted = township_filter(township, county, viewer) or viewer.township
+    return register_data(session, number, reader=viewer.name, township=wanted), wanted
+
+
+def register_names(data: RegisterData, number: int, township: str | None) -> tuple[str, str]:
+    """The register's file names: ASCII, and as the user reads it."""
+    part = f"-{township}" if township else ""
+    return f"register-{number}-{data.header.month}{part}.pdf", f"{data.title}{part}.pdf"
 
 
 @routes.get("/downloads/audit.pdf", roles=AUDIT_ROLES)
 def audit(request: Request, viewer: SignedIn, jurisdiction: Code = None,
           as_of: Annotated[str | None, Query(max_length=16)] = None) -> Response:
-    """`report audit --jurisdiction CODE --year YYYY --as-of DAY`: the year of `as_of` (default today), as of it."""
+    """`report audit --jurisdiction CODE --year YYYY --as-of DAY`: the year of `as_of` (default today), as of it.
+    Drawn inside the request; the downloads page asks for it as a background job (report_jobs.py)."""
     from aidledger.reports.pdf.audit import write_audit
     from aidledger.reports.service.audit import audit_pack
 
+    code, day = audit_asked(viewer, jurisdiction, as_of, now_of(request).date())
+    with request.app.state.database.read() as session:
+        pack = audit_pack(session, code, day.year, day)
+    content = drawn(lambda path: write_audit(pack, path))
+    return pdf(content, *audit_names(pack.title, code, day))
+
+
+def audit_asked(viewer: Viewer, jurisdiction: str | None, as_of: str | None, today: date) -> tuple[str, date]:
+    """The jurisdiction and day of an audit pack asked for, or a refusal (a 403 outside the viewer's scope)."""
     if not jurisdiction or not JURISDICTION.match(jurisdiction) or level_of(jurisdiction) is None:
         raise Refusal(f"辖区代码“{jurisdiction or ''}”无效：应为 6 位行政区划代码（省、市或县）")
     if not within(viewer.scope, jurisdiction):
         raise Forbidden(f"辖区 {jurisdiction} 不全在您的工作范围（{viewer.scope}）之内：审计材料需整个辖区的权限")
-    day = params.day(as_of, now_of(request).date())
-    with request.app.state.database.read() as session:
-        pack = audit_pack(session, jurisdiction, day.year, day)
-    content = drawn(lambda path: write_audit(pack, path))
-    return pdf(content, f"audit-{jurisdiction}-{day.isoformat()}.pdf", f"{pack.title}.pdf")
+    return jurisdiction, params.day(as_of, today)
+
+
+def audit_names(title: str, jurisdiction: str, day: date) -> tuple[str, str]:
+    return f"audit-{jurisdiction}-{day.isoformat()}.pdf", f"{title}.pdf"

@@ -1,5 +1,7 @@
 """Background jobs' pages (issue 17): the list of the jobs a user may see, and one job's page, whose progress bar
-asks `GET /api/v1/jobs/{job}` every second (static/jobs.js) and goes to the cycle once the run is done.
+asks `GET /api/v1/jobs/{job}` every second (static/jobs.js) and goes to the cycle once a run is done; an import's
+page then says what it stored or lists its problems (to its uploader), a report's offers its file (to whoever
+asked for it: upload_jobs.py, report_jobs.py).
 
 A job is seen by the users whose scope holds its county, or lies in it (a township's clerk sees the county's runs,
 as the clerk sees the county's cycle in part); another county's job is a 403, a job that does not exist a 404.
@@ -19,6 +21,8 @@ from aidledger.jobs.service import job_list, job_view
 from aidledger.jobs.views import JobView
 from aidledger.web.access import ALL, Routes, SignedIn, Viewer
 from aidledger.web.pages import render
+
+from .upload_problems import ProblemRow
 
 routes = Routes()
 JOB_ID = re.compile(r"^[1-9]\d{0,8}$")
@@ -60,4 +64,8 @@ def job_page(request: Request, viewer: SignedIn, job_id: str) -> Response:
     if view is None:
         return render(request, "error.html", viewer=viewer, status=404, title="任务不存在",
                       messages=[f"没有编号为 {number} 的任务。"])
-    return render(request, "job.html", viewer=viewer, job=view, KIND_NAMES=KIND_NAMES, STATE_NAMES=STATE_NAMES)
+    own = view.user_name == viewer.name
+    rows = [ProblemRow(*cells) for cells in view.result.get("problems", [])] if own else []
+    return render(request, "job.html", viewer=viewer, job=view, KIND_NAMES=KIND_NAMES, STATE_NAMES=STATE_NAMES,
+                  own=own, errors=view.errors_for(viewer.name), problems=[row for row in rows if row.file],
+                  problem_messages=[row.reason for row in rows if not row.file])

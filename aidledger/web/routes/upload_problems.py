@@ -117,13 +117,25 @@ def refused(request: Request, viewer: Viewer, kind: str, problems: Sequence[Prob
             files: Sequence[Received]) -> Response:
     """The upload page with every problem listed and the problems file to download; 422, nothing stored."""
     rows = problem_rows(problems, files)
-    name = "问题清单-" + "-".join(Path(file.name).stem for file in files) + ".csv" if files else "问题清单.csv"
+    name = problems_name(files)
     payload = base64.urlsafe_b64encode(zlib.compress(problems_csv(rows), 6)).decode("ascii")
     parts = tuple(payload[start:start + PART] for start in range(0, len(payload), PART)) or ("",)
     located = tuple(row for row, problem in zip(rows, problems, strict=True) if problem.source is not None)
     messages = tuple(str(problem) for problem in problems if problem.source is None)
     view = RefusedUpload(located, messages, len(problems), name, parts, _signature(viewer, name, payload) or "")
     return render(request, "upload.html", status=422, viewer=viewer, outcome=None, kind=kind, refused=view)
+
+
+def problems_name(files: Sequence[Received]) -> str:
+    """The problems file's name: 问题清单-<the files' names>.csv."""
+    return "问题清单-" + "-".join(Path(file.name).stem for file in files) + ".csv" if files else "问题清单.csv"
+
+
+def csv_attachment(data: bytes, name: str) -> Response:
+    """A CSV as an attachment under its Chinese name (RFC 6266's filename*), "problems.csv" for older browsers."""
+    return Response(data, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename=\"problems.csv\"; filename*=UTF-8''"
+                                                    f"{quote(name)}"})
 
 
 def problem_rows(problems: Sequence[Problem], files: Sequence[Received]) -> list[ProblemRow]:
@@ -236,7 +248,4 @@ def download_problems(request: Request, viewer: SignedIn, name: Annotated[str, F
     expected = _signature(viewer, name, payload)
     if expected is None or not hmac.compare_digest(expected, signature):
         raise Forbidden("这份问题清单不是在您当前的登录中生成的：请重新上传文件，再下载问题清单")
-    data = zlib.decompress(base64.urlsafe_b64decode(payload))
-    return Response(data, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename=\"problems.csv\"; filename*=UTF-8''"
-                                                    f"{quote(name)}"})
+    return csv_attachment(zlib.decompress(base64.urlsafe_b64decode(payload)), name)

@@ -6,15 +6,13 @@ import as it is (which refuses any encoding but UTF-8, with the advice to save a
 is written out as the CSV the import reads, its first sheet row for line, and then goes through the same service,
 so that its checks and messages are the CSV's; an old .xls, a picture, an archive or any other binary is refused
 with what it is and what to do. A refusal lists every problem, with the problems file to download
-(upload_problems.py). Uploads run inside the request: a county's registry of 100,000 households takes about a
-minute (docs/benchmarks.md).
+(upload_problems.py). A small upload is imported inside the request; a large one (upload_jobs.py: a county's
+registry of 100,000 households takes about a minute, docs/benchmarks.md) is a background job with its progress.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 from fastapi import Request, UploadFile
 from fastapi.responses import Response
@@ -24,8 +22,9 @@ from aidledger.errors import Refusal
 from aidledger.problems import Problem
 from aidledger.web.access import Routes, SignedIn, now_of
 from aidledger.web.pages import render
-from aidledger.web.uploaded import Received, received, sub_folder
+from aidledger.web.uploaded import Received, Uploaded, received, sub_folder
 
+from . import upload_jobs
 from .upload_problems import events_problems, every_problem, refused, registry_problems
 
 routes = Routes()
@@ -42,21 +41,21 @@ def upload_registry(request: Request, viewer: SignedIn, households: UploadFile |
     """`registry import --households … --members …`."""
     database = request.app.state.database
     today = now_of(request).date()
-    files: list[Received] = []
-    with tempfile.TemporaryDirectory(prefix="aidledger-upload-") as name:
-        folder = Path(name)
+    with Uploaded() as upload:
         try:
-            files.append(received(households, sub_folder(folder, "h"), "家庭（households）"))
-            files.append(received(members, sub_folder(folder, "m"), "成员（members）"))
-            if problems := sheet_problems(files):
-                return refused(request, viewer, "registry", problems, files)
-            h, m = (str(file.path) for file in files)
+            upload.files.append(received(households, sub_folder(upload.folder, "h"), "家庭（households）"))
+            upload.files.append(received(members, sub_folder(upload.folder, "m"), "成员（members）"))
+            if problems := sheet_problems(upload.files):
+                return refused(request, viewer, "registry", problems, upload.files)
+            if upload_jobs.large(request, upload.files):
+                return upload_jobs.start_import(request, viewer, "registry", upload)
+            h, m = (str(file.path) for file in upload.files)
             with viewer.acting(), database.write() as session:
                 outcome = registry.import_registry(session, h, m, user=viewer.name, now=now_of(request),
                                                    today=today, dry_run=False)
         except Refusal as refusal:
-            problems = every_problem(refusal, lambda: registry_problems(database, files, today))
-            return refused(request, viewer, "registry", problems, files)
+            problems = every_problem(refusal, lambda: registry_problems(database, upload.files, today))
+            return refused(request, viewer, "registry", problems, upload.files)
     return render(request, "upload.html", viewer=viewer, outcome=outcome, kind="registry", refused=None)
 
 
@@ -65,18 +64,19 @@ def upload_events(request: Request, viewer: SignedIn, events: UploadFile | None 
     """`registry events FILE`."""
     database = request.app.state.database
     today = now_of(request).date()
-    files: list[Received] = []
-    with tempfile.TemporaryDirectory(prefix="aidledger-upload-") as name:
+    with Uploaded() as upload:
         try:
-            files.append(received(events, Path(name), "变动（events）"))
-            if problems := sheet_problems(files):
-                return refused(request, viewer, "events", problems, files)
+            upload.files.append(received(events, upload.folder, "变动（events）"))
+            if problems := sheet_problems(upload.files):
+                return refused(request, viewer, "events", problems, upload.files)
+            if upload_jobs.large(request, upload.files):
+                return upload_jobs.start_import(request, viewer, "events", upload)
             with viewer.acting(), database.write() as session:
-                outcome = registry.import_events(session, str(files[0].path), user=viewer.name, now=now_of(request),
-                                                 today=today, dry_run=False)
+                outcome = registry.import_events(session, str(upload.files[0].path), user=viewer.name,
+                                                 now=now_of(request), today=today, dry_run=False)
         except Refusal as refusal:
-            problems = every_problem(refusal, lambda: events_problems(database, files, today))
-            return refused(request, viewer, "events", problems, files)
+            problems = every_problem(refusal, lambda: events_problems(database, upload.files, today))
+            return refused(request, viewer, "events", problems, upload.files)
     return render(request, "upload.html", viewer=viewer, outcome=outcome, kind="events", refused=None)
 
 
