@@ -15,6 +15,7 @@ from . import (
     ledger,
     month,
     planning,
+    planning_reserves,
     registry,
     report_jobs,
     signin,
@@ -27,4 +28,4 @@ from . import (
 # uploads before registry: /registry/upload is not a household's page (/registry/{household_id}).
 ROUTERS = [module.routes.router for module in (
     signin, dashboard, uploads, upload_problems, registry, changes, month, bank, cycles, jobs, upload_jobs, downloads,
-    report_jobs, budget, planning, grants, ledger, users, api)]
+    report_jobs, budget, planning, planning_reserves, grants, ledger, users, api)]

@@ -34,7 +34,7 @@ from aidledger.web.access import ALL, Routes, SignedIn, now_of
 from aidledger.web.pages import render
 
 from .dashboard import CODE, books_name, chosen_county, of_township, own_county, require_books
-from .planning import Amount, Field, back, mark_of, outcome, read_amount, read_number, require_whole
+from .form_input import Amount, Field, back, mark_of, outcome, read_amount, read_number, require_whole
 
 routes = Routes()
 
