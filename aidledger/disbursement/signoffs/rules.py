@@ -9,6 +9,24 @@ was another draft).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """One sign-off given, of a cycle or a grant: its step of how many and that step's name (审核 / 审批). At the
+    last the subject is approved: a cycle's approval entry is `entry_seq` (a grant posts nothing of its own)."""
+
+    subject: str  # cycle | grant
+    subject_id: int
+    step: int
+    of_steps: int
+    name: str
+    entry_seq: int | None = None
+
+    @property
+    def approved(self) -> bool:
+        return self.step == self.of_steps
 
 
 def step_name(step: int, of_steps: int) -> str:

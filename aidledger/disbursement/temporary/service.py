@@ -29,7 +29,7 @@ from aidledger.disbursement.rules.instalments import (
     instalment_component,
     instalment_months,
 )
-from aidledger.disbursement.signoffs.rules import signer_problems
+from aidledger.disbursement.signoffs.rules import Signed, signer_problems
 from aidledger.disbursement.signoffs.service import chain_of, record
 from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
@@ -86,21 +86,7 @@ def grant(session: Session, household_id: str, total: Decimal, instalments: int,
     return row.id
 
 
-@dataclass(frozen=True)
-class GrantSignoff:
-    """One sign-off of a grant: its step of how many; the grant is approved at the last."""
-
-    grant_id: int
-    step: int
-    of_steps: int
-    name: str  # 审核 / 审批
-
-    @property
-    def approved(self) -> bool:
-        return self.step == self.of_steps
-
-
-def approve_grant(session: Session, grant_id: int, on: date, *, user: str | None, now: datetime) -> GrantSignoff:
+def approve_grant(session: Session, grant_id: int, on: date, *, user: str | None, now: datetime) -> Signed:
     """One sign-off of a grant (maker-checker: not by who recorded it, nor by an earlier signer); at the last of the
     policy's `approval.grant_signoffs` (one by default) the cycles start paying its instalments."""
     approver = require_role(session, user, "approver", action="approve temporary assistance")
@@ -116,7 +102,7 @@ def approve_grant(session: Session, grant_id: int, on: date, *, user: str | None
                                (f"第 {grant_id} 号临时救助", f"temporary grant {grant_id}"))
     if problems:
         raise Refusal(problems)
-    signed = GrantSignoff(grant_id, chain.next_step, of_steps, chain.next_name)
+    signed = Signed(SignoffSubject.GRANT, grant_id, chain.next_step, of_steps, chain.next_name)
     record(session, chain, SignoffAction.SIGNED, approver, on, now)
     if signed.approved:
         session.add(GrantApproval(grant_id=grant_id, on=on, approved_by=approver.name, approved_at=now))

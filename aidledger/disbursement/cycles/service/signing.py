@@ -9,14 +9,13 @@ sends the round and step it showed, and a draft run again, sent back or signed b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from aidledger.codes import SignoffAction, SignoffSubject
 from aidledger.disbursement.payments.tables import Cycle
-from aidledger.disbursement.signoffs.rules import signer_problems
+from aidledger.disbursement.signoffs.rules import Signed, signer_problems
 from aidledger.disbursement.signoffs.service import Chain, chain_of, cycle_round, record
 from aidledger.errors import Refusal
 from aidledger.ledger.service.posting import lock_books
@@ -26,17 +25,6 @@ from aidledger.users import require_role, require_whole
 
 from .approval import post_approval, posting_of
 from .steps import cycle_of, not_before_last_posting, transition
-
-
-@dataclass(frozen=True)
-class SignOutcome:
-    """One sign-off of a cycle: its step of how many, and the approval entry when it was the last."""
-
-    cycle_id: int
-    step: int
-    of_steps: int
-    name: str  # 审核 / 审批
-    entry_seq: int | None
 
 
 def cycle_chain(session: Session, cycle: Cycle, on: date) -> Chain:
@@ -56,7 +44,7 @@ def _as_seen(chain: Chain, cycle: Cycle, seen: tuple[int, int] | None) -> None:
 
 
 def sign(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime,
-         seen: tuple[int, int] | None = None) -> SignOutcome:
+         seen: tuple[int, int] | None = None) -> Signed:
     """One sign-off of a draft (审核, or 审批 at the last, which approves and posts it), by an approver who neither
     ran it nor signed an earlier step of its round. `seen`: the (round, step) the signer's page showed."""
     approver = require_role(session, user, "approver", action="approve payment cycles")
@@ -80,9 +68,9 @@ def sign(session: Session, cycle_id: int, on: date, *, user: str | None, now: da
     step, name = chain.next_step, chain.next_name
     record(session, chain, SignoffAction.SIGNED, approver, on, now)
     if step < chain.of_steps:
-        return SignOutcome(cycle_id, step, chain.of_steps, name, None)
-    return SignOutcome(cycle_id, step, chain.of_steps, name,
-                       post_approval(session, cycle, on, posting, approver.name, now))
+        return Signed(SignoffSubject.CYCLE, cycle_id, step, chain.of_steps, name)
+    return Signed(SignoffSubject.CYCLE, cycle_id, step, chain.of_steps, name,
+                  post_approval(session, cycle, on, posting, approver.name, now))
 
 
 def approve(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> int | None:
