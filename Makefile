@@ -8,12 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-output
 # What the tests need from the operating system, installed when missing: poppler reads the PDFs back, Debian's
-# chromium runs the browser tests (Playwright drives it by executable_path), and a Chinese font draws the pages
-# it screenshots.
+# chromium runs the browser tests (Playwright drives it by executable_path), and a Chinese font: the PDF reports
+# embed it (so the demo needs it too: os-fonts) and the browser draws the pages it screenshots with it.
 OS_TOOLS := pdftotext:poppler-utils pdftoppm:poppler-utils chromium:chromium
 OS_FILES := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc:fonts-wqy-microhei
 
-.PHONY: demo test lint typecheck bench os-deps clean
+.PHONY: demo test lint typecheck bench os-deps os-fonts clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed os-fonts
 	$(BIN)/aidledger demo --out $(DEMO_OUT)
 
 test: lint typecheck os-deps
@@ -35,7 +35,7 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
-os-deps:
+os-deps: os-fonts
 	@for pair in $(OS_TOOLS); do \
 	  tool=$${pair%%:*}; pkg=$${pair##*:}; \
 	  if ! command -v $$tool >/dev/null 2>&1; then \
@@ -43,6 +43,8 @@ os-deps:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg) >/dev/null; \
 	  fi; \
 	done
+
+os-fonts:
 	@for pair in $(OS_FILES); do \
 	  file=$${pair%%:*}; pkg=$${pair##*:}; \
 	  if [ ! -e $$file ]; then \

@@ -23,7 +23,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemp
 from aidledger.labels import FUND_SHORT_NAMES, PROGRAM_NAMES
 from aidledger.reports.audit_data import SPENDING_HEADS, AuditPack, ExceptionSection
 
-from .base import FONT, money, pdf_target, stamp
+from .base import FONT, ensure_font, money, pdf_target, stamp
 from .charts import budget_chart, cap_chart, monthly_chart
 
 PAGE = landscape(A4)
@@ -99,9 +99,11 @@ def _canvas_maker(title: str, created: date):
 
 def write_audit(pack: AuditPack, target) -> int:
     """Draw the pack into `target` (a path or a binary file); returns the number of pages."""
+    ensure_font()
     doc = SimpleDocTemplate(pdf_target(target), pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=MARGIN + 8, title=pack.title, author="aidledger", creator="aidledger",
-                            producer="aidledger (ReportLab)", invariant=1, pageCompression=1)
+                            producer="aidledger (ReportLab)", invariant=1, pageCompression=1,
+                            initialFontName=FONT)  # no base-14 font: a PDF would name it without embedding it
     story = _cover(pack) + [PageBreak()]
     story += _funds(pack) + _budget(pack) + [PageBreak()]
     story += _monthly(pack) + _reserves(pack) + [PageBreak()]

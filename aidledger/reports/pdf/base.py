@@ -1,7 +1,9 @@
 """What every PDF report shares: the Chinese font, reproducible canvases, amounts, fast text.
 
-The font is ReportLab's built-in CID font STSong-Light (Adobe-GB1): the PDF names it and
-every reader supplies the glyphs, so nothing needs installing on a fresh machine.
+The font is WenQuanYi Micro Hei (文泉驿微米黑, Apache-2.0; Debian's fonts-wqy-microhei, which `make os-deps`
+installs), embedded as subsets of the glyphs each PDF uses: a machine with no Chinese font shows every character,
+and the file carries its own text-to-Unicode map (pdftotext reads it back). Another TrueType font with Chinese
+glyphs may be named by AIDLEDGER_PDF_FONT (a .ttf, or a .ttc's first face).
 
 Reproducible output: every canvas is made in ReportLab's invariant mode and carries a
 creation date taken from the data (a cycle's approval, an audit year's end, or --created),
@@ -14,19 +16,51 @@ import os
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from reportlab import rl_config
 from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+from aidledger.errors import Refusal
+
+FONT = "WenQuanYiMicroHei"
+FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc")
 # Compressed streams stay binary: without ReportLab's C accelerator its ASCII85 encoder, in
 # Python, took a third of the time of a large register. (Process-wide; only reports use ReportLab.)
 rl_config.useA85 = 0
-NUMERIC = "0123456789*,."
+NUMERIC = "0123456789*"
+
+
+def font_file() -> Path:
+    """The TrueType file the reports embed: AIDLEDGER_PDF_FONT, else the first of FONT_FILES that exists."""
+    named = os.environ.get("AIDLEDGER_PDF_FONT")
+    for candidate in ([named] if named else FONT_FILES):
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise Refusal(f"PDF 报表需要嵌入中文字体，但找不到字体文件 {named or FONT_FILES[0]}：请安装 fonts-wqy-microhei"
+                  "（make os-deps 会安装），或以 AIDLEDGER_PDF_FONT 指定一个含中文字形的 TrueType 字体文件 "
+                  "(the Chinese font the PDF reports embed is missing)")
+
+
+def ensure_font() -> None:
+    """Register FONT with ReportLab once per process (reading the font takes a tenth of a second)."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    path = font_file()
+    try:
+        font = TTFont(FONT, str(path), subfontIndex=0)
+    except (TTFError, OSError) as error:
+        raise Refusal(f"字体文件 {path} 无法读取或不能嵌入：{error}") from None
+    if not font.face.charToGlyph.get(ord("县")):
+        raise Refusal(f"字体文件 {path} 没有中文字形：请指定含中文字形的 TrueType 字体（AIDLEDGER_PDF_FONT）")
+    pdfmetrics.registerFont(font)
+    # One face for every style (the reports set no bold or italic), and the font of ReportLab's graphics (the
+    # audit pack's charts), which would otherwise name Helvetica without embedding it. Process-wide, as above.
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
+    rl_config.defaultGraphicsFontName = FONT
 
 
 def money(amount: Decimal) -> str:
@@ -55,26 +89,52 @@ def pdf_target(target):
 
 
 def new_canvas(target, pagesize, title: str, created: date) -> rl_canvas.Canvas:
-    canvas = rl_canvas.Canvas(pdf_target(target), pagesize=pagesize, invariant=1, pageCompression=1)
+    """A reproducible canvas whose only font is FONT (no base-14 font, which a PDF would name and not embed)."""
+    ensure_font()
+    canvas = rl_canvas.Canvas(pdf_target(target), pagesize=pagesize, invariant=1, pageCompression=1,
+                              initialFontName=FONT, initialFontSize=9)
     stamp(canvas, title, created)
     return canvas
 
 
-class _Escapes(dict):
-    """code point → the PDF string bytes of its UTF-16BE code unit(s), escaped; filled as text is met."""
+class Shown(dict):
+    """The text operators of one document: character → (subset, its escaped byte in that subset), filled as text is
+    met. An embedded TrueType font is written as subsets of at most 256 glyphs, each a font resource of its own
+    (/F1+0, /F1+1 …), so a string is shown as runs, each after the Tf that selects its subset."""
 
-    def __missing__(self, code: int) -> str:
-        value = escapePDF(chr(code).encode("utf-16-be").decode("latin-1"))
-        self[code] = value
+    def __init__(self, canvas: rl_canvas.Canvas):
+        super().__init__()
+        self.doc = canvas._doc
+        self.font = pdfmetrics.getFont(FONT)
+        self.names: dict[int, str] = {}
+        # ReportLab keeps printable ASCII at its own codes in subset 0: most of a register's cells (numbers, ids,
+        # amounts, masked digits) are then shown as they are. Their glyphs are embedded once, here.
+        self.ascii = all(self[chr(code)] == (0, escapePDF(chr(code))) for code in range(32, 127))
+
+    def __missing__(self, char: str) -> tuple[int, str]:
+        ((subset, code),) = self.font.splitString(char, self.doc)
+        value = (subset, escapePDF(code.decode("latin-1")))
+        self[char] = value
+        if subset not in self.names:
+            self.names[subset] = self.font.getSubsetInternalName(subset, self.doc)
         return value
 
-
-_ESCAPES = _Escapes()
-
-
-def pdf_text(text: str) -> str:
-    """Text as the operand of Tj for the CID font (encoding UniGB-UCS2-H: UTF-16BE)."""
-    return text.translate(_ESCAPES)
+    def __call__(self, text: str, size: float) -> str:
+        """`text` at `size` from the current text position: "/F1+0 9 Tf (…) Tj", one run per subset."""
+        if self.ascii and text.isascii() and text.isprintable():
+            return f"{self.names[0]} {size} Tf ({escapePDF(text)}) Tj"
+        runs: list[str] = []
+        current, codes = -1, []
+        for char in text:
+            subset, code = self[char]
+            if subset != current:
+                if codes:
+                    runs.append(f"{self.names[current]} {size} Tf ({''.join(codes)}) Tj")
+                current, codes = subset, []
+            codes.append(code)
+        if codes:
+            runs.append(f"{self.names[current]} {size} Tf ({''.join(codes)}) Tj")
+        return " ".join(runs)
 
 
 class Widths(dict):
@@ -83,10 +143,12 @@ class Widths(dict):
     def __init__(self, size: float):
         super().__init__()
         self.size = size
+        ensure_font()
         self.digit, star, comma, point = (pdfmetrics.stringWidth(c, FONT, size) for c in "0*,.")
-        # Amounts, counts and masked numbers (most of a register's cells) are measured by counting.
-        self.star_less, self.punct_less = self.digit - star, self.digit - comma
-        assert comma == point and all(pdfmetrics.stringWidth(c, FONT, size) == self.digit for c in "123456789")
+        # Amounts, counts and masked numbers (most of a register's cells) are measured by counting: the font's
+        # digits (and its asterisk) are all as wide.
+        self.comma_less, self.point_less = self.digit - comma, self.digit - point
+        assert star == self.digit and all(pdfmetrics.stringWidth(c, FONT, size) == self.digit for c in "123456789")
 
     def __missing__(self, char: str) -> float:
         value = pdfmetrics.stringWidth(char, FONT, self.size)
@@ -94,9 +156,8 @@ class Widths(dict):
         return value
 
     def of(self, text: str) -> float:
-        if not text.strip(NUMERIC):
-            return (len(text) * self.digit - text.count("*") * self.star_less
-                    - (text.count(",") + text.count(".")) * self.punct_less)
+        if not text.strip(NUMERIC + ",."):
+            return len(text) * self.digit - text.count(",") * self.comma_less - text.count(".") * self.point_less
         return sum(map(self.__getitem__, text))
 
     def fit(self, text: str, width: float) -> str:
@@ -118,7 +179,3 @@ def widths(size: float) -> Widths:
         table = _WIDTHS[size] = Widths(size)
     return table
 
-
-def font_name(canvas: rl_canvas.Canvas) -> str:
-    """The resource name (/F1, …) under which the canvas's document knows FONT."""
-    return canvas._doc.getInternalFontName(FONT)

@@ -18,7 +18,7 @@ from reportlab.lib.pagesizes import A4, landscape
 
 from aidledger.reports.register_data import RegisterData, RegisterRow, Subtotal
 
-from .base import FONT, font_name, money, new_canvas, pdf_text, widths
+from .base import Shown, money, new_canvas, widths
 
 PAGE_W, PAGE_H = landscape(A4)
 LEFT = 36.0
@@ -82,8 +82,7 @@ class _Drawer:
     def __init__(self, data: RegisterData, canvas):
         self.data = data
         self.canvas = canvas
-        canvas.setFont(FONT, SIZE)  # makes the font a resource of the document
-        self.font = font_name(canvas)
+        self.show = Shown(canvas)  # every text operator sets its subset of the embedded font
         self.widths = widths(SIZE)
         self.ys = [f"{BODY_TOP - ROW * (i + 1) + 4:.2f}" for i in range(ROWS_PER_PAGE)]
         self.lefts = [f"1 0 0 1 {edge + c.pad:.2f} " for edge, c in zip(_EDGES, COLUMNS)]
@@ -95,7 +94,7 @@ class _Drawer:
                          f"项目：{'、'.join(data.programs) or '无'}　状态：{data.status_name}　金额单位：元")
 
     def text(self, ops: list[str], x: float, y: float, text: str, size: float = SIZE) -> None:
-        ops.append(f"/{self.font} {size} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm ({pdf_text(text)}) Tj")
+        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm {self.show(text, size)}")
 
     def centred(self, ops: list[str], y: float, text: str, size: float) -> None:
         width = widths(size).of(text)
@@ -107,7 +106,6 @@ class _Drawer:
             self._heading(*self._heading_ops)
         graphics = ["q 0.2 w 0.55 G", *self._heading_ops[0]]
         texts = ["BT 0 g", *self._heading_ops[1]]
-        texts.append(f"/{self.font} {SIZE} Tf")
         cell = self._cell
         bottom = BODY_TOP
         for i, item in enumerate(chunk):
@@ -121,7 +119,7 @@ class _Drawer:
                 graphics.append(f"0.93 g {LEFT:.2f} {bottom:.2f} {TABLE_W:.2f} {ROW:.2f} re f")
                 span = _EDGES[LABEL_SPAN[1] + 1] - _EDGES[LABEL_SPAN[0]] - COLUMNS[LABEL_SPAN[0]].pad - PAD
                 label = self.widths.fit(f"{item.label}（{item.households}户）" if item.township else item.label, span)
-                texts.append(f"{self.lefts[LABEL_SPAN[0]]}{y} Tm ({pdf_text(label)}) Tj")
+                texts.append(f"{self.lefts[LABEL_SPAN[0]]}{y} Tm {self.show(label, SIZE)}")
                 texts.append(cell(5, str(item.people), y))
                 texts.append(cell(7, money(item.amount), y))
             graphics.append(f"{LEFT:.2f} {bottom:.2f} m {LEFT + TABLE_W:.2f} {bottom:.2f} l S")
@@ -137,8 +135,8 @@ class _Drawer:
         if len(text) * SIZE > self.fits[column] and self.widths.of(text) > self.fits[column]:
             return self._narrowed(column, text, y)
         if COLUMNS[column].right:
-            return f"1 0 0 1 {self.rights[column] - self.widths.of(text):.2f} {y} Tm ({pdf_text(text)}) Tj"
-        return f"{self.lefts[column]}{y} Tm ({pdf_text(text)}) Tj"
+            return f"1 0 0 1 {self.rights[column] - self.widths.of(text):.2f} {y} Tm {self.show(text, SIZE)}"
+        return f"{self.lefts[column]}{y} Tm {self.show(text, SIZE)}"
 
     def _narrowed(self, column: int, text: str, y: str) -> str:
         room = self.fits[column]
@@ -146,7 +144,7 @@ class _Drawer:
         small = widths(size)
         text = small.fit(text, room)
         x = self.rights[column] - small.of(text) if COLUMNS[column].right else _EDGES[column] + COLUMNS[column].pad
-        return f"/{self.font} {size} Tf 1 0 0 1 {x:.2f} {y} Tm ({pdf_text(text)}) Tj /{self.font} {SIZE} Tf"
+        return f"1 0 0 1 {x:.2f} {y} Tm {self.show(text, size)}"
 
     def _heading(self, graphics: list[str], texts: list[str]) -> None:
         data = self.data
