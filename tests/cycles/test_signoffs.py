@@ -5,6 +5,8 @@ starts a new round; two approvers at once never give two last sign-offs. Through
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -36,7 +38,7 @@ def entries(db_url) -> int:
     return scalar(db_url, "SELECT count(*) FROM journal_entries")
 
 
-def test_two_signoffs_approve_and_post_at_the_second(chain, db_url):
+def test_two_signoffs_approve_and_post_at_the_second(chain, db_url, tmp_path):
     cycle_id = run_cycle(chain, "2022-01")
     before = entries(db_url)
     first = ok(chain("cycle", "approve", str(cycle_id), "--date", "2022-01-05", user=APPROVER))
@@ -58,6 +60,13 @@ def test_two_signoffs_approve_and_post_at_the_second(chain, db_url):
         == [(1, 2, "审核", APPROVER, APPROVER, "2022-01-05"), (2, 2, "审批", SECOND, "陈静", "2022-01-06")]
     assert entries(db_url) == before + 1
     assert view["total"] == "9639.00"  # expected.json's January, as with one sign-off
+    # The register prints the chain: who gave the 审核 and who the 审批, with the names and days they were given.
+    out = tmp_path / "register.pdf"
+    ok(chain("report", "register", str(cycle_id), "--out", str(out)))
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert re.search(rf"制表：{PREPARER}（2022-01-01）\s+审核：{APPROVER}（2022-01-05）\s+审批：陈静（2022-01-06）",
+                     text), text[-800:]
     assert scalar(db_url, "SELECT user_name FROM journal_entries WHERE seq = :seq", seq=seq) == SECOND  # who posts
     verify(chain)
 

@@ -25,7 +25,14 @@ from support import assert_refused
 
 from aidledger.errors import Refusal
 from aidledger.masking import mask
-from aidledger.reports.pdf.register import END_BLOCK, ROWS_PER_PAGE, page_count, write_register
+from aidledger.reports.pdf.register import (
+    CARRIED,
+    END_BLOCK,
+    ROWS_PER_PAGE,
+    page_bounds,
+    page_count,
+    write_register,
+)
 from aidledger.reports.register_data import CycleHeader, Signoff, StoredLine, build_register
 
 D = Decimal
@@ -46,7 +53,9 @@ def test_the_register_carries_the_cycles_lines_and_totals(county, tmp_path):
     draft = tmp_path / "draft.pdf"
     register(county, cycle_id, draft)
     text = "\n".join(pdf_pages(draft))
-    assert "状态：草稿（未审批）" in text and "审核：—" in text and "草稿 未审批 不得发放" in text
+    assert "状态：草稿（未审批）" in text and "审批：—" in text and "草稿 未审批 不得发放" in text
+    # Nobody may pay from a draft: it has no place to sign, and says so.
+    assert "草稿不设签字栏" in text and "制表人：" not in text and "负责人" not in text
     assert "证据链：本批次尚未封存（草稿）" in text
     # The tests' books are local single-user books (db upgrade --no-auth): the paper says its signers were not
     # authenticated (tests/web prints a register of a book that authenticates, without it).
@@ -101,7 +110,8 @@ def test_the_register_carries_the_cycles_lines_and_totals(county, tmp_path):
         people = sum(ln["members"] for ln in view["lines"] if ln["program"] == program)
         assert f"{PROGRAMS[program]} {figures['count']}户 {people}人 {money(figures['total'])}元" in text
     run_day = next(h["on"] for h in view["history"] if h["status"] == "draft")
-    assert f"制表：li.ming（{run_day}）" in text and "审核：wang.fang（2022-01-05）" in text
+    assert f"制表：li.ming（{run_day}）" in text and "审批：wang.fang（2022-01-05）" in text
+    assert "不设签字栏" not in text
     assert re.search(r"制表人：\s+日期：\s+审核人：\s+日期：\s+负责人：\s+日期：", text)
     # The books it was made from: the cycle's seal, and the evidence chain's head (ledger verify prints it).
     sealed = re.search(r"证据链：本批次封存于第 (\d+) 号印记 ([0-9a-f]{16})；"
@@ -195,6 +205,24 @@ def test_page_count_leaves_room_for_the_closing_block():
     assert page_count(ROWS_PER_PAGE + 1) == 2
     assert page_count(2 * ROWS_PER_PAGE - END_BLOCK) == 2
     assert page_count(2 * ROWS_PER_PAGE - END_BLOCK + 1) == 3
+    # The page that takes the closing block takes the last rows with it, never a bare header.
+    for items in (ROWS_PER_PAGE, ROWS_PER_PAGE - END_BLOCK + 1, 2 * ROWS_PER_PAGE, 2 * ROWS_PER_PAGE - 3):
+        bounds = page_bounds(items)
+        assert bounds[0][0] == 0 and bounds[-1][1] == items
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+        assert all(end - start <= ROWS_PER_PAGE for start, end in bounds)
+        start, end = bounds[-1]
+        assert end - start >= min(CARRIED, items) and ROWS_PER_PAGE - (end - start) >= END_BLOCK, (items, bounds)
+
+
+def test_a_full_last_page_carries_rows_to_the_closing_blocks_page(tmp_path):
+    lines = _lines(ROWS_PER_PAGE)
+    data = build_register(_header(lines), lines, TOWNSHIP_NAMES)
+    out = tmp_path / "full.pdf"
+    write_register(data, out)
+    last = pdf_pages(out)[-1]
+    rows = [ln for ln in last.splitlines() if len(ln.split()) == 9 and ln.split()[0].isdigit()]
+    assert rows and "合计金额（大写）" in last and f"总计（{len(lines)}户）" in last
 
 
 

@@ -5,8 +5,10 @@ Every page repeats the title, the cycle line and the column header, and carries
 before drawing and each page's rows are written straight into its content stream as text
 operators: a Table flowable per row manages about 800 rows a second, this some 20,000, which
 a county of a million households needs. The last page ends with the grand total in figures
-and in capitals (大写), the cycle's state, who prepared and approved it, and the signature
-lines (制表人, 审核人, 负责人).
+and in capitals (大写), the cycle's state, who prepared it and its sign-off chain (审核 …, 审批, with the
+names and days they were given), and the signature lines (制表人, 审核人, 负责人); a draft or a cancelled
+cycle has none (nobody may pay from it). The closing block never stands alone on a page: the last rows
+come with it.
 """
 
 from __future__ import annotations
@@ -52,11 +54,25 @@ _EDGES = [LEFT + sum(c.width for c in COLUMNS[:i]) for i in range(len(COLUMNS) +
 LABEL_SPAN = (1, 4)  # a subtotal's label runs over 户编号 … 乡镇
 
 
-def page_count(items: int) -> int:
-    """Pages for `items` table rows (rows, subtotals and the grand total) and the closing block."""
+CARRIED = 5  # rows carried over to a last page that the closing block would otherwise have to itself
+
+
+def page_bounds(items: int) -> list[tuple[int, int]]:
+    """Each page's slice of `items` table rows (rows, subtotals and the grand total), the closing block below the
+    last. When the last page has no room left for the block, the next page takes the block and the last CARRIED
+    rows with it: 大写 and the signatures never stand on a page of their own, under a bare column header."""
     pages = max(1, -(-items // ROWS_PER_PAGE))
-    on_last = items - (pages - 1) * ROWS_PER_PAGE
-    return pages + (1 if ROWS_PER_PAGE - on_last < END_BLOCK else 0)
+    bounds = [(start, min(start + ROWS_PER_PAGE, items)) for start in range(0, pages * ROWS_PER_PAGE, ROWS_PER_PAGE)]
+    start, end = bounds[-1]
+    if ROWS_PER_PAGE - (end - start) < END_BLOCK:
+        carried = min(CARRIED, end - start)
+        bounds[-1:] = [(start, end - carried), (end - carried, end)]
+    return bounds
+
+
+def page_count(items: int) -> int:
+    """Pages for `items` table rows and the closing block."""
+    return len(page_bounds(items))
 
 
 def write_register(data: RegisterData, target, progress: Callable[[int], None] | None = None) -> int:
@@ -65,9 +81,10 @@ def write_register(data: RegisterData, target, progress: Callable[[int], None] |
     drawer = _Drawer(data, canvas)
     grand = Subtotal(f"总计（{data.count}户）", data.count, data.people, data.total)
     items: Sequence = data.body + (grand,)
-    pages = page_count(len(items))
-    for number in range(1, pages + 1):
-        chunk = items[(number - 1) * ROWS_PER_PAGE: number * ROWS_PER_PAGE]
+    bounds = page_bounds(len(items))
+    pages = len(bounds)
+    for number, (start, end) in enumerate(bounds, start=1):
+        chunk = items[start:end]
         drawer.page(chunk, number, pages)
         if number == pages:
             drawer.closing(len(chunk))
@@ -177,10 +194,14 @@ class _Drawer:
             f"合计金额（大写）：人民币{data.total_capitals}　（小写）¥{money(data.total)}",
             "其中：" + "；".join(f"{s.label} {s.households}户 {s.people}人 {money(s.amount)}元"
                                for s in data.by_program) if data.by_program else "其中：无",
-            f"发放批次状态：{data.status_name}　"
-            f"制表：{_signoff(header.prepared)}　审核：{_signoff(header.approved)}",
+            f"发放批次状态：{data.status_name}　制表：{_signoff(header.prepared)}　"
+            + ("　".join(f"{s.role}：{_signoff(s)}" for s in header.signers) or "审批：—"),
             _evidence(header),
         ]
+        signing = header.status not in ("draft", "cancelled")
+        if not signing:  # paper nobody may pay from carries no place to sign it
+            lines.append("草稿不设签字栏：审批后重新打印花名册再签字" if header.status == "draft"
+                         else "已撤销的批次作废，不设签字栏")
         texts = ["BT 0 g"]
         y = top - ROW - 4
         for line in lines:
@@ -188,14 +209,14 @@ class _Drawer:
             y -= ROW * 1.2
         y -= ROW
         x = LEFT
-        for role in ("制表人", "审核人", "负责人"):
+        for role in ("制表人", "审核人", "负责人") if signing else ():
             self.text(texts, x, y, f"{role}：", 10)
             self.text(texts, x + 140, y, "日期：", 10)
             x += TABLE_W / 3
         texts.append("ET")
         graphics = ["q 0.6 w 0 G"]
         x = LEFT
-        for _ in range(3):
+        for _ in range(3 if signing else 0):
             graphics.append(f"{x + 42:.2f} {y - 3:.2f} m {x + 132:.2f} {y - 3:.2f} l S")
             graphics.append(f"{x + 172:.2f} {y - 3:.2f} m {x + 240:.2f} {y - 3:.2f} l S")
             x += TABLE_W / 3

@@ -14,8 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aidledger.auth.service import authenticates
+from aidledger.codes import SignoffSubject
 from aidledger.disbursement.cycles.service.show import reader_township
 from aidledger.disbursement.payments.tables import Cycle, CycleLine, CycleTransition
+from aidledger.disbursement.signoffs.rules import step_name
+from aidledger.disbursement.signoffs.service import chain_of, cycle_round
 from aidledger.errors import Refusal
 from aidledger.evidence.kinds import CYCLE
 from aidledger.evidence.tables import EvidenceHead, Seal
@@ -38,10 +41,21 @@ def cycle_header(session: Session, cycle_id: int) -> CycleHeader:
         cycle_id=cycle.id, jurisdiction=cycle.jurisdiction_code, jurisdiction_name=place.name, month=cycle.month,
         status=cycle.status, count=cycle.count, total=cycle.total,
         prepared=Signoff("制表", signed_name(session, prepared.user_name), prepared.on) if prepared else None,
-        approved=Signoff("审核", signed_name(session, approved.user_name), approved.on) if approved else None,
-        seal=_cycle_seal(session, cycle_id), evidence_head=_evidence_head(session),
-        authenticated=authenticates(session),
+        approved=Signoff("审批", signed_name(session, approved.user_name), approved.on) if approved else None,
+        signers=_signers(session, cycle, approved), seal=_cycle_seal(session, cycle_id),
+        evidence_head=_evidence_head(session), authenticated=authenticates(session),
     )
+
+
+def _signers(session: Session, cycle: Cycle, approved: CycleTransition | None) -> tuple[Signoff, ...]:
+    """The current round's sign-offs (审核 …, 审批) with the names they were given under; a cycle approved before
+    the chain was recorded (a book from before migration 0015) has its approval alone."""
+    chain = chain_of(session, SignoffSubject.CYCLE, cycle.id, cycle_round(session, cycle.id), 0)
+    given = tuple(Signoff(step_name(row.step, row.of_steps), row.display_name or row.user_name, row.on)
+                  for row in chain.signed)
+    if not given and approved is not None and cycle.status != "draft":
+        return (Signoff("审批", signed_name(session, approved.user_name), approved.on),)
+    return given
 
 
 def signed_name(session: Session, user: str) -> str:
