@@ -90,6 +90,7 @@ class CycleHeader:
     # The sign-off chain of the cycle's current round, in order (审核 …, 审批), each with the name the signer's
     # user showed and the day: what the register's closing block prints. Empty for a draft nobody has signed.
     signers: tuple[Signoff, ...] = ()
+    approval_entry: int | None = None  # the journal entry that posted the approval (every page's footer names it)
     # The evidence chain (evidence/) as the register was made from it: the seal of the cycle (none for a draft)
     # and the chain's head, each as (seal number, link), so the paper can be tied to the books it came from.
     seal: tuple[int, str] | None = None

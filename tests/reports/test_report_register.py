@@ -61,7 +61,7 @@ def test_the_register_carries_the_cycles_lines_and_totals(county, tmp_path):
     # authenticated (tests/web prints a register of a book that authenticates, without it).
     assert "未启用身份认证" in text
 
-    approve(county, cycle_id, "2022-01-05")
+    entry = approve(county, cycle_id, "2022-01-05")
     view = show(county, cycle_id)
     out = tmp_path / "register.pdf"
     said = register(county, cycle_id, out)
@@ -120,6 +120,8 @@ def test_the_register_carries_the_cycles_lines_and_totals(county, tmp_path):
     assert sealed and evidence == f"evidence verified: {sealed[3]} seals, head {sealed[4]}" + evidence[-48:]
     assert 0 < int(sealed[1]) <= int(sealed[3])
     assert [PAGE_MARK.search(p).groups() for p in pages] == [("1", "1")]
+    assert re.search(rf"发放批次 第{cycle_id}号\s+审批分录 第{entry}号", pages[0])  # the posting, on every page
+    assert "审批分录" not in "\n".join(pdf_pages(draft))
 
     assert len(render_pages(out, tmp_path / "png")) == len(pages) == 1
     # The same cycle gives the same bytes; the PDF is dated by the approval.

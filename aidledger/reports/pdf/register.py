@@ -182,7 +182,9 @@ class _Drawer:
     def _footer(self, texts: list[str], number: int, pages: int) -> None:
         header = self.data.header
         self.centred(texts, 24, f"第 {number} 页 共 {pages} 页", SIZE)
-        self.text(texts, LEFT, 24, f"{header.jurisdiction_name}（{header.jurisdiction}）发放批次 第{header.cycle_id}号")
+        posted = f"　审批分录 第{header.approval_entry}号" if header.approval_entry else ""
+        place = f"{header.jurisdiction_name}（{header.jurisdiction}）"
+        self.text(texts, LEFT, 24, f"{place}发放批次 第{header.cycle_id}号{posted}")
         right = f"制表日期 {self.data.created.isoformat()}"
         self.text(texts, LEFT + TABLE_W - self.widths.of(right), 24, right)
 

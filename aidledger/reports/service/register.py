@@ -42,7 +42,8 @@ def cycle_header(session: Session, cycle_id: int) -> CycleHeader:
         status=cycle.status, count=cycle.count, total=cycle.total,
         prepared=Signoff("制表", signed_name(session, prepared.user_name), prepared.on) if prepared else None,
         approved=Signoff("审批", signed_name(session, approved.user_name), approved.on) if approved else None,
-        signers=_signers(session, cycle, approved), seal=_cycle_seal(session, cycle_id),
+        signers=_signers(session, cycle, approved), approval_entry=approved.entry_seq if approved else None,
+        seal=_cycle_seal(session, cycle_id),
         evidence_head=_evidence_head(session), authenticated=authenticates(session),
     )
 
