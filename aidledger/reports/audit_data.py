@@ -310,7 +310,7 @@ def exception_sections(found: Sequence[AuditException]) -> tuple[ExceptionSectio
     sections = []
     for kind in KINDS:
         items = tuple(e for e in found if e.kind == kind.kind)
-        note = "None found. 无。"
+        note = "未发现。"
         if kind.kind == "cap_override":
             note = NO_CAP_OVERRIDES
         sections.append(ExceptionSection(kind.kind, kind.title, kind.rule, items, note))

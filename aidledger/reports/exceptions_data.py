@@ -41,9 +41,8 @@ from aidledger.masking import mask
 
 ZERO = Decimal("0.00")
 RETURN_CLEARING_DAYS = 30
-NO_CAP_OVERRIDES = ("No cap overrides exist; refusals write nothing. The purchased-services cap is checked on "
-                    "every purchase: a purchase over the cap is refused and leaves no record, and no command "
-                    "can pass the cap. 不存在超限额放行；超限额的购买被拒绝，不留记录。")
+NO_CAP_OVERRIDES = ("不存在超限额放行：每笔购买服务支出都按限额检查，超过限额的购买被拒绝，不留任何记录，"
+                    "也没有任何操作可以越过限额。")
 
 
 @dataclass(frozen=True)
@@ -63,30 +62,26 @@ class ExceptionKind:
 
 
 KINDS = (
-    ExceptionKind("after_end", "终止或死亡后仍发放 Payments after a household's or member's end",
-                  "A household terminated before a month is not paid for it; a member who died before the first day "
-                  "of a month does not count in it (registry events; rules facts.counts)."),
-    ExceptionKind("duplicate_id", "同一身份证号重复领取 Same id number paid twice",
-                  "One person belongs to one household: an id number may be paid in one household a month, and once."),
-    ExceptionKind("amount_differs", "金额与规则不符 Amounts that differ from the rules",
-                  "A stored amount must equal what the rules give for the stored registry and policies "
-                  "(aidledger explain HOUSEHOLD --month MONTH); re-issued bank returns are left out of the "
-                  "comparison."),
-    ExceptionKind("reserve_overdue", "备用金先行救助逾期未补充说明 Reserve cases overdue for documentation",
-                  "An emergency payment from a township reserve is documented within temporary.documentation_days."),
-    ExceptionKind("return_open", f"银行退票逾期未处理 Bank returns not cleared after {RETURN_CLEARING_DAYS} days",
-                  f"A returned payment is re-issued or cancelled back to its fund within {RETURN_CLEARING_DAYS} days."),
-    ExceptionKind("cap_override", "购买服务限额被拒绝或放行 Refused or overridden cap checks",
-                  "Purchased services stay within rate × base a year (budget.purchased_services_cap); a purchase that "
-                  "would pass the cap is refused."),
-    ExceptionKind("receivable", "应收追回款 Open receivables",
-                  "Money paid wrongly (after death, over the standard) is recorded as a receivable until recovered."),
-    ExceptionKind("shared_account", "多户共用同一收款账户 Accounts paid for more than one household",
-                  "One bank account is paid for one household, unless the registry says it is knowingly shared "
-                  "(shared_account = yes, e.g. an institution's account for centralized 特困); every shared "
-                  "account is listed, declared or not."),
-    ExceptionKind("verify", "账簿校验失败 Ledger verify failures",
-                  "aidledger ledger verify: the hash chain, every stored balance and the sub-ledgers agree."),
+    ExceptionKind("after_end", "终止或死亡后仍发放",
+                  "家庭在某月之前已终止救助的，不再发放该月；成员在某月第一天之前死亡的，不计入该月人数。"),
+    ExceptionKind("duplicate_id", "同一身份证号重复领取",
+                  "一人只属于一户：同一身份证号每月只能在一户中计发一次。"),
+    ExceptionKind("amount_differs", "金额与规则不符",
+                  "发放金额应等于按登记信息和政策标准计算的金额（每户每月的计算依据可在系统中查看）；"
+                  "退票重发的金额不参与比较。"),
+    ExceptionKind("reserve_overdue", "备用金先行救助逾期未补充说明",
+                  "乡镇备用金先行救助的个案，应在政策规定的期限内补充说明。"),
+    ExceptionKind("return_open", f"银行退票超过 {RETURN_CLEARING_DAYS} 天未处理",
+                  f"银行退回的款项应在 {RETURN_CLEARING_DAYS} 天内重新发放或退回原资金。"),
+    ExceptionKind("cap_override", "购买服务超限额放行",
+                  "购买服务支出每年不得超过基数乘以比例的限额；超过限额的购买被拒绝。"),
+    ExceptionKind("receivable", "应收未追回款项",
+                  "多发或错发的款项（死亡后发放、超标准发放）记为应收款，直至追回。"),
+    ExceptionKind("shared_account", "多户共用同一收款账户",
+                  "一个收款账户只发放给一户，登记为共用账户的除外（如集中供养特困人员的供养机构账户）；"
+                  "无论是否登记为共用，所有共用账户均列出。"),
+    ExceptionKind("verify", "账簿校验失败",
+                  "账簿校验：分录哈希链、各科目余额和各明细账应相互一致。"),
 )
 
 
@@ -151,16 +146,16 @@ def payments_after_end(lines: Iterable[PaidLine], registry: Mapping[str, StoredH
         state = record.on(day)
         if state.terminated_on is not None and state.terminated_on < day:
             found.append(AuditException("after_end", line.household_id, line.month, line.amount,
-                                        f"terminated on {state.terminated_on}, before {day}; paid {line.amount:.2f} "
-                                        f"for {line.month} (cycle {line.cycle_id})"))
+                                        f"已于 {state.terminated_on} 终止救助（早于 {day}），仍在第 {line.cycle_id} "
+                                        f"号发放批次中发放 {line.month} 的 {line.amount:,.2f} 元"))
             continue
         dead = [m for m in state.members if m.death_date is not None and m.death_date < day]
         alive = len(state.members) - len(dead)
         if dead and line.members > alive:
-            who = ", ".join(f"{m.name} {mask(m.id_number)} died {m.death_date}" for m in dead)
+            who = "，".join(f"{m.name} {mask(m.id_number)} 于 {m.death_date} 死亡" for m in dead)
             found.append(AuditException("after_end", line.household_id, line.month, line.amount,
-                                        f"{who}, before {day}: cycle {line.cycle_id} counted {line.members} "
-                                        f"member(s), {alive} alive on {day}"))
+                                        f"{who}（早于 {day}）：第 {line.cycle_id} 号发放批次按 {line.members} "
+                                        f"人计发，{day} 在世 {alive} 人"))
     return found
 
 
@@ -176,11 +171,10 @@ def shared_accounts(lines: Iterable[PaidLine], registry: Mapping[str, StoredHous
             continue
         day = first_day(month)
         declared = all(h in registry and registry[h].on(day).household.shared_account for h in households)
-        why = ("declared shared (shared_account = yes) by every household's rows" if declared else
-               "NOT declared shared by every household's rows: one account, one household")
+        why = ("各户均登记为共用账户" if declared else "并非各户均登记为共用账户：一个账户只应发放给一户")
         found.append(AuditException(
             "shared_account", "、".join(sorted(households)), month, sum(households.values(), ZERO),
-            f"account {mask(account)} paid for {len(households)} households in {month}; {why}"))
+            f"账户 {mask(account)} 在 {month} 为 {len(households)} 户收款；{why}"))
     return found
 
 
@@ -195,7 +189,7 @@ def duplicate_ids(lines: Iterable[PaidLine], cases: Iterable[ReserveCaseRecord])
         if len(paid) > 1:
             found.append(AuditException(
                 "duplicate_id", "、".join(sorted(paid)), month, sum(paid.values(), ZERO),
-                f"id number {mask(id_number)} is counted in {len(paid)} households' payments for {month}"))
+                f"身份证号 {mask(id_number)} 在 {month} 计入 {len(paid)} 户的发放"))
     by_person: dict[tuple[str, str], list[ReserveCaseRecord]] = defaultdict(list)
     for case in cases:
         by_person[(month_of(case.paid_on), case.id_number)].append(case)
@@ -203,8 +197,9 @@ def duplicate_ids(lines: Iterable[PaidLine], cases: Iterable[ReserveCaseRecord])
         if len(group) > 1:
             found.append(AuditException(
                 "duplicate_id", f"{group[0].name} {mask(id_number)}", month, sum((c.amount for c in group), ZERO),
-                f"paid {len(group)} times in {month} from township reserves: "
-                + ", ".join(f"case {c.case_id} {c.paid_on} {c.amount:.2f} ({c.township_name})" for c in group)))
+                f"{month} 从乡镇备用金领取 {len(group)} 次："
+                + "；".join(f"第 {c.case_id} 号个案 {c.paid_on} {c.amount:,.2f} 元（{c.township_name}）"
+                           for c in group)))
     return found
 
 
@@ -242,25 +237,25 @@ def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, StoredHo
         record = registry.get(household_id)
         if record is None:
             found += [AuditException("amount_differs", household_id, line.month, line.amount,
-                                     f"household {household_id} is no longer in the registry") for line in paid]
+                                     f"户 {household_id} 已不在救助对象名册中") for line in paid]
             continue
         try:
             begin = start.begin(household_id, record.household.approved_on) if start is not None else None
             benefits = rules_amounts(record, (line.month for line in paid), snapshot_on, price_on, begin)
         except Refusal as refusal:
             found += [AuditException("amount_differs", household_id, line.month, line.amount,
-                                     f"the rules cannot compute it: {refusal}") for line in paid]
+                                     f"无法按规则计算：{refusal}") for line in paid]
             continue
         for line in sorted(paid, key=lambda ln: ln.month):
             benefit = benefits[line.month]
             own = line.amount - line.added
             if own + line.settled != benefit.amount:
-                why = f" ({benefit.reason})" if benefit.reason and not benefit.paid else ""
-                later = f", later cycles settled {line.settled:+.2f}" if line.settled else ""
+                why = f"（{benefit.reason}）" if benefit.reason and not benefit.paid else ""
+                later = f"，此后批次结算 {line.settled:+,.2f} 元" if line.settled else ""
                 found.append(AuditException(
                     "amount_differs", household_id, line.month, line.amount,
-                    f"cycle {line.cycle_id} paid {own:.2f}{later}; the rules give {benefit.amount:.2f}{why} for the "
-                    f"stored registry and policies: difference {own + line.settled - benefit.amount:+.2f}"))
+                    f"第 {line.cycle_id} 号发放批次发放 {own:,.2f} 元{later}；按登记信息和政策标准应发 "
+                    f"{benefit.amount:,.2f} 元{why}：差额 {own + line.settled - benefit.amount:+,.2f} 元"))
     return found
 
 
@@ -272,13 +267,13 @@ def overdue_reserve_cases(cases: Iterable[ReserveCaseRecord], as_of: date) -> li
         if documented is None and case.deadline < as_of:
             found.append(AuditException(
                 "reserve_overdue", who, month_of(case.paid_on), case.amount,
-                f"case {case.case_id} ({case.township_name}) paid {case.paid_on}, documentation due {case.deadline} "
-                f"(temporary.documentation_days); none by {as_of}, {(as_of - case.deadline).days} days overdue"))
+                f"第 {case.case_id} 号个案（{case.township_name}）于 {case.paid_on} 发放，应于 {case.deadline} 前"
+                f"补充说明；截至 {as_of} 未补充，逾期 {(as_of - case.deadline).days} 天"))
         elif documented is not None and documented > case.deadline:
             found.append(AuditException(
                 "reserve_overdue", who, month_of(case.paid_on), case.amount,
-                f"case {case.case_id} ({case.township_name}) paid {case.paid_on}, documentation due {case.deadline}; "
-                f"documented {documented}, {(documented - case.deadline).days} days late"))
+                f"第 {case.case_id} 号个案（{case.township_name}）于 {case.paid_on} 发放，应于 {case.deadline} 前"
+                f"补充说明；{documented} 才补充，迟 {(documented - case.deadline).days} 天"))
     return found
 
 
@@ -291,14 +286,14 @@ def open_bank_returns(returns: Iterable[BankReturnRecord], as_of: date,
         if r.returned_on + timedelta(days=days) < as_of:
             found.append(AuditException(
                 "return_open", r.household_id, r.month, r.amount,
-                f"bank return {r.return_id} of cycle {r.cycle_id} ({r.reason}) came back {r.returned_on}; neither "
-                f"re-issued nor cancelled by {as_of}, {(as_of - r.returned_on).days} days (limit {days})"))
+                f"第 {r.cycle_id} 号发放批次的第 {r.return_id} 号退票（{r.reason}）于 {r.returned_on} 退回；截至 "
+                f"{as_of} 既未重新发放也未退回原资金，已 {(as_of - r.returned_on).days} 天（期限 {days} 天）"))
     return found
 
 
 def open_receivables(receivables: Iterable[ReceivableRecord]) -> list[AuditException]:
     return [AuditException("receivable", r.household_id, r.month, r.outstanding,
-                           f"receivable of {r.amount:.2f} ({r.reason}); {r.outstanding:.2f} outstanding")
+                           f"应收 {r.amount:,.2f} 元（{r.reason}），尚未追回 {r.outstanding:,.2f} 元")
             for r in receivables if r.outstanding > 0]
 
 

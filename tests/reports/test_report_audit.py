@@ -218,12 +218,13 @@ def test_each_exception_kind_lists_household_month_amount_and_rule(year):
 
     rules = {s.kind: [e.rule for e in s.items] for s in pack.exceptions}
     explained = json.loads(ok(year.run("explain", "H011", "--month", "2022-02", "--json")))
-    assert f"the rules give {D(explained['amount']):.2f}" in rules["amount_differs"][2]
-    assert "died 2022-01-15" in rules["after_end"][0] and "counted 3 member(s), 2 alive" in rules["after_end"][0]
-    assert "terminated on 2022-01-20" in rules["after_end"][1]
-    assert "documentation due 2022-03-05" in rules["reserve_overdue"][0] and "overdue" in rules["reserve_overdue"][0]
-    assert "documented 2022-04-01, 20 days late" in rules["reserve_overdue"][1]
-    assert "came back 2022-01-10" in rules["return_open"][0] and "355 days" in rules["return_open"][0]
+    assert f"按登记信息和政策标准应发 {D(explained['amount']):,.2f} 元" in rules["amount_differs"][2]
+    assert "于 2022-01-15 死亡" in rules["after_end"][0]
+    assert "按 3 人计发，2022-02-01 在世 2 人" in rules["after_end"][0]
+    assert "已于 2022-01-20 终止救助" in rules["after_end"][1]
+    assert "应于 2022-03-05 前补充说明" in rules["reserve_overdue"][0] and "逾期" in rules["reserve_overdue"][0]
+    assert "2022-04-01 才补充，迟 20 天" in rules["reserve_overdue"][1]
+    assert "于 2022-01-10 退回" in rules["return_open"][0] and "已 355 天" in rules["return_open"][0]
 
     text = "\n".join(year.page_with("六、异常事项"))
     for household, month, amount in items["after_end"] + items["amount_differs"] + items["return_open"]:
@@ -231,7 +232,7 @@ def test_each_exception_kind_lists_household_month_amount_and_rule(year):
     assert re.search(rf"{re.escape(person)}\s+2022-02\s+1,100.00", text)
     flat = re.sub(r"\s+", "", text)
     assert re.sub(r"\s+", "", NO_CAP_OVERRIDES) in flat
-    assert "Nocapoverridesexist;refusalswritenothing" in flat
+    assert "不存在超限额放行" in flat
 
 
 def test_the_pack_draws_every_page_and_is_reproducible(year, tmp_path):

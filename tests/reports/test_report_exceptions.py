@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -61,7 +62,7 @@ def test_a_death_before_the_month(died, members_paid, flagged):
     assert bool(found) is flagged
     if flagged:
         assert (found[0].household, found[0].month, found[0].amount) == ("H1", "2022-02", D("1242.00"))
-        assert "王子涵 230523********0318 died 2022-01-31" in found[0].rule
+        assert "王子涵 230523********0318 于 2022-01-31 死亡" in found[0].rule
 
 
 def test_a_termination_before_the_month_and_a_removed_member():
@@ -69,7 +70,7 @@ def test_a_termination_before_the_month_and_a_removed_member():
                        [Event("H1", "remove_member", date(2022, 1, 10), None, B),
                         Event("H1", "terminate", date(2022, 2, 15), None, None)])
     found = payments_after_end([paid("2022-02", 1), paid("2022-03", 1)], {"H1": record})
-    assert [(e.month, e.rule.split(",")[0]) for e in found] == [("2022-03", "terminated on 2022-02-15")]
+    assert [(e.month, e.rule.split("（")[0]) for e in found] == [("2022-03", "已于 2022-02-15 终止救助")]
 
 
 def test_one_id_number_in_two_households_or_paid_twice_in_a_month():
@@ -84,8 +85,8 @@ def test_one_id_number_in_two_households_or_paid_twice_in_a_month():
     found = duplicate_ids(lines, cases)
     assert [(e.household, e.month, e.amount) for e in found] == [
         ("H1、H9", "2022-02", D("1500.00")), ("王子涵 230523********0318", "2022-03", D("500.00"))]
-    assert "counted in 2 households' payments for 2022-02" in found[0].rule and B not in found[0].rule
-    assert "paid 2 times in 2022-03" in found[1].rule
+    assert "在 2022-02 计入 2 户的发放" in found[0].rule and B not in found[0].rule
+    assert "2022-03 从乡镇备用金领取 2 次" in found[1].rule
 
 
 @pytest.mark.parametrize("returned, resolved, listed", [
@@ -102,7 +103,7 @@ def test_bank_returns_open_after_30_days(returned, resolved, listed):
 
 
 @pytest.mark.parametrize("documented, kind", [
-    (None, "overdue"), (date(2022, 3, 4), None), (date(2022, 3, 10), "late"), (date(2023, 1, 2), "overdue")])
+    (None, "逾期"), (date(2022, 3, 4), None), (date(2022, 3, 10), "才补充，迟 5 天"), (date(2023, 1, 2), "逾期")])
 def test_reserve_cases_overdue_or_documented_late(documented, kind):
     case = ReserveCaseRecord(3, "230523100", "宝清镇", C, "王子涵", D("600.00"), date(2022, 2, 3), date(2022, 3, 5),
                              documented)
@@ -120,8 +121,11 @@ def test_receivables_verify_and_the_sections():
     assert [s.kind for s in sections] == [k.kind for k in KINDS]
     by_kind = {s.kind: s for s in sections}
     assert by_kind["verify"].items == tuple(failures)
-    assert by_kind["cap_override"].note == NO_CAP_OVERRIDES and "refusals write nothing" in NO_CAP_OVERRIDES
-    assert by_kind["receivable"].note.startswith("None found")
+    assert by_kind["cap_override"].note == NO_CAP_OVERRIDES and "超过限额的购买被拒绝，不留任何记录" in NO_CAP_OVERRIDES
+    assert by_kind["receivable"].note == "未发现。"
+    # In Chinese only: what an auditor reads names no internal code and no English.
+    for section in sections:
+        assert not re.search(r"[A-Za-z]{3,}", section.title + section.rule + section.note), section.kind
 
 
 def test_open_receivables_list_what_is_outstanding():
