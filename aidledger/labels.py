@@ -56,6 +56,13 @@ RECOVERY_REASONS: dict[str, str] = {
     kind: name for kind, name in EVENT_NAMES.items() if kind not in (EventKind.BANK_ACCOUNT, EventKind.PAYEE)
 }
 
+
+
+def recovery_reason(reason: str) -> str:
+    """A receivable's stored reason (the late events' kinds, comma-separated) in the office's words: 死亡、收入变化."""
+    return "、".join(RECOVERY_REASONS.get(kind, kind) for kind in reason.split(",") if kind)
+
+
 # A 低保 household's standing handed over at a county's first month (opening load --states).
 HANDED_OVER_NAMES: dict[str, str] = {HandedOverStatus.EXIT: "渐退", HandedOverStatus.ENDED: "已退出"}
 

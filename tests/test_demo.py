@@ -51,9 +51,9 @@ def test_demo_runs_and_its_outputs_check(tmp_path):
     checkpoint = json.loads((out / "ledger.checkpoint").read_text(encoding="utf-8"))
     cover = subprocess.run(["pdftotext", str(out / "230523-2022-audit.pdf"), "-"], capture_output=True,
                            text=True).stdout
-    assert f"entry {checkpoint['seq']}: {checkpoint['hash']}" in cover
-    assert f"seal {checkpoint['evidence_seq']}: {checkpoint['evidence_mac']}" in cover
-    assert re.search(r"检查点 checkpoint ledger\.checkpoint\s+第 \d+ 号分录、第 \d+ 号印记.*账簿延续该检查点", cover)
+    assert f"第 {checkpoint['seq']} 号分录：{checkpoint['hash']}" in cover
+    assert f"第 {checkpoint['evidence_seq']} 号印记：{checkpoint['evidence_mac']}" in cover
+    assert re.search(r"检查点 ledger\.checkpoint\s+第 \d+ 号分录、第 \d+ 号印记.*账簿延续该检查点", cover)
     extends = CliRunner().invoke(cli, ["--db", f"sqlite:///{out / 'aidledger.db'}", "ledger", "verify",
                                        "--checkpoint", str(out / "ledger.checkpoint")])
     assert extends.exit_code == 0 and "the books extend it" in extends.output

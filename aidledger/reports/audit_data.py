@@ -248,7 +248,7 @@ class AuditPack:
     @property
     def fund_total(self) -> FundStatement:
         return FundStatement(
-            "total", "合计 total", sum((f.opening for f in self.funds), ZERO),
+            "total", "合计", sum((f.opening for f in self.funds), ZERO),
             sum((f.received for f in self.funds), ZERO),
             tuple(sum((f.spent_by_head[i] for f in self.funds), ZERO) for i in range(len(SPENDING_HEADS))),
             sum((f.spent for f in self.funds), ZERO), sum((f.committed for f in self.funds), ZERO))

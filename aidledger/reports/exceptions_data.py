@@ -37,6 +37,7 @@ from aidledger.disbursement.rules import Benefit, DibaoTrack, compute_month
 from aidledger.disbursement.rules.facts import first_day, month_of, next_month
 from aidledger.disbursement.rules.first_month import Begin, CountyStart
 from aidledger.errors import Refusal
+from aidledger.labels import recovery_reason
 from aidledger.masking import mask
 
 ZERO = Decimal("0.00")
@@ -293,7 +294,7 @@ def open_bank_returns(returns: Iterable[BankReturnRecord], as_of: date,
 
 def open_receivables(receivables: Iterable[ReceivableRecord]) -> list[AuditException]:
     return [AuditException("receivable", r.household_id, r.month, r.outstanding,
-                           f"应收 {r.amount:,.2f} 元（{r.reason}），尚未追回 {r.outstanding:,.2f} 元")
+                           f"应收 {r.amount:,.2f} 元（{recovery_reason(r.reason)}），尚未追回 {r.outstanding:,.2f} 元")
             for r in receivables if r.outstanding > 0]
 
 

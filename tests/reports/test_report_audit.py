@@ -44,6 +44,7 @@ from support import ADMIN, APPROVER, AUDITOR, EXAMPLE_POLICIES, PREPARER, assert
 
 from aidledger import db as dbmod
 from aidledger.idcard import check_character
+from aidledger.labels import FUND_SHORT_NAMES
 from aidledger.reports.exceptions_data import NO_CAP_OVERRIDES
 from aidledger.reports.service.audit import audit_pack
 
@@ -139,14 +140,19 @@ def test_the_cover_carries_verify_and_the_head_hash(year):
     seals, mac = re.fullmatch(r"evidence verified: (\d+) seals, head ([0-9a-f]{64})", evidence).groups()
     cover = year.pages[0]
     assert "宝清县（230523）2022年度社会救助资金审计资料" in cover
-    assert re.search(r"账簿校验 ledger verify\s+通过 passed", cover)
+    assert re.search(r"账簿校验\s+通过", cover)
     entries = re.search(r"ledger verified: (\d+) entries, (\d+) lines", verified).groups()
-    assert re.search(rf"哈希链链头 head\s+第 {entries[0]} 号分录 entry {entries[0]}: {head}", cover)
-    assert re.search(rf"证据链链头 evidence head\s+第 {seals} 号印记 seal {seals}: {mac}", cover)
-    assert re.search(rf"分录数 entries\s+{entries[0]}\b", cover)
-    assert re.search(rf"分录行数 lines\s+{entries[1]}\b", cover)
+    assert re.search(rf"哈希链链头\s+第 {entries[0]} 号分录：{head}", cover)
+    assert re.search(rf"证据链链头\s+第 {seals} 号印记：{mac}", cover)
+    assert re.search(rf"分录数\s+{entries[0]}\b", cover)
+    assert re.search(rf"分录行数\s+{entries[1]}\b", cover)
     assert year.said.endswith(f"ledger verified, head {head}, 9 exception(s), {len(year.pages)} pages")
-    assert re.search(r"合计 total\s+9\b", cover)
+    assert re.search(r"合计\s+9\b", cover)
+    # In Chinese only, every page: no English words, no internal codes (Assets:…, central_subsidy).
+    for page in year.pages:
+        assert not re.search(r"\b(?:Assets|Expenses|Income|Liabilities|Equity):|_subsidy|_funds", page), page[:300]
+        english = re.findall(r"\b(?=[A-Za-z]*[g-zG-Z])[A-Za-z]{4,}\b", page)  # hex digests are a-f only
+        assert not english, english
 
 
 def test_the_fund_statement_and_the_cap_equal_budget_status(year):
@@ -166,10 +172,10 @@ def test_the_fund_statement_and_the_cap_equal_budget_status(year):
     assert heads[:7] == [dibao, expenses["Expenses:Tekun:Urban"], expenses["Expenses:LowIncome:Rural"],
                          D("1100.00"), D("0.00"), D("0.00"), D("800.00")]
     assert sum(heads) == spent
-    assert amounts_in(_line(page, "合计 total"))[:2] == [opening, received]  # other funds hold nothing
+    assert amounts_in(_line(page, "合计"))[:2] == [opening, received]  # other funds hold nothing
 
     cap = status["purchased_services"]
-    line = _line(year.page_with("二、预算执行"), "current_year_special_funds")
+    line = _line(year.page_with("二、预算执行"), "当年困难群众救助补助资金")
     assert amounts_in(line) == [D(cap["base"]), D(cap["rate"]), D(cap["cap"]), D(cap["used"]), D(cap["headroom"])]
     assert (D(cap["cap"]), D(cap["used"])) == (D("1000.00"), D("800.00"))
 
@@ -196,10 +202,10 @@ def test_monthly_payments_reserves_and_the_trial_balance_equal_the_books(year):
 
     tb = as_json(year.run, "ledger", "trial-balance", "--jurisdiction", COUNTY, "--as-of", "2022-12-31")
     page = year.page_with("五、试算平衡表")
-    assert amounts_in(_line(page, "合计 total")) == [D(tb["total_debit"]), D(tb["total_credit"])]
-    for row in tb["rows"]:
+    assert amounts_in(_line(page, "合计")) == [D(tb["total_debit"]), D(tb["total_credit"])]
+    for row in tb["rows"]:  # by the account's title and the fund's name, as the reader reads them
         line = next(ln.strip() for p in page for ln in p.splitlines()
-                    if ln.strip().startswith(row["account"] + " ") and f" {row['fund']} " in ln)
+                    if re.match(rf"{re.escape(row['title'])}\s+{FUND_SHORT_NAMES[row['fund']]}\s", ln.strip()))
         assert amounts_in(line) == [D(v) for v in (row["debit"], row["credit"]) if D(v)]
 
 
@@ -266,7 +272,7 @@ def test_a_verify_failure_is_listed(county, db_url, tmp_path):
     said = ok(county("report", "audit", "--jurisdiction", COUNTY, "--year", "2022", "--out", str(out)))
     assert "LEDGER VERIFY FAILED" in said
     pages = pdf_pages(out)
-    assert re.search(r"账簿校验 ledger verify\s+未通过 FAILED", pages[0])
+    assert re.search(r"账簿校验\s+未通过", pages[0])
     pack = _pack(db_url)
     items = {s.kind: s.items for s in pack.exceptions}
     assert items["verify"] and all("stored balance of" in e.rule for e in items["verify"])
@@ -287,10 +293,10 @@ def test_the_cover_proves_the_auditors_checkpoints(year, templates, tmp_path):
                        "--checkpoint", str(kept)))
     assert "ledger verified" in said
     cover = pdf_pages(good)[0]
-    assert re.search(r"检查点 checkpoint kept\.checkpoint\s+第 \d+ 号分录、第 \d+ 号印记.*账簿延续该检查点", cover)
+    assert re.search(r"检查点 kept\.checkpoint\s+第 \d+ 号分录、第 \d+ 号印记.*账簿延续该检查点", cover)
     said = ok(year.run("report", "audit", "--jurisdiction", COUNTY, "--year", "2022", "--out", str(bad),
                        "--checkpoint", str(kept), "--checkpoint", str(foreign)))
     assert "LEDGER VERIFY FAILED" in said
     cover = pdf_pages(bad)[0]
-    assert re.search(r"检查点 checkpoint foreign\.checkpoint\s+.*不符 FAILED", cover)
-    assert re.search(r"账簿校验 ledger verify\s+未通过 FAILED", cover)
+    assert re.search(r"检查点 foreign\.checkpoint\s+.*不符：账簿未延续该检查点", cover)
+    assert re.search(r"账簿校验\s+未通过", cover)

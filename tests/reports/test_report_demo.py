@@ -27,5 +27,5 @@ def test_the_demo_writes_a_register_per_cycle_and_the_audit_pack(tmp_path):
         assert f"人民币{rmb_capitals(Decimal(view['total']))}" in text
         assert PAGE_MARK.search(pages[-1]).groups() == (str(len(pages)), str(len(pages)))
     audit = pdf_pages(out / "230523-2022-audit.pdf")
-    assert re.search(r"账簿校验 ledger verify\s+通过 passed", audit[0])
+    assert re.search(r"账簿校验\s+通过", audit[0])
     assert "audit pack:" in result.stdout

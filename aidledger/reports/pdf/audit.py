@@ -20,7 +20,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from aidledger.labels import FUND_SHORT_NAMES, PROGRAM_NAMES
+from aidledger.labels import FUND_SHORT_NAMES, PROGRAM_NAMES, recovery_reason
 from aidledger.reports.audit_data import SPENDING_HEADS, AuditPack, ExceptionSection
 
 from .base import FONT, ensure_font, money, pdf_target, stamp
@@ -42,7 +42,7 @@ def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
 
 
 def _head(text: str, style: ParagraphStyle = COLUMN_HEAD) -> Paragraph:
-    """A column heading "中文 english" on two lines, so that a narrow column never cuts a word."""
+    """A column heading; "上 下" (two parts) is set on two lines, so that a narrow column never cuts a word."""
     chinese, _, english = text.partition(" ")
     return Paragraph(escape(chinese) + ("<br/>" + escape(english) if english else ""), style)
 
@@ -116,29 +116,29 @@ def write_audit(pack: AuditPack, target) -> int:
 
 def _cover(pack: AuditPack) -> list:
     v = pack.verify
-    first = f"（首个出错分录 first failing entry {v.first_failing_entry}）" if v.first_failing_entry else ""
-    result = "通过 passed" if v.ok else "未通过 FAILED" + first
+    first = f"（首个出错分录：第 {v.first_failing_entry} 号）" if v.first_failing_entry else ""
+    result = "通过" if v.ok else "未通过" + first
     rows = [
-        ["项目 item", "结果 result"],
-        ["账簿校验 ledger verify", result],
-        ["分录数 entries", f"{v.entries:,}"],
-        ["分录行数 lines", f"{v.lines:,}"],
-        ["哈希链链头 head", f"第 {v.entries} 号分录 entry {v.entries}: {v.head_hash}"],
-        ["证据链链头 evidence head", f"第 {v.evidence_seq} 号印记 seal {v.evidence_seq}: {v.evidence_mac}"],
-        *[[f"检查点 checkpoint {c.name}",
+        ["项目", "结果"],
+        ["账簿校验", result],
+        ["分录数", f"{v.entries:,}"],
+        ["分录行数", f"{v.lines:,}"],
+        ["哈希链链头", f"第 {v.entries} 号分录：{v.head_hash}"],
+        ["证据链链头", f"第 {v.evidence_seq} 号印记：{v.evidence_mac}"],
+        *[[f"检查点 {c.name}",
            f"第 {c.seq} 号分录、第 {c.evidence_seq} 号印记（{c.at}）："
-           + ("账簿延续该检查点 the books extend it" if c.extends else "不符 FAILED")] for c in v.checkpoints],
-        ["身份认证 authentication", "已启用：每位用户登录后操作 on" if v.authenticated
-         else "未启用身份认证：本地单用户账簿，操作人未经认证 off"],
-        ["校验问题 problems", str(len(v.problems))],
-        ["截至日期 as of", pack.as_of.isoformat()],
+           + ("账簿延续该检查点，此后未被改动" if c.extends else "不符：账簿未延续该检查点")] for c in v.checkpoints],
+        ["身份认证", "已启用：每位用户登录后操作" if v.authenticated
+         else "未启用身份认证：本地单用户账簿，操作人未经认证"],
+        ["校验问题", str(len(v.problems))],
+        ["截至日期", pack.as_of.isoformat()],
     ]
     story = [Spacer(1, 60), _p(pack.title, TITLE),
              _p(f"审计年度 {pack.year}　截至 {pack.as_of.isoformat()}　编制日期 {pack.created.isoformat()}", SUBTITLE),
              _grid(rows, [200, 500], right_from=99), Spacer(1, 14),
-             _p("异常事项汇总 Exceptions", SUBHEADING)]
-    summary = [["类别 kind", "事项数 items"]] + [[s.title, str(len(s.items))] for s in pack.exceptions]
-    summary.append(["合计 total", str(pack.exception_count)])
+             _p("异常事项汇总", SUBHEADING)]
+    summary = [["类别", "事项数"]] + [[s.title, str(len(s.items))] for s in pack.exceptions]
+    summary.append(["合计", str(pack.exception_count)])
     story.append(_grid(summary, [500, 200], total_row=True))
     story += [Spacer(1, 8), _p("购买服务限额：" + next(s.note for s in pack.exceptions if s.kind == "cap_override"),
                                SMALL)]
@@ -147,8 +147,7 @@ def _cover(pack: AuditPack) -> list:
 
 def _funds(pack: AuditPack) -> list:
     heads = [name for name, _ in SPENDING_HEADS]
-    header = ["资金 fund", "期初 opening", "本年收入 received", *heads, "支出合计 spent", "占用 committed",
-              "期末结余 closing", "可用 available"]
+    header = ["资金", "期初", "本年收入", *heads, "支出合计", "占用", "期末结余", "可用"]
     rows = [[_head(h) for h in header]]
     for f in pack.funds + (pack.fund_total,):
         rows.append([FUND_SHORT_NAMES.get(f.fund, f.name), money(f.opening), money(f.received),
@@ -157,71 +156,69 @@ def _funds(pack: AuditPack) -> list:
     # The fund column, then the figures sharing the rest of the page's width.
     each = (PAGE[0] - 2 * MARGIN - 58) / (len(header) - 1)
     widths = [58] + [each] * (len(header) - 1)
-    return [_p("一、资金收支情况 Fund statement", HEADING),
-            _p(f"{pack.year}-01-01 至 {pack.as_of.isoformat()}。期末结余 closing = 期初 + 本年收入 - 本年支出；"
-               "可用 available = 期末结余 - 占用（乡镇备用金余额）。支出按项目列示，合计等于 budget status 的 spent。",
+    return [_p("一、资金收支情况", HEADING),
+            _p(f"{pack.year}-01-01 至 {pack.as_of.isoformat()}。期末结余 = 期初 + 本年收入 - 本年支出；"
+               "可用 = 期末结余 - 占用（乡镇备用金余额）。支出按项目列示，各项之和等于支出合计。",
                SMALL), Spacer(1, 4),
             _grid(rows, widths, size=6.5, total_row=True)]
 
 
 def _budget(pack: AuditPack) -> list:
-    story = [Spacer(1, 10), _p("二、预算执行与购买服务限额 Budget execution", HEADING)]
+    story = [Spacer(1, 10), _p("二、预算执行与购买服务限额", HEADING)]
     cap = pack.cap
     if cap is None:
-        story.append(_p("本级未加载政策，无购买服务限额。No policy is loaded for this jurisdiction: no cap."))
+        story.append(_p("本级未加载政策，无购买服务限额。"))
     else:
-        rows = [["基数类型 base kind", "基数 base", "比例 rate", "限额 cap", "已用 used", "余额 headroom"],
-                [f"{cap.base_kind}（{cap.base_name}）", money(cap.base), f"{cap.rate}", money(cap.cap),
-                 money(cap.used), money(cap.headroom)]]
+        rows = [["限额基数", "基数", "比例", "限额", "已用", "余额"],
+                [cap.base_name, money(cap.base), f"{cap.rate}", money(cap.cap), money(cap.used),
+                 money(cap.headroom)]]
         story += [_grid(rows, [300, 90, 60, 90, 90, 90]), Spacer(1, 6), cap_chart(cap)]
-    story += [_p("各项资金收支 received, spent and committed per fund", SMALL), budget_chart(pack)]
+    story += [_p("各项资金收支（元）", SMALL), budget_chart(pack)]
     return [KeepTogether(story)]
 
 
 def _monthly(pack: AuditPack) -> list:
     programs = [p for p, _, _ in pack.months[0].by_program]
-    header = ["月份 month"] + [f"{PROGRAM_NAMES.get(p, p)} 户数" for p in programs] + \
-             [f"{PROGRAM_NAMES.get(p, p)} 金额" for p in programs] + ["合计 total"]
+    header = ["月份"] + [f"{PROGRAM_NAMES.get(p, p)} 户数" for p in programs] + \
+             [f"{PROGRAM_NAMES.get(p, p)} 金额" for p in programs] + ["合计"]
     rows = [header]
     for m in pack.months:
         rows.append([m.month] + [str(c) for _, c, _ in m.by_program] + [money(a) for _, _, a in m.by_program]
                     + [money(m.total)])
     totals = [sum(m.by_program[i][2] for m in pack.months) for i in range(len(programs))]
-    rows.append(["合计 total"] + [str(sum(m.by_program[i][1] for m in pack.months)) for i in range(len(programs))]
+    rows.append(["合计"] + [str(sum(m.by_program[i][1] for m in pack.months)) for i in range(len(programs))]
                 + [money(t) for t in totals] + [money(sum((m.total for m in pack.months), Decimal("0.00")))])
     widths = [70] + [55] * len(programs) + [90] * len(programs) + [100]
-    return [_p("三、月度发放情况 Monthly disbursement by program", HEADING),
-            _p("已审批、已交银行或已结算的发放批次（不含草稿和撤销）。Posted cycles only.", SMALL),
+    return [_p("三、月度发放情况", HEADING),
+            _p("已审批、已交银行或已结算的发放批次（不含草稿和撤销的批次）；金额单位：元。", SMALL),
             monthly_chart(pack), Spacer(1, 6), _grid(rows, widths, total_row=True)]
 
 
 def _reserves(pack: AuditPack) -> list:
-    rows = [["乡镇 township", "名称 name", "期初 opening", "拨付 advanced", "支出 paid", "补充 replenished",
-             "余额 balance", "未补充说明 undocumented", "逾期 overdue"]]
+    rows = [["乡镇代码", "名称", "期初", "拨付", "支出", "补充", "余额", "未补充说明", "逾期"]]
     for r in pack.reserves:
         rows.append([r.township, r.name, money(r.carried), money(r.advanced), money(r.paid), money(r.replenished),
                      money(r.balance), str(r.undocumented), str(r.overdue)])
-    story = [Spacer(1, 10), _p("四、乡镇临时救助备用金 Township reserves", HEADING),
-             _p(f"截至 as of {pack.as_of.isoformat()}", SMALL)]
+    story = [Spacer(1, 10), _p("四、乡镇临时救助备用金", HEADING),
+             _p(f"截至 {pack.as_of.isoformat()}", SMALL)]
     story.append(_grid(rows, [72, 88, 74, 74, 74, 74, 74, 92, 62], right_from=2) if pack.reserves
-                 else _p("无乡镇备用金。No township reserves."))
+                 else _p("无乡镇备用金。"))
     return [KeepTogether(story)]
 
 
 def _trial(pack: AuditPack) -> list:
-    rows = [["科目 account", "名称 title", "资金 fund", "借方 debit", "贷方 credit"]]
+    rows = [["科目", "资金", "借方", "贷方"]]
     for r in pack.trial:
-        rows.append([r.account, _p(r.title, SMALL), r.fund, money(r.debit) if r.debit else "",
+        rows.append([_p(r.title, SMALL), FUND_SHORT_NAMES.get(r.fund, r.fund), money(r.debit) if r.debit else "",
                      money(r.credit) if r.credit else ""])
-    rows.append(["合计 total", "", "", money(pack.trial_debit), money(pack.trial_credit)])
-    return [_p(f"五、试算平衡表 Trial balance（截至 {pack.as_of.isoformat()}）", HEADING),
-            _grid(rows, [200, 190, 110, 120, 120], right_from=3, total_row=True)]
+    rows.append(["合计", "", money(pack.trial_debit), money(pack.trial_credit)])
+    return [_p(f"五、试算平衡表（截至 {pack.as_of.isoformat()}）", HEADING),
+            _grid(rows, [330, 150, 130, 130], right_from=2, total_row=True)]
 
 
 def _exceptions(pack: AuditPack) -> list:
-    story = [_p("六、异常事项 Exceptions", HEADING),
-             _p("每项列出户（或对象）、月份、金额和所违反的规则及数据。Each item names the household (or person), "
-                "the month, the amount and the rule with its figures.", SMALL)]
+    story = [_p("六、异常事项", HEADING),
+             _p("每项列出户（或对象）、月份、金额和所违反的规则及数据。", SMALL)]
     for number, section in enumerate(pack.exceptions, start=1):
         story += _exception_section(number, section)
     return story
@@ -230,43 +227,39 @@ def _exceptions(pack: AuditPack) -> list:
 def _beyond(pack: AuditPack) -> list:
     """七: what the year paid and claimed beyond the monthly base, each part with its rule."""
     b = pack.beyond
-    story = [_p("七、补发、追回与临时救助 Beyond the monthly base", HEADING),
+    story = [_p("七、补发、追回与临时救助", HEADING),
              _p("补发：已发月份因政策调整或登记变更重算后的差额，同一年度内补发一次；追回：多发月份形成的应收款；"
-                "临时救助：一次审批、分阶段发放；价格临时补贴：按月申报的物价涨幅。Arrears, receivables, temporary "
-                "grants in instalments and price-subsidy declarations (docs/beyond-the-base.md).", SMALL)]
+                "临时救助：一次审批、分阶段发放；价格临时补贴：按月申报的物价涨幅。", SMALL)]
 
     def part(title: str, header: list[str], rows: list[list], widths: list[float], right_from: int, empty: str):
         story.append(_p(title, SUBHEADING))
         story.append(_grid([header] + rows, widths, right_from=right_from) if rows else _p(empty, SMALL))
 
-    part("1. 支出型临时救助 Temporary grants", ["编号 id", "户 household", "总额 total", "期数 instalments",
-                                            "首期 first month", "已发 paid", "一事一议 committee", "经办 / 审批"],
+    part("1. 支出型临时救助", ["编号", "户", "总额", "期数", "首期月份", "已发", "一事一议文号", "经办 / 审批"],
          [[str(g.grant_id), g.household_id, money(g.total), str(g.instalments), g.first_month, money(g.paid),
            g.committee_ref or "—", f"{g.granted_by} / {g.approved_by or '待审批'}"] for g in b.grants],
-         [50, 90, 80, 70, 80, 80, 140, 180], 2, "本年无。None in the year.")
-    part("2. 补发 Arrears paid", ["发放月份 paid in", "补发月份 for month", "户数 households", "金额 amount"],
+         [50, 90, 80, 70, 80, 80, 140, 180], 2, "本年无。")
+    part("2. 补发", ["发放月份", "补发月份", "户数", "金额"],
          [[a.paid_in, a.month, str(a.households), money(a.amount)] for a in b.arrears]
-         + ([["合计 total", "", str(sum(a.households for a in b.arrears)),
+         + ([["合计", "", str(sum(a.households for a in b.arrears)),
               money(sum((a.amount for a in b.arrears), Decimal("0.00")))]] if b.arrears else []),
-         [120, 120, 100, 120], 2, "本年无。None in the year.")
-    part("3. 追回 Receivables", ["编号 id", "户 household", "月份 month", "原因 reason", "应收 amount",
-                                "已追回 recovered", "未追回 outstanding", "形成日期 created"],
-         [[r.receivable_id, r.household_id, r.month, r.reason, money(r.amount), money(r.recovered),
+         [120, 120, 100, 120], 2, "本年无。")
+    part("3. 追回", ["编号", "户", "月份", "原因", "应收", "已追回", "未追回", "形成日期"],
+         [[r.receivable_id, r.household_id, r.month, recovery_reason(r.reason), money(r.amount), money(r.recovered),
            money(r.outstanding), r.created_on.isoformat()] for r in b.receivables],
-         [50, 90, 70, 100, 90, 90, 90, 90], 4, "本年无。None in the year.")
-    part("4. 价格临时补贴申报 Price-subsidy declarations", ["月份 month", "申报地区 declared by", "CPI 涨幅 %",
-                                                         "食品价格涨幅 food %"],
+         [50, 90, 70, 100, 90, 90, 90, 90], 4, "本年无。")
+    part("4. 价格临时补贴申报", ["月份", "申报地区", "居民消费价格涨幅 %", "食品价格涨幅 %"],
          [[d.month, d.jurisdiction, f"{d.cpi}", f"{d.food}"] for d in b.declarations],
-         [100, 120, 100, 120], 2, "本年无。None in the year.")
+         [100, 120, 100, 120], 2, "本年无。")
     return story
 
 
 def _exception_section(number: int, section: ExceptionSection) -> list:
     head = [_p(f"{number}. {section.title}（{len(section.items)}）", SUBHEADING),
-            _p("规则 rule：" + section.rule, SMALL)]
+            _p("规则：" + section.rule, SMALL)]
     if not section.items:
         return [KeepTogether(head + [Spacer(1, 2), _p(section.note, SMALL)])]
-    rows = [["户 household", "月份 month", "金额 amount", "规则与数据 rule and figures"]]
+    rows = [["户", "月份", "金额", "规则与数据"]]
     for item in section.items:
         rows.append([_p(item.household, SMALL), item.month, _amount(item.amount), _p(item.rule, SMALL)])
     table = _grid(rows, [130, 55, 75, 510], right_from=2)

@@ -59,7 +59,7 @@ def budget_chart(pack: AuditPack, width: float = 720, height: float = 190) -> Dr
     series = [[float(f.opening) for f in funds], [float(f.received) for f in funds], [float(f.spent) for f in funds],
               [float(f.committed) for f in funds]]
     _bars(drawing, series if funds else [], [FUND_SHORT_NAMES.get(f.fund, f.fund) for f in funds], stacked=False)
-    _legend(drawing, width - 10, height - 20, ["期初 opening", "本年收入 received", "本年支出 spent", "占用 committed"])
+    _legend(drawing, width - 10, height - 20, ["期初", "本年收入", "本年支出", "占用"])
     return drawing
 
 
@@ -71,8 +71,8 @@ def cap_chart(cap: CapStatus, width: float = 720, height: float = 46) -> Drawing
     share = float(min(cap.used / cap.cap, 1)) if cap.cap > 0 else (1.0 if cap.used > 0 else 0.0)
     if share:
         drawing.add(Rect(left, y, bar_w * share, 14, fillColor=PALETTE[1], strokeColor=None))
-    drawing.add(String(left, y + 20, f"购买服务限额 cap {money(cap.cap)}：已用 used {money(cap.used)}，"
-                                     f"余额 headroom {money(cap.headroom)}", fontName=FONT, fontSize=8))
+    drawing.add(String(left, y + 20, f"购买服务限额 {money(cap.cap)} 元：已用 {money(cap.used)} 元，"
+                                     f"余额 {money(cap.headroom)} 元", fontName=FONT, fontSize=8))
     drawing.add(String(left + bar_w + 8, y + 3, f"{share:.0%}", fontName=FONT, fontSize=8))
     return drawing
 

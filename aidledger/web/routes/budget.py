@@ -22,7 +22,7 @@ from aidledger.budget.service.status import budget_status
 from aidledger.disbursement.recovery.service import receivable_list
 from aidledger.disbursement.registry.service import registry_counties
 from aidledger.errors import Refusal
-from aidledger.labels import RECOVERY_REASONS
+from aidledger.labels import recovery_reason
 from aidledger.ledger.service.verify_runs import journal_page
 from aidledger.web import params
 from aidledger.web.access import ALL, Routes, SignedIn, now_of
@@ -137,8 +137,5 @@ def recoveries(request: Request, viewer: SignedIn, jurisdiction: CODE = None,
     if rows:
         totals = {key: sum((getattr(r, key) for r in rows), ZERO) for key in ("amount", "recovered", "outstanding")}
     return render(request, "recoveries.html", viewer=viewer, counties=counties, choose=own_county(viewer) is None,
-                  code=code, name=name, rows=rows, totals=totals, only_open=only_open, reasons=_reasons)
+                  code=code, name=name, rows=rows, totals=totals, only_open=only_open, reasons=recovery_reason)
 
-
-def _reasons(reason: str) -> str:
-    return "、".join(RECOVERY_REASONS.get(kind, kind) for kind in reason.split(",") if kind)
