@@ -155,7 +155,7 @@ def test_the_audit_pack_lists_open_receivables_and_the_payments_after_death(late
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
     section = text[text.index("七、补发、追回与临时救助"):]
     due = f"{owed['2022-03'] + 100:,.2f}"
-    assert re.search(r"H002\s+2022-03\s+death\s+" + re.escape(due) + r"\s+100\.00", section), section
+    assert re.search(r"H002\s+2022-03\s+死亡\s+" + re.escape(due) + r"\s+100\.00", section), section
 
 
 def allow_set_off(run, tmp_path, ratio: str = "0.5") -> None:
