@@ -490,13 +490,16 @@ def _masked(component: dict) -> dict:
 
 
 def write_reports(demo: Demo) -> None:
-    """Each month's payment register and the year's audit pack, as the commands `report register` / `audit` write."""
+    """Each month's payment registers (the county's, each township's) and its county summary (汇总表), and the year's
+    audit pack, as the commands `report register [--township | --summary]` / `report audit` write them."""
     from sqlalchemy import select
 
     from .disbursement.payments.tables import Cycle
     from .ledger.checkpoints import read as read_checkpoint
+    from .policy.store import townships_of
     from .reports.pdf.audit import write_audit
     from .reports.pdf.register import write_register
+    from .reports.pdf.summary import write_summary
     from .reports.service.audit import audit_pack
     from .reports.service.register import register_data
 
@@ -506,14 +509,22 @@ def write_reports(demo: Demo) -> None:
         cycles = s.execute(select(Cycle.id, Cycle.month).where(Cycle.jurisdiction_code == COUNTY)
                            .order_by(Cycle.month)).all()
         registers = [register_data(s, cycle_id) for cycle_id, _ in cycles]
+        townships = sorted(townships_of(s, COUNTY))
+        by_township = [[register_data(s, cycle_id, township=t) for t in townships
+                        if any(sub.township == t for sub in data.by_township)]
+                       for (cycle_id, _), data in zip(cycles, registers)]
         # The pack is proved against the checkpoint write_outputs took, and its cover names it.
         checkpoint = read_checkpoint((demo.result.out_dir / "ledger.checkpoint").read_text(encoding="utf-8"),
                                      "ledger.checkpoint")
         pack = audit_pack(s, COUNTY, YEAR, checkpoints=[("ledger.checkpoint", checkpoint)])
-    for (_, month), data in zip(cycles, registers):
+    for (_, month), data, parts in zip(cycles, registers, by_township):
         write_register(data, out / f"{month}-register.pdf")
+        write_summary(data, out / f"{month}-summary.pdf")
+        for part in parts:
+            write_register(part, out / f"{month}-{part.header.jurisdiction}-register.pdf")
     demo.result.files.append(out)
-    demo.log(f"payment registers (发放花名册): {len(registers)} PDFs in {out.name}/")
+    demo.log(f"payment registers (发放花名册): {len(registers)} months in {out.name}/, each the county's, "
+             f"{sum(map(len, by_township))} townships' in all, and the county summary (汇总表)")
     path = demo.result.out_dir / f"{COUNTY}-{YEAR}-audit.pdf"
     pages = write_audit(pack, path)
     demo.result.files.append(path)

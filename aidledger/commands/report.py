@@ -35,26 +35,41 @@ def _write(out: str, draw) -> int:
 @click.option("--created", type=DATE, help="The date the PDF carries (default: the cycle's approval date, else the "
                                            "date it was run), so the same cycle always gives the same bytes.")
 @click.option("--township", help="One township's register (9-digit code); a township's clerk gets their own.")
+@click.option("--summary", is_flag=True, help="The county's summary (发放汇总表) by township and programme instead.")
 @pass_app
-def register(app, cycle_id, out, created, township) -> None:
-    """Write a cycle's payment register (发放花名册) as PDF.
+def register(app, cycle_id, out, created, township, summary) -> None:
+    """Write a cycle's payment register (发放花名册), or its county summary (汇总表), as PDF.
 
-    One row per household (序号, 户编号, 户主, 身份证号 and 银行账号 masked, 乡镇, 人数, 项目, 金额), subtotals per
-    township and program, the total in figures and in capitals (大写), the cycle's state, who prepared and approved
-    it, and the signature lines. A draft or cancelled cycle is marked so on every page.
+    One row per household in the bank file's order and with its 序号 there: 户主, 身份证号 and 账号 masked,
+    城乡, 类别 (集中/分散, 渐退), 人数, the amount split into 基本, 加发, 临时救助, 补发/其他, 扣减 and 实发, the
+    收款人, and a 备注 naming each unusual part (渐退第3个月, 补发2022-03退票, 临时救助分期2/3, 追回抵扣);
+    each township's 合计, 本页小计 and 累计 on every page, the total in figures and in capitals (大写), the
+    sign-off chain, the signature lines and the seal box. A draft or cancelled cycle is marked so across every
+    page and has no place to sign.
+    --summary writes the county's 汇总表 instead: each township's programmes and 合计, the county's 总计.
 
     \b
     Example:
-      aidledger report register 1 --out 2022-01-花名册.pdf
+      aidledger report register 1 --township 230523100 --out 2022-01-宝清镇-花名册.pdf
+      aidledger report register 1 --summary --out 2022-01-汇总表.pdf
     """
     from aidledger.reports.pdf.base import money
     from aidledger.reports.pdf.register import write_register
-    from aidledger.reports.service.register import register_data
+    from aidledger.reports.pdf.summary import write_summary
+    from aidledger.reports.service.register import register_data, summary_data
 
+    if summary and township:
+        raise Refusal("give --summary or --township, not both: the summary is the county's (汇总表为全县)")
     with app.database().read() as session:
-        data = register_data(session, cycle_id, created, reader=app.user, township=township)
-    with progress(data.count, f"register {data.header.month}") as step:
-        pages = _write(out, lambda stream: write_register(data, stream, progress=step))
+        if summary:
+            data = summary_data(session, cycle_id, created, reader=app.user)
+        else:
+            data = register_data(session, cycle_id, created, reader=app.user, township=township)
+    if summary:
+        pages = _write(out, lambda stream: write_summary(data, stream))
+    else:
+        with progress(data.count, f"register {data.header.month}") as step:
+            pages = _write(out, lambda stream: write_register(data, stream, progress=step))
     click.echo(f"{out}: cycle {cycle_id} {data.header.month} ({data.status_name}), {data.count} households, "
                f"{money(data.total)} ({data.total_capitals}), {pages} pages")
 

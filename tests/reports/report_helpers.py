@@ -57,6 +57,25 @@ def line_starting(pages: list[str], start: str) -> str:
     return found[0]
 
 
+REGISTER_ROW = re.compile(r"^\s*(\d+) (\S+)\s+(\d{6}\*+\d{4})\s+(城镇|农村)\s+(\S+)\s+(\d+)\s+(.*)$")
+
+
+def printed_rows(pages: list[str]) -> dict[int, dict]:
+    """The household rows of a register's pages by 序号: the leading cells, the amounts in order, what follows."""
+    rows = {}
+    for page in pages:
+        for ln in page.splitlines():
+            found = REGISTER_ROW.match(ln)
+            if found:
+                seq, head, id_number, area, category, members, rest = found.groups()
+                amounts = amounts_in(rest)
+                tail = re.split(r"\s+", re.sub(r"^.*\d\.\d\d", "", rest).strip())
+                rows[int(seq)] = dict(head=head, id_number=id_number, area=area, category=category,
+                                      members=int(members), amounts=amounts, payee=tail[0], account=tail[1],
+                                      note=" ".join(tail[2:]))
+    return rows
+
+
 def render_pages(path: Path, out_dir: Path) -> list[Path]:
     """One PNG per page at 50 dpi (pdftoppm -png -r 50); each must hold a drawing, not a blank page."""
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -7,13 +7,14 @@ township's register only, a user of another county nothing; no path a user write
 
 from __future__ import annotations
 
+import csv
 import re
 import subprocess
 from urllib.parse import unquote
 
 import pytest
 import webbook
-from support import ADMIN, APPROVER, AUDITOR, PREPARER
+from support import ADMIN, APPROVER, AUDITOR, EXAMPLES, PREPARER
 from webbook import (
     CITY_AUDITOR,
     ELSEWHERE,
@@ -24,6 +25,7 @@ from webbook import (
 
 from aidledger import db as dbmod
 from aidledger.disbursement.cycles.service.show import cycle_view
+from aidledger.masking import mask
 
 # The web book's fixtures (tests/web/webbook.py), bound here so that pytest finds them.
 app, client, clock, signed_in, web_templates, web_url = (
@@ -39,8 +41,20 @@ def pdf_text(tmp_path, content: bytes) -> str:
                           check=True).stdout
 
 
+def _heads() -> dict[str, str]:
+    """The example registry's heads: masked id number → household (a register prints no 户编号, only the 序号 of the
+    bank file, the head's name and the masked id number)."""
+    with open(EXAMPLES / "registry" / "members.csv", encoding="utf-8", newline="") as handle:
+        return {mask(row["id_number"]): row["household_id"] for row in csv.DictReader(handle)
+                if row["relation"] == "head"}
+
+
+HEADS = _heads()
+
+
 def households_in(text: str) -> list[str]:
-    return sorted(set(re.findall(r"\bH\d{3}\b", text)))
+    """The households whose rows a register's text holds, by their heads' masked id numbers."""
+    return sorted({HEADS[found] for found in re.findall(r"\b\d{6}\*{8}\d{3}[\dX]\b", text) if found in HEADS})
 
 
 def assert_pdf(response, filename: str) -> None:
@@ -99,6 +113,24 @@ def test_a_township_clerk_downloads_their_townships_register_only(signed_in, web
     assert 'href="/downloads/register/1.pdf"' not in page.text and OTHER_TOWNSHIP not in page.text
     assert 'action="/downloads/audit"' not in page.text  # a preparer has no audit pack
     assert c.get("/downloads/audit.pdf?jurisdiction=230523").status_code == 403
+
+
+def test_the_county_summary_by_township_and_programme(signed_in, tmp_path):
+    response = signed_in(AUDITOR).get("/downloads/summary/1.pdf")
+    assert_pdf(response, "summary-1-2022-01.pdf")
+    assert "宝清县2022年1月社会救助资金发放汇总表.pdf" in unquote(response.headers["content-disposition"])
+    text = pdf_text(tmp_path, response.content)
+    township = next(ln for ln in text.splitlines() if re.match(r"\s*宝清镇\s+合计\s", ln))
+    assert township.split()[2] == "6" and township.split()[-1] == "6,740.00"  # the township's register's 总计
+    total = next(ln for ln in text.splitlines() if ln.strip().startswith("总计（10户）"))
+    assert total.split()[-1] == "9,639.00" and "单位盖章" in text
+    assert 'href="/downloads/summary/1.pdf"' in signed_in(PREPARER).get("/downloads").text
+    # The county signs it: a township's clerk has their township's register, not the county's summary.
+    clerk = signed_in(TOWN_CLERK)
+    refused = clerk.get("/downloads/summary/1.pdf")
+    assert refused.status_code == 422 and refused.content[:4] != b"%PDF" and "summary of cycle 1" in refused.text
+    assert "/downloads/summary/" not in clerk.get("/downloads").text
+    assert signed_in(ELSEWHERE).get("/downloads/summary/1.pdf").status_code in (403, 404)
 
 
 def test_another_countys_user_downloads_nothing(signed_in):

@@ -122,7 +122,9 @@ class Shown(dict):
     def __call__(self, text: str, size: float) -> str:
         """`text` at `size` from the current text position: "/F1+0 9 Tf (…) Tj", one run per subset."""
         if self.ascii and text.isascii() and text.isprintable():
-            return f"{self.names[0]} {size} Tf ({escapePDF(text)}) Tj"
+            if "(" in text or ")" in text or "\\" in text:  # else nothing to escape (most cells: figures, masks)
+                text = escapePDF(text)
+            return f"{self.names[0]} {size} Tf ({text}) Tj"
         runs: list[str] = []
         current, codes = -1, []
         for char in text:
@@ -135,6 +137,9 @@ class Shown(dict):
         if codes:
             runs.append(f"{self.names[current]} {size} Tf ({''.join(codes)}) Tj")
         return " ".join(runs)
+
+
+_FIGURE_CHARS = NUMERIC + ",."
 
 
 class Widths(dict):
@@ -156,7 +161,7 @@ class Widths(dict):
         return value
 
     def of(self, text: str) -> float:
-        if not text.strip(NUMERIC + ",."):
+        if not text.strip(_FIGURE_CHARS):
             return len(text) * self.digit - text.count(",") * self.comma_less - text.count(".") * self.point_less
         return sum(map(self.__getitem__, text))
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aidledger.auth.service import authenticates
@@ -26,7 +26,7 @@ from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.orm import existing
 from aidledger.policy.store import townships_of
 from aidledger.reports.register_data import CycleHeader, RegisterData, Signoff, StoredLine, build_register
-from aidledger.users import require_within, standing
+from aidledger.users import require_whole, require_within, standing
 
 
 def cycle_header(session: Session, cycle_id: int) -> CycleHeader:
@@ -90,15 +90,36 @@ def register_data(session: Session, cycle_id: int, created: date | None = None, 
             raise Refusal(f"{township} is not a township of county {county} (乡镇代码不属于本县)")
         require_within(session, reader, township, what=f"township {township}")
     wanted = township or own
-    # Through the connection, not the ORM session: plain rows, a third cheaper for a large cycle.
-    query = (select(CycleLine.household_id, CycleLine.head_name, CycleLine.head_id_number, CycleLine.township,
-                    CycleLine.members, CycleLine.program, CycleLine.amount, CycleLine.bank_account)
-             .where(CycleLine.cycle_id == cycle_id)
-             .order_by(CycleLine.township, CycleLine.program, CycleLine.household_id))
-    if wanted is not None:
-        query = query.where(CycleLine.township == wanted)
-    lines = [StoredLine(*row) for row in session.connection().execute(query)]
+    lines = stored_lines(session, cycle_id, wanted)
     if wanted is not None:
         header = replace(header, jurisdiction=wanted, jurisdiction_name=f"{header.jurisdiction_name}{names[wanted]}",
                          count=len(lines), total=sum((line.amount for line in lines), Decimal("0.00")))
     return build_register(header, lines, names, created)
+
+
+def summary_data(session: Session, cycle_id: int, created: date | None = None, *,
+                 reader: str | None = None) -> RegisterData:
+    """The county's register as its summary (汇总表) prints it: the county signs for every township, so a reader
+    whose scope is one township is refused (their own township's register is theirs)."""
+    header = cycle_header(session, cycle_id)
+    require_whole(session, reader, header.jurisdiction, what=f"the summary of cycle {cycle_id} (县级汇总表)")
+    return register_data(session, cycle_id, created, reader=reader)
+
+
+_LINE_COLUMNS = (CycleLine.household_id, CycleLine.head_name, CycleLine.head_id_number, CycleLine.township,
+                 CycleLine.area, CycleLine.members, CycleLine.program, CycleLine.payee_name, CycleLine.bank_account,
+                 CycleLine.amount, CycleLine.components, CycleLine.track_status, CycleLine.exit_month)
+
+
+def stored_lines(session: Session, cycle_id: int, township: str | None) -> list[StoredLine]:
+    """The cycle's lines (one township's, or all) in the bank file's order, each with its 序号 there: the county's
+    lines by township and household, numbered from 1 (cycles/service/actions.py export_bank)."""
+    # Through the connection, not the ORM session: plain rows, a third cheaper for a large cycle.
+    query = select(*_LINE_COLUMNS).where(CycleLine.cycle_id == cycle_id).order_by(CycleLine.township,
+                                                                                 CycleLine.household_id)
+    before = 0
+    if township is not None:
+        query = query.where(CycleLine.township == township)
+        before = session.scalar(select(func.count()).select_from(CycleLine).where(
+            CycleLine.cycle_id == cycle_id, CycleLine.township < township)) or 0
+    return [StoredLine(seq, *row) for seq, row in enumerate(session.connection().execute(query), start=before + 1)]

@@ -1,4 +1,5 @@
-"""Downloads: a cycle's payment register (发放花名册) as PDF, the county's or one township's, and a jurisdiction's
+"""Downloads: a cycle's payment register (发放花名册) as PDF, the county's or one township's, the county's summary
+(汇总表), and a jurisdiction's
 audit pack as of a day, drawn by the services `report register` and `report audit` use.
 
 No route takes a file path: a PDF is drawn into a temporary directory of the server's own and answered as an
@@ -92,6 +93,22 @@ def register(request: Request, viewer: SignedIn, cycle_id: str, township: Code =
     data, wanted = found
     content = drawn(lambda path: write_register(data, path))
     return pdf(content, *register_names(data, number, wanted))
+
+
+@routes.get("/downloads/summary/{cycle_id}.pdf", roles=ALL)
+def summary(request: Request, viewer: SignedIn, cycle_id: str) -> Response:
+    """`report register CYCLE --summary`: the county's summary (汇总表) by township and programme; the county signs
+    it, so a township's clerk is refused (their township's register is theirs)."""
+    from aidledger.reports.pdf.summary import summary_title, write_summary
+    from aidledger.reports.service.register import summary_data
+
+    number = cycle_number(cycle_id)
+    with request.app.state.database.read() as session:
+        if visible_county(session, viewer, number) is None:
+            return not_found(request, viewer, number)
+        data = summary_data(session, number, reader=viewer.name)
+    content = drawn(lambda path: write_summary(data, path))
+    return pdf(content, f"summary-{number}-{data.header.month}.pdf", f"{summary_title(data)}.pdf")
 
 
 def register_of(session: Session, viewer: Viewer, number: int,
