@@ -12,62 +12,28 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Spacer, TableStyle
 
 from aidledger.labels import FUND_SHORT_NAMES, PROGRAM_NAMES, recovery_reason
 from aidledger.reports.audit_data import SPENDING_HEADS, AuditPack, ExceptionSection
 
 from .base import FONT, ensure_font, money, pdf_target, stamp
 from .charts import budget_chart, cap_chart, monthly_chart
-
-PAGE = landscape(A4)
-MARGIN = 36
-BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
-SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9.5)
-COLUMN_HEAD = ParagraphStyle("column_head", parent=SMALL, alignment=1)
-TITLE = ParagraphStyle("title", parent=BODY, fontSize=18, leading=24, alignment=1, spaceAfter=6)
-SUBTITLE = ParagraphStyle("subtitle", parent=BODY, fontSize=10, leading=14, alignment=1, spaceAfter=14)
-HEADING = ParagraphStyle("heading", parent=BODY, fontSize=13, leading=18, spaceBefore=6, spaceAfter=6)
-SUBHEADING = ParagraphStyle("subheading", parent=BODY, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=3)
-
-
-def _p(text: str, style: ParagraphStyle = BODY) -> Paragraph:
-    return Paragraph(escape(text), style)
-
-
-def _head(text: str, style: ParagraphStyle = COLUMN_HEAD) -> Paragraph:
-    """A column heading; "上 下" (two parts) is set on two lines, so that a narrow column never cuts a word."""
-    chinese, _, english = text.partition(" ")
-    return Paragraph(escape(chinese) + ("<br/>" + escape(english) if english else ""), style)
-
-
-def _grid(rows: list[list], widths: list[float], right_from: int = 1, size: float = 8, total_row: bool = False,
-          header_rows: int = 1) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
-    style = [
-        ("FONT", (0, 0), (-1, -1), FONT, size),
-        ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#E4E4E4")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ALIGN", (right_from, header_rows), (-1, -1), "RIGHT"),
-        ("ALIGN", (0, 0), (-1, header_rows - 1), "CENTER"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]
-    if total_row:
-        style.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F0F0F0")))
-    table.setStyle(TableStyle(style))
-    return table
-
-
-def _amount(value: Decimal | None) -> str:
-    return "" if value is None else money(value)
+from .story import (
+    HEADING,
+    MARGIN,
+    PAGE,
+    SMALL,
+    SUBHEADING,
+    SUBTITLE,
+    TITLE,
+    amount,
+    grid,
+    head,
+    para,
+)
 
 
 def _canvas_maker(title: str, created: date):
@@ -133,14 +99,15 @@ def _cover(pack: AuditPack) -> list:
         ["校验问题", str(len(v.problems))],
         ["截至日期", pack.as_of.isoformat()],
     ]
-    story = [Spacer(1, 60), _p(pack.title, TITLE),
-             _p(f"审计年度 {pack.year}　截至 {pack.as_of.isoformat()}　编制日期 {pack.created.isoformat()}", SUBTITLE),
-             _grid(rows, [200, 500], right_from=99), Spacer(1, 14),
-             _p("异常事项汇总", SUBHEADING)]
+    story = [Spacer(1, 60), para(pack.title, TITLE),
+             para(f"审计年度 {pack.year}　截至 {pack.as_of.isoformat()}　编制日期 {pack.created.isoformat()}",
+                  SUBTITLE),
+             grid(rows, [200, 500], right_from=99), Spacer(1, 14),
+             para("异常事项汇总", SUBHEADING)]
     summary = [["类别", "事项数"]] + [[s.title, str(len(s.items))] for s in pack.exceptions]
     summary.append(["合计", str(pack.exception_count)])
-    story.append(_grid(summary, [500, 200], total_row=True))
-    story += [Spacer(1, 8), _p("购买服务限额：" + next(s.note for s in pack.exceptions if s.kind == "cap_override"),
+    story.append(grid(summary, [500, 200], total_row=True))
+    story += [Spacer(1, 8), para("购买服务限额：" + next(s.note for s in pack.exceptions if s.kind == "cap_override"),
                                SMALL)]
     return story
 
@@ -148,7 +115,7 @@ def _cover(pack: AuditPack) -> list:
 def _funds(pack: AuditPack) -> list:
     heads = [name for name, _ in SPENDING_HEADS]
     header = ["资金", "期初", "本年收入", *heads, "支出合计", "占用", "期末结余", "可用"]
-    rows = [[_head(h) for h in header]]
+    rows = [[head(h) for h in header]]
     for f in pack.funds + (pack.fund_total,):
         rows.append([FUND_SHORT_NAMES.get(f.fund, f.name), money(f.opening), money(f.received),
                      *[money(x) for x in f.spent_by_head], money(f.spent), money(f.committed), money(f.closing),
@@ -156,24 +123,24 @@ def _funds(pack: AuditPack) -> list:
     # The fund column, then the figures sharing the rest of the page's width.
     each = (PAGE[0] - 2 * MARGIN - 58) / (len(header) - 1)
     widths = [58] + [each] * (len(header) - 1)
-    return [_p("一、资金收支情况", HEADING),
-            _p(f"{pack.year}-01-01 至 {pack.as_of.isoformat()}。期末结余 = 期初 + 本年收入 - 本年支出；"
+    return [para("一、资金收支情况", HEADING),
+            para(f"{pack.year}-01-01 至 {pack.as_of.isoformat()}。期末结余 = 期初 + 本年收入 - 本年支出；"
                "可用 = 期末结余 - 占用（乡镇备用金余额）。支出按项目列示，各项之和等于支出合计。",
                SMALL), Spacer(1, 4),
-            _grid(rows, widths, size=6.5, total_row=True)]
+            grid(rows, widths, size=6.5, total_row=True)]
 
 
 def _budget(pack: AuditPack) -> list:
-    story = [Spacer(1, 10), _p("二、预算执行与购买服务限额", HEADING)]
+    story = [Spacer(1, 10), para("二、预算执行与购买服务限额", HEADING)]
     cap = pack.cap
     if cap is None:
-        story.append(_p("本级未加载政策，无购买服务限额。"))
+        story.append(para("本级未加载政策，无购买服务限额。"))
     else:
         rows = [["限额基数", "基数", "比例", "限额", "已用", "余额"],
                 [cap.base_name, money(cap.base), f"{cap.rate}", money(cap.cap), money(cap.used),
                  money(cap.headroom)]]
-        story += [_grid(rows, [300, 90, 60, 90, 90, 90]), Spacer(1, 6), cap_chart(cap)]
-    story += [_p("各项资金收支（元）", SMALL), budget_chart(pack)]
+        story += [grid(rows, [300, 90, 60, 90, 90, 90]), Spacer(1, 6), cap_chart(cap)]
+    story += [para("各项资金收支（元）", SMALL), budget_chart(pack)]
     return [KeepTogether(story)]
 
 
@@ -189,9 +156,9 @@ def _monthly(pack: AuditPack) -> list:
     rows.append(["合计"] + [str(sum(m.by_program[i][1] for m in pack.months)) for i in range(len(programs))]
                 + [money(t) for t in totals] + [money(sum((m.total for m in pack.months), Decimal("0.00")))])
     widths = [70] + [55] * len(programs) + [90] * len(programs) + [100]
-    return [_p("三、月度发放情况", HEADING),
-            _p("已审批、已交银行或已结算的发放批次（不含草稿和撤销的批次）；金额单位：元。", SMALL),
-            monthly_chart(pack), Spacer(1, 6), _grid(rows, widths, total_row=True)]
+    return [para("三、月度发放情况", HEADING),
+            para("已审批、已交银行或已结算的发放批次（不含草稿和撤销的批次）；金额单位：元。", SMALL),
+            monthly_chart(pack), Spacer(1, 6), grid(rows, widths, total_row=True)]
 
 
 def _reserves(pack: AuditPack) -> list:
@@ -199,26 +166,26 @@ def _reserves(pack: AuditPack) -> list:
     for r in pack.reserves:
         rows.append([r.township, r.name, money(r.carried), money(r.advanced), money(r.paid), money(r.replenished),
                      money(r.balance), str(r.undocumented), str(r.overdue)])
-    story = [Spacer(1, 10), _p("四、乡镇临时救助备用金", HEADING),
-             _p(f"截至 {pack.as_of.isoformat()}", SMALL)]
-    story.append(_grid(rows, [72, 88, 74, 74, 74, 74, 74, 92, 62], right_from=2) if pack.reserves
-                 else _p("无乡镇备用金。"))
+    story = [Spacer(1, 10), para("四、乡镇临时救助备用金", HEADING),
+             para(f"截至 {pack.as_of.isoformat()}", SMALL)]
+    story.append(grid(rows, [72, 88, 74, 74, 74, 74, 74, 92, 62], right_from=2) if pack.reserves
+                 else para("无乡镇备用金。"))
     return [KeepTogether(story)]
 
 
 def _trial(pack: AuditPack) -> list:
     rows = [["科目", "资金", "借方", "贷方"]]
     for r in pack.trial:
-        rows.append([_p(r.title, SMALL), FUND_SHORT_NAMES.get(r.fund, r.fund), money(r.debit) if r.debit else "",
+        rows.append([para(r.title, SMALL), FUND_SHORT_NAMES.get(r.fund, r.fund), money(r.debit) if r.debit else "",
                      money(r.credit) if r.credit else ""])
     rows.append(["合计", "", money(pack.trial_debit), money(pack.trial_credit)])
-    return [_p(f"五、试算平衡表（截至 {pack.as_of.isoformat()}）", HEADING),
-            _grid(rows, [330, 150, 130, 130], right_from=2, total_row=True)]
+    return [para(f"五、试算平衡表（截至 {pack.as_of.isoformat()}）", HEADING),
+            grid(rows, [330, 150, 130, 130], right_from=2, total_row=True)]
 
 
 def _exceptions(pack: AuditPack) -> list:
-    story = [_p("六、异常事项", HEADING),
-             _p("每项列出户（或对象）、月份、金额和所违反的规则及数据。", SMALL)]
+    story = [para("六、异常事项", HEADING),
+             para("每项列出户（或对象）、月份、金额和所违反的规则及数据。", SMALL)]
     for number, section in enumerate(pack.exceptions, start=1):
         story += _exception_section(number, section)
     return story
@@ -227,13 +194,13 @@ def _exceptions(pack: AuditPack) -> list:
 def _beyond(pack: AuditPack) -> list:
     """七: what the year paid and claimed beyond the monthly base, each part with its rule."""
     b = pack.beyond
-    story = [_p("七、补发、追回与临时救助", HEADING),
-             _p("补发：已发月份因政策调整或登记变更重算后的差额，同一年度内补发一次；追回：多发月份形成的应收款；"
+    story = [para("七、补发、追回与临时救助", HEADING),
+             para("补发：已发月份因政策调整或登记变更重算后的差额，同一年度内补发一次；追回：多发月份形成的应收款；"
                 "临时救助：一次审批、分阶段发放；价格临时补贴：按月申报的物价涨幅。", SMALL)]
 
     def part(title: str, header: list[str], rows: list[list], widths: list[float], right_from: int, empty: str):
-        story.append(_p(title, SUBHEADING))
-        story.append(_grid([header] + rows, widths, right_from=right_from) if rows else _p(empty, SMALL))
+        story.append(para(title, SUBHEADING))
+        story.append(grid([header] + rows, widths, right_from=right_from) if rows else para(empty, SMALL))
 
     part("1. 支出型临时救助", ["编号", "户", "总额", "期数", "首期月份", "已发", "一事一议文号", "经办 / 审批"],
          [[str(g.grant_id), g.household_id, money(g.total), str(g.instalments), g.first_month, money(g.paid),
@@ -255,13 +222,13 @@ def _beyond(pack: AuditPack) -> list:
 
 
 def _exception_section(number: int, section: ExceptionSection) -> list:
-    head = [_p(f"{number}. {section.title}（{len(section.items)}）", SUBHEADING),
-            _p("规则：" + section.rule, SMALL)]
+    head = [para(f"{number}. {section.title}（{len(section.items)}）", SUBHEADING),
+            para("规则：" + section.rule, SMALL)]
     if not section.items:
-        return [KeepTogether(head + [Spacer(1, 2), _p(section.note, SMALL)])]
+        return [KeepTogether(head + [Spacer(1, 2), para(section.note, SMALL)])]
     rows = [["户", "月份", "金额", "规则与数据"]]
     for item in section.items:
-        rows.append([_p(item.household, SMALL), item.month, _amount(item.amount), _p(item.rule, SMALL)])
-    table = _grid(rows, [130, 55, 75, 510], right_from=2)
+        rows.append([para(item.household, SMALL), item.month, amount(item.amount), para(item.rule, SMALL)])
+    table = grid(rows, [130, 55, 75, 510], right_from=2)
     table.setStyle(TableStyle([("ALIGN", (3, 1), (3, -1), "LEFT")]))
     return head + [Spacer(1, 2), table]
