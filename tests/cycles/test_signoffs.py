@@ -71,7 +71,7 @@ def test_two_signoffs_approve_and_post_at_the_second(chain, db_url, tmp_path):
     verify(chain)
 
 
-def test_sent_back_starts_a_new_round(chain, db_url):
+def test_sent_back_starts_a_new_round(chain, db_url, tmp_path):
     cycle_id = run_cycle(chain, "2022-01")
     ok(chain("cycle", "approve", str(cycle_id), "--date", "2022-01-05", user=APPROVER))
     refused_unchanged(chain, db_url, ["cycle", "send-back", str(cycle_id), "--reason", " "], SECOND,
@@ -88,6 +88,13 @@ def test_sent_back_starts_a_new_round(chain, db_url):
     ok(chain("cycle", "approve", str(cycle_id), "--date", "2022-01-06", user=SECOND))
     int(ok(chain("cycle", "approve", str(cycle_id), "--date", "2022-01-06", user=APPROVER)))
     assert show(chain, cycle_id)["status"] == "approved"
+    # The register's 制表 is still who ran it, not who sent it back (which also returned it to draft).
+    out = tmp_path / "register.pdf"
+    ok(chain("report", "register", str(cycle_id), "--out", str(out)))
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert re.search(rf"制表：{PREPARER}（2022-01-01）\s+审核：陈静（2022-01-06）\s+审批：{APPROVER}（2022-01-06）",
+                     text), text[-800:]
     verify(chain)
 
 

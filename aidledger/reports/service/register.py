@@ -35,8 +35,10 @@ def cycle_header(session: Session, cycle_id: int) -> CycleHeader:
     last: dict[str, CycleTransition] = {}
     for transition in session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == cycle_id)
                                       .order_by(CycleTransition.id)):
-        last[transition.status] = transition
-    prepared, approved = last.get("draft"), last.get("approved")
+        # 制表 is who ran the cycle: a sending back also returns it to draft, but under the approver's name.
+        key = "run" if transition.status == "draft" and transition.reason in ("run", "re-run") else transition.status
+        last[key] = transition
+    prepared, approved = last.get("run") or last.get("draft"), last.get("approved")
     return CycleHeader(
         cycle_id=cycle.id, jurisdiction=cycle.jurisdiction_code, jurisdiction_name=place.name, month=cycle.month,
         status=cycle.status, count=cycle.count, total=cycle.total,
