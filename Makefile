@@ -25,7 +25,7 @@ demo: $(VENV)/.installed os-fonts
 	$(BIN)/aidledger demo --out $(DEMO_OUT)
 
 test: lint typecheck os-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 # Style and import order (pyproject.toml [tool.ruff]); part of `make test`, so CI runs it.
 lint: $(VENV)/.installed
