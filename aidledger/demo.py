@@ -490,17 +490,20 @@ def _masked(component: dict) -> dict:
 
 
 def write_reports(demo: Demo) -> None:
-    """Each month's payment registers (the county's, each township's) and its county summary (汇总表), and the year's
-    audit pack, as the commands `report register [--township | --summary]` / `report audit` write them."""
+    """Each month's payment registers (the county's, each township's), its county summary (汇总表) and its statistics
+    report (民政统计月报, PDF and CSV), and the year's audit pack, as the commands `report register [--township |
+    --summary]` / `report monthly` / `report audit` write them."""
     from sqlalchemy import select
 
     from .disbursement.payments.tables import Cycle
     from .ledger.checkpoints import read as read_checkpoint
     from .policy.store import townships_of
     from .reports.pdf.audit import write_audit
+    from .reports.pdf.monthly import write_monthly_files
     from .reports.pdf.register import write_register
     from .reports.pdf.summary import write_summary
     from .reports.service.audit import audit_pack
+    from .reports.service.monthly import POSTED, monthly_report
     from .reports.service.register import register_data
 
     out = demo.result.out_dir / "registers"
@@ -513,6 +516,10 @@ def write_reports(demo: Demo) -> None:
         by_township = [[register_data(s, cycle_id, township=t) for t in townships
                         if any(sub.township == t for sub in data.by_township)]
                        for (cycle_id, _), data in zip(cycles, registers)]
+        # The months a posted cycle paid (a draft or cancelled month has no statistics: report monthly refuses it).
+        paid_months = s.scalars(select(Cycle.month).where(Cycle.jurisdiction_code == COUNTY, Cycle.status.in_(POSTED))
+                                .distinct().order_by(Cycle.month)).all()
+        monthly = [monthly_report(s, COUNTY, month) for month in paid_months]
         # The pack is proved against the checkpoint write_outputs took, and its cover names it.
         checkpoint = read_checkpoint((demo.result.out_dir / "ledger.checkpoint").read_text(encoding="utf-8"),
                                      "ledger.checkpoint")
@@ -525,6 +532,14 @@ def write_reports(demo: Demo) -> None:
     demo.result.files.append(out)
     demo.log(f"payment registers (发放花名册): {len(registers)} months in {out.name}/, each the county's, "
              f"{sum(map(len, by_township))} townships' in all, and the county summary (汇总表)")
+    statistics = demo.result.out_dir / "monthly"
+    statistics.mkdir(exist_ok=True)
+    for report in monthly:
+        write_monthly_files(report, statistics / f"{report.month}-monthly.pdf")
+    demo.result.files.append(statistics)
+    demo.log(f"monthly statistics (民政统计月报): {len(monthly)} months in {statistics.name}/, each as PDF and CSV"
+             + (f"; {monthly[-1].month}: {monthly[-1].total.counts.households} households paid, "
+                f"{monthly[-1].total.year.paid:,.2f} paid since January" if monthly else ""))
     path = demo.result.out_dir / f"{COUNTY}-{YEAR}-audit.pdf"
     pages = write_audit(pack, path)
     demo.result.files.append(path)

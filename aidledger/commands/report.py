@@ -15,7 +15,8 @@ from . import DATE, pass_app, read_text
 
 @click.group("report")
 def group() -> None:
-    """PDF reports: a cycle's payment register (发放花名册) and a jurisdiction's yearly audit pack."""
+    """PDF reports: a cycle's payment register (发放花名册) and county summary (汇总表), a jurisdiction's yearly audit
+    pack, and a county's monthly statistics (民政统计月报, with its CSV)."""
 
 
 def _write(out: str, draw) -> int:
@@ -113,3 +114,38 @@ def audit(app, jurisdiction, year, out, as_of, created, checkpoints) -> None:
     verified = "ledger verified" if pack.verify.ok else f"LEDGER VERIFY FAILED ({len(pack.verify.problems)} problems)"
     click.echo(f"{out}: {jurisdiction} {year} as of {pack.as_of}, {verified}, head {pack.verify.head_hash}, "
                f"{pack.exception_count} exception(s), {pages} pages")
+
+
+@group.command("monthly")
+@click.option("--jurisdiction", required=True, help="County code.")
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month reported (a malformed one is refused).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="The PDF to write; the CSV is written beside it (same name, .csv).")
+@click.option("--created", type=DATE, help="The date the report carries (default: the month's last day), so the "
+                                           "same books always give the same bytes.")
+@pass_app
+def monthly(app, jurisdiction, month, out, created) -> None:
+    """Write a county's monthly statistics report (民政统计月报) as PDF, and the same figures as CSV beside it.
+
+    Households and persons the month's posted cycle paid, by programme (低保, 特困, 低收入) and area (城市, 农村),
+    by age group on the month's last day (老年人 60+, 成年人, 未成年人 <18) and disability (残疾人, 重度 一、二级);
+    the funds paid this month and this year to date, split into 保障金, 补发, 退票重发, 临时救助, 价格临时补贴,
+    取暖救助 and 追回抵扣, with the average per person; and the standards the month was paid under. The CSV is
+    UTF-8 with a BOM (Excel on Chinese Windows opens it as such), one figure a row.
+
+    \b
+    Example:
+      aidledger report monthly --jurisdiction 230523 --month 2022-02 --out 230523-2022-02-月报.pdf
+    """
+    from aidledger.reports.pdf.base import money
+    from aidledger.reports.pdf.monthly import write_monthly_files
+    from aidledger.reports.service.monthly import monthly_report, monthly_size
+
+    with app.database().read() as session:
+        with progress(monthly_size(session, jurisdiction, month), f"monthly report {month}") as step:
+            report = monthly_report(session, jurisdiction, month, created, reader=app.user, progress=step)
+    pages, csv_out = write_monthly_files(report, out)
+    total = report.total
+    click.echo(f"{out}: {jurisdiction} {month} (cycle {report.cycle_id}), {total.counts.households} households, "
+               f"{total.counts.persons} persons, {money(total.month.paid)} paid this month, "
+               f"{money(total.year.paid)} this year, {pages} pages; {click.format_filename(csv_out)}")

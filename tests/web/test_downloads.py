@@ -1,4 +1,5 @@
-"""Downloads: the payment register (发放花名册) of a cycle, the county's or a township's, and the audit pack.
+"""Downloads: the payment register (发放花名册) of a cycle, the county's or a township's, the county's monthly
+statistics (民政统计月报, PDF and CSV), and the audit pack.
 
 A download is a real PDF (its magic, its type, an attachment with a file name) whose text, read back with
 poppler's pdftotext, holds the cycle's households as `cycle_view` lists them; a township's clerk gets their
@@ -21,6 +22,7 @@ from webbook import (
     OTHER_TOWNSHIP,
     TOWN_CLERK,
     TOWNSHIP,
+    run_cli,
 )
 
 from aidledger import db as dbmod
@@ -66,13 +68,18 @@ def assert_pdf(response, filename: str) -> None:
     assert "filename*=UTF-8''" in disposition
 
 
-def view_households(url: str, cycle_id: int, reader: str) -> list[str]:
+def read_lines(url: str, cycle_id: int, reader: str = ADMIN) -> list:
+    """The cycle's lines as `reader` sees them (cycle_view)."""
     database = dbmod.Database(url)
     try:
         with database.read() as session:
-            return sorted(line.household_id for line in cycle_view(session, cycle_id, reader=reader).lines)
+            return list(cycle_view(session, cycle_id, reader=reader).lines)
     finally:
         database.dispose()
+
+
+def view_households(url: str, cycle_id: int, reader: str) -> list[str]:
+    return sorted(line.household_id for line in read_lines(url, cycle_id, reader))
 
 
 def test_the_register_is_a_pdf_of_the_cycles_households(signed_in, web_url, tmp_path):
@@ -163,6 +170,12 @@ def test_another_countys_user_downloads_nothing(signed_in):
     ("/downloads/audit.pdf?jurisdiction=230523&as_of=2022-13-01", (422,)),
     ("/downloads/audit.pdf?jurisdiction=230523&as_of=../x", (422,)),
     ("/downloads/audit.pdf", (422,)),
+    ("/downloads/monthly/230523/..%2F..%2Fetc%2Fpasswd.pdf", (404, 422)),
+    ("/downloads/monthly/..%2F..%2Fetc/2022-01.pdf", (404, 422)),
+    ("/downloads/monthly/230523/2022-13.pdf", (422,)),
+    ("/downloads/monthly/230523/2022-1.csv", (422,)),
+    ("/downloads/monthly/230500/2022-01.pdf", (422,)),  # a city: the statistics are a county's
+    ("/downloads/monthly/230523/2022-04.pdf", (422,)),  # no posted cycle in April
 ])
 def test_no_path_reaches_the_file_system(signed_in, path, statuses):
     response = signed_in(ADMIN).get(path)
@@ -198,3 +211,50 @@ def test_the_audit_pack(signed_in, tmp_path):
     # The scope must hold all of the jurisdiction: a county's auditor has no pack of the city around it.
     refused = signed_in(ELSEWHERE).get("/downloads/audit.pdf?jurisdiction=230500")
     assert refused.status_code == 403 and "不全在您的工作范围（230524）之内" in refused.text
+
+
+MONTHLY = "/downloads/monthly/230523/2022-01"
+
+
+def test_the_monthly_statistics_as_pdf_and_csv(signed_in, web_url, tmp_path):
+    """The county's statistics of January, as `report monthly` writes them: the cycle's households and persons, its
+    total; the CSV holds the same figures."""
+    c = signed_in(AUDITOR)
+    response = c.get(f"{MONTHLY}.pdf")
+    assert_pdf(response, "monthly-230523-2022-01.pdf")
+    assert "宝清县2022年1月社会救助统计月报.pdf" in unquote(response.headers["content-disposition"])
+    lines = read_lines(web_url, 1)
+    total = next(ln for ln in pdf_text(tmp_path, response.content).splitlines() if re.match(r"\s*合计\s+总计", ln))
+    assert total.split()[2:4] == [str(len(lines)), str(sum(line.members for line in lines))]
+    sheet = c.get(f"{MONTHLY}.csv")
+    assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("text/csv")
+    assert sheet.headers["content-disposition"].startswith('attachment; filename="monthly-230523-2022-01.csv"')
+    assert sheet.content.startswith(b"\xef\xbb\xbf")
+    figures = {(r["部分"], r["救助类别"], r["城乡"], r["指标"]): r["数值"]
+               for r in csv.DictReader(sheet.content.decode("utf-8-sig").splitlines())}
+    assert figures[("救助对象", "合计", "总计", "户数")] == str(len(lines))
+    assert figures[("本月资金", "合计", "总计", "实发金额")] == "9639.00" == str(sum(line.amount for line in lines))
+    # The command writes the same bytes (the same books, the same date carried).
+    out = tmp_path / "cli.pdf"
+    run_cli(web_url, "report", "monthly", "--jurisdiction", "230523", "--month", "2022-01", "--out", str(out),
+            user=AUDITOR)
+    assert out.read_bytes() == response.content and out.with_suffix(".csv").read_bytes() == sheet.content
+    html = c.get("/downloads").text
+    for month in ("2022-01", "2022-02", "2022-03"):
+        for kind in ("pdf", "csv"):
+            assert f'href="/downloads/monthly/230523/{month}.{kind}"' in html
+    assert signed_in(CITY_AUDITOR).get(f"{MONTHLY}.csv").status_code == 200
+    assert signed_in(PREPARER).get(f"{MONTHLY}.pdf").status_code == 200
+
+
+def test_the_monthly_statistics_are_the_whole_countys(signed_in):
+    """A township's clerk has their township's register, not the county's statistics; another county's user has
+    nothing of it."""
+    for user, scope in ((TOWN_CLERK, TOWNSHIP), (ELSEWHERE, "230524")):
+        c = signed_in(user)
+        for kind in ("pdf", "csv"):
+            refused = c.get(f"{MONTHLY}.{kind}")
+            assert refused.status_code == 403, (user, kind, refused.status_code)
+            assert refused.content[:4] != b"%PDF" and "9639.00" not in refused.text
+            assert f"不全在您的工作范围（{scope}）之内" in refused.text
+        assert "/downloads/monthly/" not in c.get("/downloads").text

@@ -1,10 +1,11 @@
 """Downloads: a cycle's payment register (发放花名册) as PDF, the county's or one township's, the county's summary
-(汇总表), and a jurisdiction's
-audit pack as of a day, drawn by the services `report register` and `report audit` use.
+(汇总表), a county's monthly statistics (民政统计月报, PDF or CSV), and a jurisdiction's audit pack as of a day, drawn
+by the services `report register`, `report monthly` and `report audit` use.
 
 No route takes a file path: a PDF is drawn into a temporary directory of the server's own and answered as an
-attachment. A township's clerk downloads their township's register only; the audit pack is for admins, approvers
-and auditors whose scope holds the whole jurisdiction.
+attachment. A township's clerk downloads their township's register only; the monthly statistics are the county's,
+for every role whose scope holds the whole county (as its summary); the audit pack is for admins, approvers and
+auditors whose scope holds the whole jurisdiction.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from aidledger.disbursement.cycles.service.show import cycle_list
 from aidledger.errors import Refusal
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.policy.store import townships_of
+from aidledger.reports.service.monthly import POSTED, monthly_report
 from aidledger.web import params
 from aidledger.web.access import ALL, Forbidden, Routes, SignedIn, Viewer, now_of
 from aidledger.web.pages import render
@@ -32,11 +34,13 @@ from aidledger.web.pages import render
 from .cycles import cycle_number, not_found, township_filter, visible_county
 
 if TYPE_CHECKING:
+    from aidledger.reports.monthly_data import MonthlyReport
     from aidledger.reports.register_data import RegisterData
 
 routes = Routes()
 AUDIT_ROLES = ("admin", "approver", "auditor")
 JURISDICTION = re.compile(r"^\d{6}$")
+MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 Code = Annotated[str | None, Query(max_length=32)]
 
@@ -72,8 +76,12 @@ def downloads(request: Request, viewer: SignedIn) -> Response:
         if viewer.scope is not None and level_of(viewer.scope) != "county":
             audit_choices.append(viewer.scope)
         audit_choices += [code for code in counties if within(viewer.scope, code) and code not in audit_choices]
+    # The months a posted cycle paid, newest first, of the counties the viewer's scope holds whole (not a clerk's).
+    statistics = sorted({(c.jurisdiction, c.month) for c in listing.cycles
+                         if c.status in POSTED and within(viewer.scope, c.jurisdiction)},
+                        key=lambda found: (found[1], found[0]), reverse=True)
     return render(request, "downloads.html", viewer=viewer, listing=listing, names=names, townships=townships,
-                  audit_choices=audit_choices, may_audit=viewer.role in AUDIT_ROLES,
+                  statistics=statistics, audit_choices=audit_choices, may_audit=viewer.role in AUDIT_ROLES,
                   large=request.app.state.thresholds.register_households,
                   today=now_of(request).date().isoformat())
 
@@ -109,6 +117,43 @@ def summary(request: Request, viewer: SignedIn, cycle_id: str) -> Response:
         data = summary_data(session, number, reader=viewer.name)
     content = drawn(lambda path: write_summary(data, path))
     return pdf(content, f"summary-{number}-{data.header.month}.pdf", f"{summary_title(data)}.pdf")
+
+
+@routes.get("/downloads/monthly/{jurisdiction}/{month}.pdf", roles=ALL)
+def monthly_pdf(request: Request, viewer: SignedIn, jurisdiction: str, month: str) -> Response:
+    """`report monthly --jurisdiction CODE --month YYYY-MM`: the county's statistics of the month, as PDF."""
+    from aidledger.reports.pdf.monthly import write_monthly
+
+    report = monthly_of(request, viewer, jurisdiction, month)
+    content = drawn(lambda path: write_monthly(report, path))
+    return pdf(content, f"monthly-{jurisdiction}-{month}.pdf", f"{report.title}.pdf")
+
+
+@routes.get("/downloads/monthly/{jurisdiction}/{month}.csv", roles=ALL)
+def monthly_csv(request: Request, viewer: SignedIn, jurisdiction: str, month: str) -> Response:
+    """The same figures as CSV (UTF-8 with a BOM, for Excel on a Chinese Windows; monthly_csv.py)."""
+    from aidledger.reports.monthly_csv import ENCODING, csv_text
+
+    report = monthly_of(request, viewer, jurisdiction, month)
+    name = f"monthly-{jurisdiction}-{month}.csv"
+    disposition = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(report.title + '.csv')}"
+    return Response(csv_text(report).encode(ENCODING), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": disposition})
+
+
+def monthly_of(request: Request, viewer: Viewer, jurisdiction: str, month: str) -> MonthlyReport:
+    """The monthly report asked for, or a refusal: a code or month not so written (422), a county the viewer's
+    scope does not hold whole (403: a township's clerk has their township's register, not the county's
+    statistics), a month with no posted cycle (422, the service's)."""
+    if not JURISDICTION.match(jurisdiction) or level_of(jurisdiction) != "county":
+        raise Refusal(f"县级行政区划代码“{jurisdiction[:16]}”无效：统计月报按县编制，应为 6 位县级代码")
+    if not MONTH.match(month):
+        raise Refusal(f"统计月份“{month[:16]}”无效：应写作 YYYY-MM，如 2022-02")
+    if not within(viewer.scope, jurisdiction):
+        raise Forbidden(f"县 {jurisdiction} 不全在您的工作范围（{viewer.scope}）之内：统计月报为全县汇总，"
+                        "需整个县的权限")
+    with request.app.state.database.read() as session:
+        return monthly_report(session, jurisdiction, month, reader=viewer.name)
 
 
 def register_of(session: Session, viewer: Viewer, number: int,
