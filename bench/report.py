@@ -19,17 +19,29 @@ names a server) it:
      and checks the PDF it wrote: the last page's grand total and 大写 (pdftotext, when
      poppler-utils is installed);
   4. for scale, draws --table-rows rows as one ReportLab Table flowable (the obvious way,
-     about 800 rows/s when measured here) and prints its rows/s.
+     about 800 rows/s when measured here) and prints its rows/s;
+  5. ledger verify at a million lines (issue 18: `ledger verify` and the audit pack's cover over
+     --verify-lines journal lines in under 10 s): a fresh book of that many lines posted through
+     `post_entries` with bench/ledger.py's workload and helpers (set-up, not timed), then
+     --verify-runs rounds of: the floor (the raw driver streaming the same entries and lines in the
+     same order and one SHA-256 over their text), `verify_books` in process with a progress
+     callback (and the journal's own checks alone), and the command `aidledger ledger verify` in a
+     subprocess. It prints wall and CPU seconds, the ratio to the floor, and how long the progress
+     callback went uncalled at most.
 
     .venv/bin/python bench/report.py                          # 100,000 households
     .venv/bin/python bench/report.py --households 10000       # a quick run
     .venv/bin/python bench/report.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/report.py --no-register --table-rows 0 --pg-url …   # the verify case only
+    .venv/bin/python bench/report.py --verify-lines 0          # the register only
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -63,6 +75,17 @@ LINE_COLUMNS = ("cycle_id", "household_id", "program", "area", "township", "head
                 "exit_base_fen", "dibao_amount_fen")
 
 
+def components_of(amount_fen: int, rng: random.Random) -> str:
+    """A line's stored components as a cycle writes them (the register splits the amount by them): a base, and for
+    one household in three an add-on, adding up to the amount."""
+    addon = rng.choice((0, 0, 6_900, 16_100)) if amount_fen > 20_000 else 0
+    parts = [("base", amount_fen - addon, "保障金: (低保标准 680.00 - 人均收入 0.00) × 人数", "dibao.standard_urban")]
+    if addon:
+        parts.append(("addon", addon, "老年人 加发: 低保标准 680.00 × 0.1", "dibao.addons.elderly"))
+    return "[" + ", ".join(f'{{"kind": "{kind}", "amount": "{fen // 100}.{fen % 100:02d}", "rule": "{rule}", '
+                           f'"parameter": "{parameter}"}}' for kind, fen, rule, parameter in parts) + "]"
+
+
 def generated_lines(cycle_id: int, households: int, seed: str = "aidledger-report-bench") -> tuple[list[tuple], int]:
     """The cycle_lines rows (money in fen) and their total in fen, deterministic for the seed."""
     rng = random.Random(seed)
@@ -77,7 +100,8 @@ def generated_lines(cycle_id: int, households: int, seed: str = "aidledger-repor
         total += amount
         rows.append((cycle_id, f"H{n:07d}", program, rng.choice(("urban", "rural")), rng.choice(TOWNSHIPS), name,
                      first17 + check_character(first17), 1 + rng.randrange(5), name,
-                     f"621700{rng.randrange(10**13):013d}", amount, "[]", "normal", 0, 0, amount))
+                     f"621700{rng.randrange(10**13):013d}", amount, components_of(amount, rng), "normal", 0, 0,
+                     amount))
     return rows, total
 
 
@@ -209,17 +233,174 @@ def measure(backend: Backend, households: int, directory: str) -> list[str]:
     return lines
 
 
+# ---------------------------------------------------------------------------- ledger verify at a million lines
+
+VERIFY_TARGET_S = 10.0
+
+
+def verify_book(url: str, lines: int) -> tuple[int, float]:
+    """A book of `lines` journal lines (bench/ledger.py's workload: entries of 10 lines, two funds each, dates
+    through 2022) posted through `post_entries` in write transactions of 1,000 entries, each sealed as every write
+    is; set-up, not timed. Returns the entries and the seconds it took."""
+    import ledger as ledger_bench  # bench/ledger.py: its books, drafts and batches, imported, not copied
+
+    from aidledger.ledger.service.posting import post_entries
+
+    start = time.perf_counter()
+    entries = -(-lines // ledger_bench.LINES_PER_ENTRY)
+    database = ledger_bench.set_up(url)
+    try:
+        for index, first, count in ledger_bench.batches(entries, 1_000):
+            drafts = ledger_bench.batch_drafts(index, first, count, entries, "ordered")
+            with database.write() as session:
+                post_entries(session, drafts, user=ledger_bench.POSTER, now=ledger_bench.NOW)
+    finally:
+        database.dispose()
+    return entries, time.perf_counter() - start
+
+
+def verify_floor(backend: Backend, url: str, hashed: bool = True) -> tuple[Timed, int]:
+    """The floor: the raw driver streaming the rows verify reads (every entry and every line, in the same order,
+    10,000 a fetch; a server-side cursor on PostgreSQL) and, when `hashed`, one SHA-256 over all their text (each
+    fetch's repr). No checks, no canonical form, no sums, no sub-ledgers or seals."""
+    connection = backend.raw_connect(url)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    sha, rows = hashlib.sha256(), 0
+    try:
+        for n, sql in enumerate(("SELECT seq, date, jurisdiction_code, description, reference, idempotency_key, "
+                                 "kind, fund_transfer, reverses_seq, user_name, digest, prev_hash, hash "
+                                 "FROM journal_entries ORDER BY seq",
+                                 "SELECT entry_seq, account_id, fund_code, debit_fen, credit_fen FROM journal_lines "
+                                 "ORDER BY entry_seq, line_no")):
+            cursor = connection.cursor(name=f"floor{n}") if not backend.sqlite else connection.cursor()
+            cursor.execute(sql)
+            while chunk := cursor.fetchmany(10_000):
+                if hashed:
+                    sha.update(repr(chunk).encode("utf-8"))
+                rows += len(chunk)
+            cursor.close()
+    finally:
+        connection.close()
+    return Timed(time.perf_counter() - start, time.process_time() - start_cpu), rows
+
+
+@dataclass
+class Verified:
+    books: Timed  # verify_books: the journal, its balances and every sub-ledger check with the evidence chain
+    journal: Timed  # verify alone: the journal's chain, digests, rules and balances
+    ok: bool
+    entries: int
+    lines: int
+    seals: int
+    told: int  # what the progress callback was told, in all
+    calls: int
+    stood_still: float  # the longest wait between two progress calls (or from the start), seconds
+    stood_at: float  # how far along the bar it stood then (0 to 1)
+
+
+def verify_in_process(url: str) -> Verified:
+    """verify_books with a progress callback, then the journal's own checks alone, in one read session each."""
+    from aidledger.disbursement.checks import verify_books
+    from aidledger.ledger.service.verify import verify
+
+    database = dbmod.Database(url)
+    try:
+        ticks: list[tuple[float, int]] = []
+        with database.read() as session:
+            session.connection()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            report = verify_books(session, lambda n: ticks.append((time.perf_counter(), n)))
+            books = Timed(time.perf_counter() - start, time.process_time() - start_cpu)
+        with database.read() as session:
+            session.connection()
+            begun, begun_cpu = time.perf_counter(), time.process_time()
+            verify(session)
+            journal = Timed(time.perf_counter() - begun, time.process_time() - begun_cpu)
+    finally:
+        database.dispose()
+    moments, along = [start] + [at for at, _ in ticks], [0]
+    for _, n in ticks:
+        along.append(along[-1] + n)
+    still, at = max((b - a, told) for a, b, told in zip(moments, moments[1:], along))
+    return Verified(books, journal, report.ok, report.entries, report.lines, report.evidence_seq,
+                    along[-1], len(ticks), still, at / max(report.lines, 1))
+
+
+def verify_command(url: str) -> tuple[Timed, str]:
+    """`aidledger ledger verify` in a child process, start-up included; its CPU time from the children's usage."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([AIDLEDGER, "--db", url, "ledger", "verify"], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise click.ClickException(f"ledger verify failed: {done.stderr.strip()}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Timed(seconds, cpu), done.stdout.strip().splitlines()[0]
+
+
+def measure_verify(backend: Backend, lines: int, runs: int) -> list[str]:
+    """The case "ledger verify at a million lines": the book built, then `runs` rounds of floor, verify_books
+    (and the journal's checks alone) in process and the command, alternating so that load from elsewhere falls on
+    all alike."""
+    name, url = backend.name, backend.new_database("verify")
+    entries, built = verify_book(url, lines)
+    click.echo(f"{name}: set-up (not timed) {built:.1f} s: {entries:,} entries, {entries * 10:,} lines posted "
+               "through post_entries, 1,000 entries a sealed write transaction")
+    found = []
+    for run in range(1, runs + 1):
+        read, _ = verify_floor(backend, url, hashed=False)
+        floor, rows = verify_floor(backend, url)
+        verified = verify_in_process(url)
+        whole, said = verify_command(url)
+        if not verified.ok or verified.told != verified.lines:
+            raise click.ClickException(f"{name}: verify found problems or its progress ended at {verified.told:,} "
+                                       f"of {verified.lines:,}")
+        b, j = verified.books, verified.journal
+        verdict = "under" if b.wall < VERIFY_TARGET_S else "OVER"
+        found += [
+            f"{name}: run {run}: raw stream of {rows:,} rows alone            {read.wall:6.2f} s wall "
+            f"{read.cpu:6.2f} s CPU",
+            f"{name}: run {run}: floor (raw stream + sha256 of {rows:,} rows)  {floor.wall:6.2f} s wall "
+            f"{floor.cpu:6.2f} s CPU",
+            f"{name}: run {run}: verify_books (journal, balances, sub-ledgers, evidence) {b.wall:6.2f} s wall "
+            f"{b.cpu:6.2f} s CPU {b.wall / floor.wall:5.2f}× the floor: {verdict} the {VERIFY_TARGET_S:.0f} s target "
+            f"({verified.entries:,} entries, {verified.lines:,} lines, {verified.seals:,} seals)",
+            f"{name}: run {run}: the journal's checks alone                  {j.wall:6.2f} s wall {j.cpu:6.2f} s CPU "
+            f"{j.wall / floor.wall:5.2f}× the floor",
+            f"{name}: run {run}: `aidledger ledger verify` (subprocess)      {whole.wall:6.2f} s wall "
+            f"{whole.cpu:6.2f} s CPU: {said}",
+            f"{name}: run {run}: progress: {verified.calls} calls, {verified.told:,} told in all, "
+            f"still for at most {verified.stood_still:.2f} s (at {verified.stood_at:.0%} of the bar); load average "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        ]
+        for line in found[-6:]:
+            click.echo(line)
+    return found
+
+
 @click.command()
 @click.option("--households", type=click.IntRange(min=10), default=100_000, show_default=True)
 @common.pg_url_option()
 @common.sqlite_option
 @click.option("--table-rows", type=click.IntRange(min=0), default=2_000, show_default=True,
               help="Rows to draw as one Table flowable for comparison (0: skip).")
-def main(households: int, pg_url: str | None, on_sqlite: bool, table_rows: int) -> None:
+@click.option("--register/--no-register", "on_register", default=True, show_default=True,
+              help="Time the payment register.")
+@click.option("--verify-lines", type=click.IntRange(min=0), default=1_000_000, show_default=True,
+              help="Time `ledger verify` over a book of this many journal lines (0: skip).")
+@click.option("--verify-runs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Rounds of the verify case (floor, in process, command).")
+def main(households: int, pg_url: str | None, on_sqlite: bool, table_rows: int, on_register: bool,
+         verify_lines: int, verify_runs: int) -> None:
     load = os.getloadavg()
+
+    def on_backend(backend: Backend) -> list[str]:
+        found = measure(backend, households, directory) if on_register else []
+        return found + (measure_verify(backend, verify_lines, verify_runs) if verify_lines else [])
+
     with common.scratch_folder("aidledger-report-bench-") as directory:
-        _, versions = common.on_each_backend(directory, "reportbench", on_sqlite, pg_url,
-                                      lambda backend: measure(backend, households, directory))
+        _, versions = common.on_each_backend(directory, "reportbench", on_sqlite, pg_url, on_backend)
         if table_rows:
             seconds = table_flowable(table_rows, f"{directory}/table.pdf")
             click.echo(f"for comparison: {table_rows:,} rows as one Table flowable {seconds:.2f} s, "

@@ -32,6 +32,7 @@ FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/font
 # Python, took a third of the time of a large register. (Process-wide; only reports use ReportLab.)
 rl_config.useA85 = 0
 NUMERIC = "0123456789*"
+MEMO = 200_000  # texts (not ASCII) whose text operators a document keeps once made
 
 
 def font_file() -> Path:
@@ -107,6 +108,7 @@ class Shown(dict):
         self.doc = canvas._doc
         self.font = pdfmetrics.getFont(FONT)
         self.names: dict[int, str] = {}
+        self.memo: dict[tuple[str, float, type], str] = {}
         # ReportLab keeps printable ASCII at its own codes in subset 0: most of a register's cells (numbers, ids,
         # amounts, masked digits) are then shown as they are. Their glyphs are embedded once, here.
         self.ascii = all(self[chr(code)] == (0, escapePDF(chr(code))) for code in range(32, 127))
@@ -125,6 +127,19 @@ class Shown(dict):
             if "(" in text or ")" in text or "\\" in text:  # else nothing to escape (most cells: figures, masks)
                 text = escapePDF(text)
             return f"{self.names[0]} {size} Tf ({text}) Tj"
+        # Chinese cells repeat (城市, 农村, 低保, names shared by many): each is run through its subsets once. The
+        # runs depend only on the text and the size (a character keeps its subset once met), so they are the same
+        # bytes; the memo is bounded, so that a county of unique names costs no more than before. (The size's type is
+        # in the key: 8 and 8.0 are equal keys but write "8" and "8.0".)
+        key = (text, size, type(size))
+        shown = self.memo.get(key)
+        if shown is None:
+            shown = self._runs(text, size)
+            if len(self.memo) < MEMO:
+                self.memo[key] = shown
+        return shown
+
+    def _runs(self, text: str, size: float) -> str:
         runs: list[str] = []
         current, codes = -1, []
         for char in text:

@@ -136,7 +136,8 @@ class _Drawer:
             self._heading(*self._heading_ops)
         graphics = ["q 0.2 w 0.55 G", *self._heading_ops[0]]
         texts = ["BT 0 g", *self._heading_ops[1]]
-        cell = self._cell
+        cell, show, measure, add = self._cell, self.show, self.widths.of, texts.append
+        lefts, rights, fits, right = self.lefts, self.rights, self.fits, self.right
         households = people = 0
         figures = NO_FIGURES
         for i, item in enumerate(chunk):
@@ -144,10 +145,22 @@ class _Drawer:
             bottom = BODY_TOP - ROW * (i + 1)
             if isinstance(item, RegisterRow):  # the hot loop of a large register: one operator per cell
                 f = item.figures
-                texts += [cell(column, text, y) for column, text in enumerate((
-                    str(item.seq), item.head_name, item.head_id_number, item.area, item.category, str(item.members),
-                    _blank(f.basic), _blank(f.addon), _blank(f.temporary), _blank(f.other), _blank(f.deducted),
-                    money(f.paid), item.payee_name, item.bank_account, item.note)) if text]
+                # _cell, inlined for the cells that fit (nearly all): a right-aligned figure is measured by
+                # counting, a left-aligned text needs measuring only when it could be too wide.
+                for column, text in enumerate((
+                        str(item.seq), item.head_name, item.head_id_number, item.area, item.category,
+                        str(item.members), _blank(f.basic), _blank(f.addon), _blank(f.temporary), _blank(f.other),
+                        _blank(f.deducted), money(f.paid), item.payee_name, item.bank_account, item.note)):
+                    if not text:
+                        continue
+                    if right[column]:
+                        width = measure(text)
+                        add(f"1 0 0 1 {rights[column] - width:.2f} {y} Tm {show(text, SIZE)}"
+                            if width <= fits[column] else cell(column, text, y))
+                    elif len(text) * SIZE <= fits[column]:
+                        add(f"{lefts[column]}{y} Tm {show(text, SIZE)}")
+                    else:
+                        add(cell(column, text, y))
                 households, people, figures = households + 1, people + item.members, figures.plus(f)
             else:
                 self._total_row(graphics, texts, i, item.label if item.township is None
@@ -281,7 +294,7 @@ def closing_block(drawer, top: float) -> None:
 
 def _blank(amount) -> str:
     """An amount cell: blank when nothing, so the unusual parts of a row stand out."""
-    return money(amount) if amount else ""
+    return f"{amount:,.2f}" if amount else ""  # money(), without a call: five of these a row
 
 
 def _evidence(header) -> str:
