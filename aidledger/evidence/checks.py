@@ -5,7 +5,8 @@
    the head names the last one.
 2. Every record of every kind (kinds.py) against its seal: a record changed since it was sealed, one gone, one
    that no seal covers (written behind the application's back), each named by its kind and id.
-3. Every cycle past draft against its seal: its frozen columns and each row of its sub-ledger.
+3. Every cycle past draft against its seal: its frozen columns and each row of its sub-ledger (its lines at once,
+   by their digest, when check_cycles took it in the same read; row by row when that differs).
 4. Every protecting trigger in place, and on PostgreSQL enabled.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,8 +23,8 @@ from sqlalchemy.orm import Session
 from aidledger.problems import Problem
 
 from .kinds import CYCLE, KINDS, expected_triggers
-from .rows import GENESIS_MAC, ROW_HASH_HEX, hashes_of, seal_digest, seal_mac
-from .service import cycle_rows, table_rows
+from .rows import GENESIS_MAC, ROW_HASH_HEX, hashes_of, rows_digest, seal_digest, seal_mac
+from .service import LINE_TABLES, cycle_rows, kept_lines_digests, table_rows
 from .tables import EvidenceHead, Seal
 
 SHOWN = 20  # problems named per kind; the rest are counted
@@ -53,10 +55,6 @@ LABELS = {
 
 def label(kind: str) -> str:
     return LABELS.get(kind, kind)
-
-
-def _key_of(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _shown(key: object) -> str:
@@ -110,7 +108,8 @@ def check_evidence(session: Session) -> list[Problem]:
             links.add(entity, f"印记 {seal.seq} ({label(seal.kind)}) 已被改动或按其他密钥重算 (the seal was altered, "
                               "or recomputed without the chain key)", "verify.evidence_mac")
         prev = seal.mac
-        sealed = dict(zip((_key_of(k) for k in keys), ((h, seal.seq) for h in hashes_of(seal.hashes))))
+        sealed = dict(zip([tuple(k) if type(k) is list else k for k in keys],  # a key in JSON: a list, as a tuple
+                          zip(hashes_of(seal.hashes), repeat(seal.seq))))
         if seal.kind == CYCLE:
             cycles[int(seal.subject)] = (sealed, seal.seq)
             continue
@@ -178,8 +177,7 @@ def _check_cycles(session: Session, cycles: dict[int, tuple[dict, int]]) -> list
     for cycle_id, status in rows:
         if cycle_id in cycles:
             sealed, _ = cycles.pop(cycle_id)
-            content = ((_key_of(key), hash_) for key, hash_ in cycle_rows(session, cycle_id))
-            problems += _compare(CYCLE, content, sealed, cycle_id)
+            problems += _compare(CYCLE, *_cycle_content(session, cycle_id, sealed), cycle_id)
         elif status != "draft":
             problems.append(Problem(f"发放周期 {cycle_id} 状态为 {status}, 却从未封存 (it left draft but no seal "
                                     "covers it)", "verify.unsealed", entity=f"cycle {cycle_id}"))
@@ -187,6 +185,37 @@ def _check_cycles(session: Session, cycles: dict[int, tuple[dict, int]]) -> list
         problems.append(Problem(f"发放周期 {cycle_id} 已被删除 (sealed by seal {seal_seq}, now gone)", "verify.removed",
                                 entity=f"cycle {cycle_id}"))
     return problems
+
+
+def _is_line(key: object) -> bool:
+    return isinstance(key, tuple) and bool(key) and key[0] in LINE_TABLES
+
+
+def _cycle_content(session: Session, cycle_id: int, sealed: dict[object, tuple[str, int]]
+                   ) -> tuple[Iterable[tuple[object, str]], dict[object, tuple[str, int]]]:
+    """The cycle's rows to compare with its seal, and the sealed rows to compare them with.
+
+    Its lines and held lines are left out of both when the digest of their hashes as they are now (check_cycles
+    took it for the approval's: a read keeps it) is that of the sealed ones, in the same order: then each is as
+    sealed, none is missing and none was added, and they need not be read and hashed again. Otherwise they are
+    compared row by row (naming each that differs), and their digest kept for check_cycles."""
+    known = kept_lines_digests(session)
+    if known is not None and cycle_id in known:
+        lines = {k: v for k, v in sealed.items() if _is_line(k)}
+        if known[cycle_id] == rows_digest((k, h) for k, (h, _) in lines.items()):
+            return cycle_rows(session, cycle_id, skip=LINE_TABLES), {k: v for k, v in sealed.items() if k not in lines}
+    return _keeping_lines_digest(session, cycle_id, known), sealed
+
+
+def _keeping_lines_digest(session: Session, cycle_id: int, known: dict[int, str] | None
+                          ) -> Iterator[tuple[object, str]]:
+    lines: list[tuple[tuple, str]] = []
+    for key, hash_ in cycle_rows(session, cycle_id):
+        if known is not None and key[0] in LINE_TABLES:
+            lines.append((key, hash_))
+        yield key, hash_
+    if known is not None:
+        known[cycle_id] = rows_digest(lines)
 
 
 def check_triggers(session: Session) -> list[Problem]:

@@ -13,16 +13,20 @@ the head's lock when it begins (Database.write), so writers seal in the order th
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from aidledger.orm import READ_ONLY
+
 from .kinds import BY_TABLE, CYCLE, CYCLE_COLUMNS, CYCLE_TABLES, KINDS, Kind
-from .rows import GENESIS_MAC, key_text, row_hash, row_hasher, seal_digest, seal_mac
+from .rows import GENESIS_MAC, key_text, row_hash, row_hasher, rows_digest, seal_digest, seal_mac
 from .tables import EvidenceHead, Seal
 
 SEALER = "aidledger_sealer"  # Connection.info: the open write transaction's Sealer (db.py sets it)
@@ -152,16 +156,16 @@ def _batches(session: Session, sealer: Sealer, baseline: bool) -> Iterator[Batch
 
 def table_rows(session: Session, kind: Kind, where: str = "") -> Iterator[tuple[object, str]]:
     """(key, content hash) of each row of `kind` (matching `where`), in key order."""
-    result = session.connection().exec_driver_sql(
-        f"SELECT * FROM {kind.table}{' WHERE ' + where if where else ''}")
-    names = list(result.keys())
-    at = [names.index(column) for column in kind.key]
-    hashed = row_hasher(names)
-    if len(at) == 1:
-        first = at[0]
-        found = [(row[first], hashed(row)) for row in result]
-    else:
-        found = [(tuple(row[i] for i in at), hashed(row)) for row in result]
+    found: list[tuple[object, str]] = []
+    with _driver_rows(session, f"SELECT * FROM {kind.table}{' WHERE ' + where if where else ''}") as (names, batches):
+        at = [names.index(column) for column in kind.key]
+        hashed = row_hasher(names)
+        for batch in batches:
+            if len(at) == 1:
+                first = at[0]
+                found += [(row[first], hashed(row)) for row in batch]
+            else:
+                found += [(tuple(row[i] for i in at), hashed(row)) for row in batch]
     found.sort(key=lambda pair: _order(pair[0]))
     return iter(found)
 
@@ -178,30 +182,80 @@ def cycle_table_rows(session: Session, table: str, cycle_id: int) -> Iterator[tu
         yield from sealer.hashed[(table, cycle_id)]
         return
     key = CYCLE_TABLES[table]
-    result = session.connection().exec_driver_sql(
-        f"SELECT * FROM {table} WHERE cycle_id = {int(cycle_id)} ORDER BY {', '.join(key)}",
-        execution_options={"yield_per": 20_000})
-    names = list(result.keys())
-    at = [names.index(column) for column in key]
-    hashed = row_hasher(names)
     kept: list[tuple[tuple, str]] | None = [] if sealer is not None else None
-    for row in result:
-        found = ((table, *[row[i] for i in at]), hashed(row))
-        if kept is not None:
-            kept.append(found)
-        yield found
+    with _driver_rows(session, f"SELECT * FROM {table} WHERE cycle_id = {int(cycle_id)} "
+                               f"ORDER BY {', '.join(key)}") as (names, batches):
+        at = [names.index(column) for column in key]
+        hashed = row_hasher(names)
+        for batch in batches:
+            if len(at) == 1:
+                first = at[0]
+                found = [((table, row[first]), hashed(row)) for row in batch]
+            else:
+                found = [((table, *[row[i] for i in at]), hashed(row)) for row in batch]
+            if kept is not None:
+                kept += found
+            yield from found
     if sealer is not None and kept is not None:
         sealer.hashed[(table, cycle_id)] = kept
 
 
-def cycle_rows(session: Session, cycle_id: int) -> Iterator[tuple[tuple, str]]:
-    """A cycle's sealed content: its frozen columns, then every row of its sub-ledger, each with its hash."""
+_FETCH = 5_000  # rows a fetch from the driver
+_opened = itertools.count(1)
+
+
+@contextmanager
+def _driver_rows(session: Session, sql: str) -> Iterator[tuple[list[str], Iterator[list]]]:
+    """The column names of `sql` and its rows as the driver returns them (tuples, the values a row's hash is taken
+    of: SQLAlchemy's Row adds nothing to them but time), `_FETCH` at a time through the driver's own cursor on the
+    session's connection, so inside its transaction; on PostgreSQL a named (server-side) cursor, so that a
+    county's lines are never held at once."""
+    connection = session.connection()
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    postgresql = connection.dialect.name == "postgresql"
+    cursor = driver.cursor(name=f"aidledger_evidence_rows_{next(_opened)}") if postgresql else driver.cursor()
+    try:
+        cursor.execute(sql)
+        fetch = cursor.fetchmany
+        yield [d[0] for d in cursor.description], iter(lambda: fetch(_FETCH), [])
+    finally:
+        cursor.close()
+
+
+def cycle_rows(session: Session, cycle_id: int, skip: Iterable[str] = ()) -> Iterator[tuple[tuple, str]]:
+    """A cycle's sealed content: its frozen columns, then every row of its sub-ledger (but the tables in `skip`),
+    each with its hash."""
     result = session.connection().exec_driver_sql(
         f"SELECT {', '.join(CYCLE_COLUMNS)} FROM cycles WHERE id = {int(cycle_id)}")
     for row in result.all():
         yield ("cycles", int(cycle_id)), row_hash(CYCLE_COLUMNS, row)
     for table in CYCLE_TABLES:
-        yield from cycle_table_rows(session, table, cycle_id)
+        if table not in skip:
+            yield from cycle_table_rows(session, table, cycle_id)
+
+
+# What a cycle's approval commits to (disbursement/cycles/checks.py): its lines and held lines, by their hashes.
+LINE_TABLES = ("cycle_lines", "cycle_held")
+_LINES_DIGESTS = "aidledger.lines_digests"  # Session.info of a read: {cycle id: its lines' digest}
+
+
+def lines_digest(session: Session, cycle_id: int) -> str:
+    """rows_digest of the cycle's lines and held lines, as they are now. A read (which writes nothing) keeps it,
+    so that `ledger verify` reads and hashes them once for its two checks of them (the approval's digest, the
+    cycle's seal), whichever runs first."""
+    known = kept_lines_digests(session)
+    if known is not None and cycle_id in known:
+        return known[cycle_id]
+    digest = rows_digest(row for table in LINE_TABLES for row in cycle_table_rows(session, table, cycle_id))
+    if known is not None:
+        known[cycle_id] = digest
+    return digest
+
+
+def kept_lines_digests(session: Session) -> dict[int, str] | None:
+    """The lines' digests a read session took so far (None in a write: there the lines may change)."""
+    return session.info.setdefault(_LINES_DIGESTS, {}) if session.info.get(READ_ONLY) else None
 
 
 def _cycles_leaving_draft(session: Session, sealer: Sealer, baseline: bool) -> Iterable[int]:

@@ -36,7 +36,7 @@ from aidledger.disbursement.payments.tables import (
     ReturnResolution,
 )
 from aidledger.disbursement.recovery.service import RECEIVABLE
-from aidledger.evidence.service import cycle_table_rows
+from aidledger.evidence.service import lines_digest as evidence_lines_digest
 from aidledger.ledger.service.balances import balance
 from aidledger.ledger.service.posting import load_entry
 from aidledger.problems import Problem
@@ -54,12 +54,9 @@ _DIGEST_MARK_1 = "lines sha256 "  # the first form (books approved before the ev
 def lines_digest(session: Session, cycle_id: int) -> str:
     """SHA-256 over the content hash of every line and held line of the cycle (evidence/rows.py: every column, by
     name), in household order: what its approval commits to (approval.py puts it in the entry's reference). The
-    same row hashes make the cycle's seal when the approval commits, so the lines are read and hashed once."""
-    sha = hashlib.sha256()
-    for table in ("cycle_lines", "cycle_held"):
-        for key, hash_ in cycle_table_rows(session, table, cycle_id):
-            sha.update(f"{key!r}\t{hash_}\n".encode())  # key: (table, household id), str only
-    return sha.hexdigest()
+    same row hashes make the cycle's seal when the approval commits, so the lines are read and hashed once; and
+    `ledger verify` (a read) hashes them once for this check and the seal's (evidence/service.py keeps it)."""
+    return evidence_lines_digest(session, cycle_id)
 
 
 def _lines_digest_1(session: Session, cycle_id: int) -> str:
