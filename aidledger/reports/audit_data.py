@@ -5,14 +5,20 @@ Sections, in the order the PDF prints them:
   fund statement    per fund: opening, received, spent by program, committed, closing
                     (closing = opening + received − spent; available = closing − committed)
   budget execution  the purchased-services cap: base kind, base, rate, cap, used, headroom
-  disbursement      each month's posted cycles by program
+  disbursement      each month's counted cycles by programme, urban and rural, their amounts split (audit_months.py)
   reserves          per township: advanced, paid, replenished, balance, undocumented, overdue
   trial balance     every account and fund at the as-of date, with the totals
   exceptions        exceptions_data.py's kinds, each with its items or a note that there are none
   beyond the base   the year's temporary grants, arrears paid, receivables and price-subsidy
                     declarations
 
-The storage module reads the books into these records; nothing here reads a database.
+Every section stands on one cut-off, the end of the as-of day: the cycles counted are those approved by then (and
+not cancelled by then), of the months up to the as-of day's; grants, receivables, returns and their resolutions,
+reserve cases, the trial balance and the funds are as the books stood that day.
+
+The storage module reads the books into these records; nothing here reads a database. The reconciliation bridge
+and the schedules are built by their own modules (bridge_data.py, schedules_data.py) and drawn, when set, after the
+fund statement and at the end.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from aidledger.labels import PROGRAM_NAMES
-
+from .audit_months import ProgrammeMonth
+from .bridge_data import Bridge
 from .exceptions_data import KINDS, NO_CAP_OVERRIDES, AuditException
+from .schedules_data import Schedules
 
 ZERO = Decimal("0.00")
 # Spending heads of the fund statement: expense accounts by prefix, in the order printed.
@@ -40,7 +47,6 @@ SPENDING_HEADS = (
     ("转移支付", "Expenses:Allocations:Transferred"),
     ("其他", ""),
 )
-MONTH_PROGRAMS = tuple(PROGRAM_NAMES.items())
 
 
 @dataclass(frozen=True)
@@ -125,16 +131,6 @@ class CapStatus:
 
 
 @dataclass(frozen=True)
-class MonthDisbursement:
-    month: str
-    by_program: tuple[tuple[str, int, Decimal], ...]  # (program, households, amount), MONTH_PROGRAMS order
-
-    @property
-    def total(self) -> Decimal:
-        return sum((amount for _, _, amount in self.by_program), ZERO)
-
-
-@dataclass(frozen=True)
 class ReserveRow:
     township: str
     name: str
@@ -163,6 +159,7 @@ class ExceptionSection:
     rule: str
     items: tuple[AuditException, ...]
     note: str  # said when there are no items
+    amount_title: str = "金额"  # the amount column's heading: the part in question (多发金额, 差额, 未发金额 …)
 
 
 @dataclass(frozen=True)
@@ -235,11 +232,14 @@ class AuditPack:
     verify: VerifyResult
     funds: tuple[FundStatement, ...]
     cap: CapStatus | None
-    months: tuple[MonthDisbursement, ...]
+    months: tuple[ProgrammeMonth, ...]  # January to the as-of month, each programme
     reserves: tuple[ReserveRow, ...]
     trial: tuple[TrialRow, ...]
     exceptions: tuple[ExceptionSection, ...]
     beyond: BeyondTheBase = BeyondTheBase()
+    cycles: tuple[int, ...] = ()  # the cycles counted, by the cut-off
+    bridge: Bridge | None = None  # the reconciliation bridge, drawn after the fund statement
+    schedules: Schedules | None = None  # the schedules (附表), drawn at the end
 
     @property
     def title(self) -> str:
@@ -290,22 +290,6 @@ def fund_statements(figures: Iterable[FundFigure], expenses: Iterable[ExpenseMov
     return tuple(out)
 
 
-def monthly(year: int, rows: Iterable[tuple[str, str, int, Decimal]]) -> tuple[MonthDisbursement, ...]:
-    """Twelve months from (month, program, households, amount) rows of posted cycles; 'other' programs kept."""
-    table: dict[str, dict[str, tuple[int, Decimal]]] = {}
-    for month, program, count, amount in rows:
-        done = table.setdefault(month, {}).get(program, (0, ZERO))
-        table[month][program] = (done[0] + count, done[1] + amount)
-    programs = [p for p, _ in MONTH_PROGRAMS]
-    programs += sorted({p for per in table.values() for p in per} - set(programs))
-    out = []
-    for number in range(1, 13):
-        month = f"{year:04d}-{number:02d}"
-        per = table.get(month, {})
-        out.append(MonthDisbursement(month, tuple((p, *per.get(p, (0, ZERO))) for p in programs)))
-    return tuple(out)
-
-
 def exception_sections(found: Sequence[AuditException]) -> tuple[ExceptionSection, ...]:
     sections = []
     for kind in KINDS:
@@ -313,5 +297,5 @@ def exception_sections(found: Sequence[AuditException]) -> tuple[ExceptionSectio
         note = "未发现。"
         if kind.kind == "cap_override":
             note = NO_CAP_OVERRIDES
-        sections.append(ExceptionSection(kind.kind, kind.title, kind.rule, items, note))
+        sections.append(ExceptionSection(kind.kind, kind.title, kind.rule, items, note, kind.amount_title))
     return tuple(sections)

@@ -20,11 +20,18 @@ lists them:
                    recovered in full
   shared_account   one bank account paid for two or more households in a month: declared shared
                    (shared_account = yes, an institution's account) or not
+  held             a line a cycle held (暂缓: its payee died), released by a later cycle or still unpaid
   verify           every problem `ledger verify` reports
+
+An exception's amount is the part in question, not the whole line: what was paid beyond the rules (after the
+end, or counted for a member who had died), the difference from the rules (positive overpaid, negative
+unpaid), the return not yet cleared, the held month still unpaid. A payment the bank returned is not called
+paid: its text says how much came back.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -60,29 +67,36 @@ class ExceptionKind:
     kind: str
     title: str
     rule: str
+    amount_title: str = "金额"  # what the amount column of the kind's table holds
 
 
 KINDS = (
     ExceptionKind("after_end", "终止或死亡后仍发放",
-                  "家庭在某月之前已终止救助的，不再发放该月；成员在某月第一天之前死亡的，不计入该月人数。"),
+                  "家庭在某月之前已终止救助的，不再发放该月；成员在某月第一天之前死亡的，不计入该月人数。"
+                  "金额为多发部分：实际发放（银行退回的除外）减去按规则应发的金额。", "多发金额"),
     ExceptionKind("duplicate_id", "同一身份证号重复领取",
-                  "一人只属于一户：同一身份证号每月只能在一户中计发一次。"),
+                  "一人只属于一户：同一身份证号每月只能在一户中计发一次。", "涉及金额"),
     ExceptionKind("amount_differs", "金额与规则不符",
                   "发放金额应等于按登记信息和政策标准计算的金额（每户每月的计算依据可在系统中查看）；"
-                  "退票重发的金额不参与比较。"),
+                  "退票重发的金额不参与比较；已列入终止或死亡后仍发放的不重复列示。金额为差额：多发为正，少发为负。",
+                  "差额"),
     ExceptionKind("reserve_overdue", "备用金先行救助逾期未补充说明",
-                  "乡镇备用金先行救助的个案，应在政策规定的期限内补充说明。"),
+                  "乡镇备用金先行救助的个案，应在政策规定的期限内补充说明。", "个案金额"),
     ExceptionKind("return_open", f"银行退票超过 {RETURN_CLEARING_DAYS} 天未处理",
-                  f"银行退回的款项应在 {RETURN_CLEARING_DAYS} 天内重新发放或退回原资金。"),
+                  f"银行退回的款项应在 {RETURN_CLEARING_DAYS} 天内重新发放或退回原资金；退回的款项未到达救助对象。",
+                  "退回金额"),
     ExceptionKind("cap_override", "购买服务超限额放行",
                   "购买服务支出每年不得超过基数乘以比例的限额；超过限额的购买被拒绝。"),
     ExceptionKind("receivable", "应收未追回款项",
-                  "多发或错发的款项（死亡后发放、超标准发放）记为应收款，直至追回。"),
+                  "多发或错发的款项（死亡后发放、超标准发放）记为应收款，直至追回。", "未追回"),
     ExceptionKind("shared_account", "多户共用同一收款账户",
                   "一个收款账户只发放给一户，登记为共用账户的除外（如集中供养特困人员的供养机构账户）；"
-                  "无论是否登记为共用，所有共用账户均列出。"),
+                  "无论是否登记为共用，所有共用账户均列出。", "账户收款合计"),
+    ExceptionKind("held", "暂缓发放",
+                  "收款人去世的，该户当月暂缓发放，待指定新的收款人后补发；金额为截至截止日仍未发放的部分。",
+                  "未发金额"),
     ExceptionKind("verify", "账簿校验失败",
-                  "账簿校验：分录哈希链、各科目余额和各明细账应相互一致。"),
+                  "账簿校验：分录哈希链、各科目余额和各明细账应相互一致。", ""),
 )
 
 
@@ -100,6 +114,31 @@ class PaidLine:
     id_numbers: tuple[str, ...]  # the head's and every member named in a component
     settled: Decimal = ZERO  # for this month by later cycles: arrears paid minus receivables claimed
     bank_account: str = ""  # where it was paid
+    returned: Decimal = ZERO  # of the amount, what the bank returned by the cut-off (it never reached the household)
+
+    @property
+    def own(self) -> Decimal:
+        """The month's own payment, additions for other months and instalments aside."""
+        return self.amount - self.added
+
+    def sent(self, figure: Decimal) -> str:
+        """`figure` as sent by the cycle, naming what the bank returned of it (a return is not a payment)."""
+        back = f"（其中 {self.returned:,.2f} 元被银行退回）" if self.returned else ""
+        return f"第 {self.cycle_id} 号发放批次计发 {figure:,.2f} 元{back}"
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    """A line a cycle held (cycle_held), and the later cycle that paid it, if one did by the cut-off."""
+
+    cycle_id: int
+    month: str
+    household_id: str
+    payee_name: str
+    amount: Decimal
+    reason: str
+    released_by: int | None = None  # the cycle whose line paid it
+    released_month: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +176,27 @@ class ReceivableRecord:
     reason: str
 
 
-def payments_after_end(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold]) -> list[AuditException]:
+Expected = Mapping[tuple[str, str], Benefit | str]  # (household, month) → what the rules give, or why they cannot
+
+
+def _overpaid(line: PaidLine, expected: Expected | None, whole: bool) -> Decimal | None:
+    """What the line paid for its month beyond the rules, the returned part left out; None when the rules could not
+    say (then only a termination, which allows nothing, has a known overpaid part)."""
+    benefit = expected.get((line.household_id, line.month)) if expected is not None else None
+    if isinstance(benefit, Benefit):
+        entitled = benefit.amount
+    elif whole:
+        entitled = ZERO
+    else:
+        return None
+    return max(line.own - line.returned - entitled, ZERO)
+
+
+def payments_after_end(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold],
+                       expected: Expected | None = None) -> list[AuditException]:
+    """Months paid after the household's end, or counting a member who had died, each with its overpaid part (the
+    whole month's own payment after a termination; after a death, what was paid beyond the rules for the members
+    alive: `expected`, from `expected_amounts`)."""
     found = []
     for line in lines:
         record = registry.get(line.household_id)
@@ -146,17 +205,22 @@ def payments_after_end(lines: Iterable[PaidLine], registry: Mapping[str, StoredH
         day = first_day(line.month)
         state = record.on(day)
         if state.terminated_on is not None and state.terminated_on < day:
-            found.append(AuditException("after_end", line.household_id, line.month, line.amount,
-                                        f"已于 {state.terminated_on} 终止救助（早于 {day}），仍在第 {line.cycle_id} "
-                                        f"号发放批次中发放 {line.month} 的 {line.amount:,.2f} 元"))
+            over = _overpaid(line, None, whole=True)
+            found.append(AuditException("after_end", line.household_id, line.month, over,
+                                        f"已于 {state.terminated_on} 终止救助（早于 {day}），{line.sent(line.own)}"
+                                        f"（{line.month} 当月），多发 {over:,.2f} 元"))
             continue
         dead = [m for m in state.members if m.death_date is not None and m.death_date < day]
         alive = len(state.members) - len(dead)
         if dead and line.members > alive:
             who = "，".join(f"{m.name} {mask(m.id_number)} 于 {m.death_date} 死亡" for m in dead)
-            found.append(AuditException("after_end", line.household_id, line.month, line.amount,
-                                        f"{who}（早于 {day}）：第 {line.cycle_id} 号发放批次按 {line.members} "
-                                        f"人计发，{day} 在世 {alive} 人"))
+            over = _overpaid(line, expected, whole=False)
+            benefit = expected.get((line.household_id, line.month)) if expected is not None else None
+            part = (f"按在世 {alive} 人应发 {benefit.amount:,.2f} 元，多发 {over:,.2f} 元"
+                    if isinstance(benefit, Benefit) and over is not None else "多发金额无法按规则计算")
+            found.append(AuditException("after_end", line.household_id, line.month, over,
+                                        f"{who}（早于 {day}）：{line.sent(line.own)}，按 {line.members} "
+                                        f"人计发，{day} 在世 {alive} 人；{part}"))
     return found
 
 
@@ -196,11 +260,13 @@ def duplicate_ids(lines: Iterable[PaidLine], cases: Iterable[ReserveCaseRecord])
         by_person[(month_of(case.paid_on), case.id_number)].append(case)
     for (month, id_number), group in sorted(by_person.items()):
         if len(group) > 1:
+            group.sort(key=lambda c: (c.paid_on, c.case_id))
+            again = sum((c.amount for c in group[1:]), ZERO)
             found.append(AuditException(
-                "duplicate_id", f"{group[0].name} {mask(id_number)}", month, sum((c.amount for c in group), ZERO),
+                "duplicate_id", f"{group[0].name} {mask(id_number)}", month, again,
                 f"{month} 从乡镇备用金领取 {len(group)} 次："
                 + "；".join(f"第 {c.case_id} 号个案 {c.paid_on} {c.amount:,.2f} 元（{c.township_name}）"
-                           for c in group)))
+                           for c in group) + f"；首次之后重复领取 {again:,.2f} 元"))
     return found
 
 
@@ -225,38 +291,74 @@ def rules_amounts(record: StoredHousehold, months: Iterable[str], snapshot_on: C
     return out
 
 
-def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold],
-                      snapshot_on: Callable[[date], object],
-                      price_on: Callable[[str], object] = lambda _m: None,
-                      start: CountyStart | None = None) -> list[AuditException]:
+def expected_amounts(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold],
+                     snapshot_on: Callable[[date], object],
+                     price_on: Callable[[str], object] = lambda _m: None,
+                     start: CountyStart | None = None) -> dict[tuple[str, str], Benefit | str]:
+    """What the rules give each paid household for each paid month (the computation `explain` shows), or why they
+    cannot: computed once, for the after-end and the amount checks alike."""
     snapshot_on = lru_cache(maxsize=None)(snapshot_on)
     by_household: dict[str, list[PaidLine]] = defaultdict(list)
     for line in lines:
         by_household[line.household_id].append(line)
-    found = []
+    out: dict[tuple[str, str], Benefit | str] = {}
     for household_id, paid in sorted(by_household.items()):
         record = registry.get(household_id)
         if record is None:
-            found += [AuditException("amount_differs", household_id, line.month, line.amount,
-                                     f"户 {household_id} 已不在救助对象名册中") for line in paid]
+            out.update({(household_id, line.month): f"户 {household_id} 已不在救助对象名册中" for line in paid})
             continue
         try:
             begin = start.begin(household_id, record.household.approved_on) if start is not None else None
             benefits = rules_amounts(record, (line.month for line in paid), snapshot_on, price_on, begin)
         except Refusal as refusal:
-            found += [AuditException("amount_differs", household_id, line.month, line.amount,
-                                     f"无法按规则计算：{refusal}") for line in paid]
+            out.update({(household_id, line.month): f"无法按规则计算：{refusal}" for line in paid})
             continue
-        for line in sorted(paid, key=lambda ln: ln.month):
-            benefit = benefits[line.month]
-            own = line.amount - line.added
-            if own + line.settled != benefit.amount:
-                why = f"（{benefit.reason}）" if benefit.reason and not benefit.paid else ""
-                later = f"，此后批次结算 {line.settled:+,.2f} 元" if line.settled else ""
-                found.append(AuditException(
-                    "amount_differs", household_id, line.month, line.amount,
-                    f"第 {line.cycle_id} 号发放批次发放 {own:,.2f} 元{later}；按登记信息和政策标准应发 "
-                    f"{benefit.amount:,.2f} 元{why}：差额 {own + line.settled - benefit.amount:+,.2f} 元"))
+        out.update({(household_id, month): benefit for month, benefit in benefits.items()})
+    return out
+
+
+def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold],
+                      snapshot_on: Callable[[date], object],
+                      price_on: Callable[[str], object] = lambda _m: None,
+                      start: CountyStart | None = None, expected: Expected | None = None,
+                      listed: Iterable[AuditException] = ()) -> list[AuditException]:
+    """Months paid other than the rules give, with the difference (positive: overpaid; negative: unpaid); a month
+    already `listed` (after the end) is not listed twice."""
+    lines = list(lines)
+    if expected is None:
+        expected = expected_amounts(lines, registry, snapshot_on, price_on, start)
+    skip = {(e.household, e.month) for e in listed}
+    found = []
+    for line in sorted(lines, key=lambda ln: (ln.household_id, ln.month)):
+        if (line.household_id, line.month) in skip:
+            continue
+        benefit = expected.get((line.household_id, line.month))
+        if not isinstance(benefit, Benefit):
+            found.append(AuditException("amount_differs", line.household_id, line.month, None,
+                                        str(benefit or "无法按规则计算")))
+            continue
+        if line.own + line.settled != benefit.amount:
+            why = f"（{benefit.reason}）" if benefit.reason and not benefit.paid else ""
+            later = f"，此后批次结算 {line.settled:+,.2f} 元" if line.settled else ""
+            difference = line.own + line.settled - benefit.amount
+            found.append(AuditException(
+                "amount_differs", line.household_id, line.month, difference,
+                f"{line.sent(line.own)}{later}；按登记信息和政策标准应发 {benefit.amount:,.2f} 元{why}："
+                + (f"多发 {difference:,.2f} 元" if difference > 0 else f"少发 {-difference:,.2f} 元")))
+    return found
+
+
+def held_lines(held: Iterable[HeldRecord], as_of: date) -> list[AuditException]:
+    """Every held line: the unpaid part is its amount until a later cycle (counted by the cut-off) paid it."""
+    found = []
+    for h in sorted(held, key=lambda r: (r.cycle_id, r.household_id)):
+        why = re.sub(r"，?\s*待以\s*[A-Za-z_]+\s*事件", "，待", h.reason.replace(": ", "：").replace(", ", "，"))
+        if h.released_by is not None:
+            state, unpaid = f"已由第 {h.released_by} 号发放批次（{h.released_month}）补发", ZERO
+        else:
+            state, unpaid = f"截至 {as_of} 尚未补发", h.amount
+        found.append(AuditException("held", h.household_id, h.month, unpaid,
+                                    f"第 {h.cycle_id} 号发放批次暂缓发放 {h.amount:,.2f} 元（{why}）；{state}"))
     return found
 
 
@@ -298,5 +400,34 @@ def open_receivables(receivables: Iterable[ReceivableRecord]) -> list[AuditExcep
             for r in receivables if r.outstanding > 0]
 
 
-def verify_failures(problems: Iterable[str]) -> list[AuditException]:
-    return [AuditException("verify", "—", "—", None, problem) for problem in problems]
+_BALANCE = re.compile(r"stored balance of (?P<account>\S+) / (?P<fund>\S+) on (?P<day>\S+) is (?P<hd>-?\d+) / "
+                      r"(?P<hc>-?\d+) fen \(debit / credit\) but the journal sums to (?P<wd>-?\d+) / (?P<wc>-?\d+)")
+_ENTRY = re.compile(r"entry (\d+)")
+
+
+def _yuan(fen: str) -> str:
+    return f"{Decimal(fen) / 100:,.2f}"
+
+
+def verify_problem(problem: str, accounts: Mapping[str, str] = {}, funds: Mapping[str, str] = {}) -> str:
+    """A `ledger verify` problem as an auditor reads it: in Chinese, accounts and funds by their titles."""
+    balance = _BALANCE.search(problem)
+    if balance:
+        g = balance.groupdict()
+        return (f"科目余额表与分录不符：{accounts.get(g['account'], '某科目')}（{funds.get(g['fund'], '某资金')}）"
+                f" {g['day']} 的余额记借方 {_yuan(g['hd'])} 元、贷方 {_yuan(g['hc'])} 元，分录合计借方 "
+                f"{_yuan(g['wd'])} 元、贷方 {_yuan(g['wc'])} 元")
+    entry = _ENTRY.search(problem)
+    where = f"第 {entry.group(1)} 号分录：" if entry else ""
+    for words, said in (("previous-hash", "与前一分录的哈希链接不符"), ("digest", "内容与记账时的摘要不符"),
+                        ("stored hash", "存储的哈希值与重新计算的不符"), ("sequence gap", "分录编号不连续"),
+                        ("head row", "缺少链头记录"), ("more balance", "另有更多科目余额不符"),
+                        ("checkpoint", "账簿未延续审计检查点"), ("evidence", "证据链（印记）不符")):
+        if words in problem:
+            return where + said
+    return where + "账簿校验发现不一致（详见系统的账簿校验结果）"
+
+
+def verify_failures(problems: Iterable[str], accounts: Mapping[str, str] = {},
+                    funds: Mapping[str, str] = {}) -> list[AuditException]:
+    return [AuditException("verify", "—", "—", None, verify_problem(p, accounts, funds)) for p in problems]

@@ -53,9 +53,9 @@ def test_every_font_is_an_embedded_subset_with_its_unicode_map(reports):
 
 def dark_pixels(path: Path, out: Path, environment: dict[str, str]) -> int:
     """The dark pixels of the first page drawn at 50 dpi by pdftoppm in `environment`."""
-    subprocess.run([poppler("pdftoppm"), "-png", "-r", "50", "-f", "1", "-l", "1", str(path), str(out)],
-                   check=True, env=environment, capture_output=True)
-    with Image.open(f"{out}-1.png") as picture:
+    subprocess.run([poppler("pdftoppm"), "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(path),
+                    str(out)], check=True, env=environment, capture_output=True)
+    with Image.open(f"{out}.png") as picture:  # (-singlefile: no page number, however many pages the file has)
         return sum(picture.convert("L").histogram()[:128])
 
 

@@ -13,12 +13,10 @@ number is known. The only font is the embedded one (base.py); the same report gi
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from reportlab.lib import colors
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from aidledger.errors import Refusal
@@ -36,41 +34,13 @@ from aidledger.reports.monthly_data import (
     Row,
 )
 
-from .base import FONT, ensure_font, money, pdf_target, stamp
+from .base import FONT, ensure_font, money, pdf_target
 
 # The audit pack's styles and ruled tables, so the county's reports look alike.
-from .story import BODY, HEADING, MARGIN, PAGE, SMALL, SUBTITLE, TITLE, grid, head, para
+from .story import BODY, HEADING, MARGIN, PAGE, SMALL, SUBTITLE, TITLE, grid, head, numbered_canvas, para
 
 WIDTH = PAGE[0] - 2 * MARGIN
 LABELS = [56, 34]  # 救助类别, 城乡
-
-
-def numbered_canvas(title: str, created: date) -> type[Canvas]:
-    """The audit pack's page furniture: a canvas that keeps each page until save(), then writes 第 x 页 共 y 页,
-    the title and the date on all of them. (The same as audit.py's _canvas_maker: the two belong in story.py.)"""
-
-    class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab is untyped
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)
-            stamp(self, title, created)
-            self._pages: list[dict[str, object]] = []
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self.setFont(FONT, 8)
-                self.drawCentredString(PAGE[0] / 2, 20, f"第 {number} 页 共 {total} 页")
-                self.drawString(MARGIN, 20, title)
-                self.drawRightString(PAGE[0] - MARGIN, 20, f"编制日期 {created.isoformat()}")
-                super().showPage()
-            super().save()
-
-    return NumberedCanvas
 
 
 def _table(report: MonthlyReport, headings: tuple[str, ...], cells: Callable[[Row], list[str]]) -> Table:

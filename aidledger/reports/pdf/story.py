@@ -3,15 +3,17 @@ ruled tables, shared by every section's drawing (audit.py and the sections it ga
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, Table, TableStyle
 
-from .base import FONT, money
+from .base import FONT, money, stamp
 
 PAGE = landscape(A4)
 MARGIN = 36
@@ -55,3 +57,31 @@ def grid(rows: list[list], widths: list[float], right_from: int = 1, size: float
 
 def amount(value: Decimal | None) -> str:
     return "" if value is None else money(value)
+
+
+def numbered_canvas(title: str, created: date) -> type[Canvas]:
+    """The audit pack's page furniture: a canvas that keeps each page until save(), then writes 第 x 页 共 y 页,
+    the title and the date on all of them."""
+
+    class NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab is untyped
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            stamp(self, title, created)
+            self._pages: list[dict[str, object]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self.setFont(FONT, 8)
+                self.drawCentredString(PAGE[0] / 2, 20, f"第 {number} 页 共 {total} 页")
+                self.drawString(MARGIN, 20, title)
+                self.drawRightString(PAGE[0] - MARGIN, 20, f"编制日期 {created.isoformat()}")
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas

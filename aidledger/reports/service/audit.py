@@ -4,6 +4,10 @@ Every figure comes from the same services the commands use (`ledger verify`, `bu
 status`'s fund figures and cap check, `reserve status`, `ledger trial-balance`), so the pack
 cannot disagree with them; the posted cycles' lines, the registry, the reserve cases and the
 bank returns are read as records for the exception finders (exceptions_data.py).
+
+One cut-off, the end of the as-of day, holds for every section: the cycles counted are those approved on or before
+it (and not cancelled by then) of the months up to its month; a return resolved, a case documented, a receivable
+recovered or a grant instalment paid later is as it stood that day.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,8 +28,17 @@ from aidledger.budget.service.figures import fund_figures
 from aidledger.budget.service.purchases import cap_check
 from aidledger.budget.tables import ReserveCase, ReserveDocumentation
 from aidledger.disbursement.checks import verify_books
+from aidledger.disbursement.entitlement.rows import RELEASED
 from aidledger.disbursement.opening.service import start_of
-from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleAdjustment, CycleLine, ReturnResolution
+from aidledger.disbursement.payments.tables import (
+    BankReturn,
+    Cycle,
+    CycleAdjustment,
+    CycleHeld,
+    CycleLine,
+    CycleTransition,
+    ReturnResolution,
+)
 from aidledger.disbursement.recovery.service import receivable_list
 from aidledger.disbursement.registry.state import StoredHousehold
 from aidledger.disbursement.registry.store import load_households
@@ -37,6 +51,7 @@ from aidledger.ledger.checkpoints import Checkpoint
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.balances import movements, trial_balance
 from aidledger.ledger.service.checkpoints import extension_problems
+from aidledger.ledger.tables import Account
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
 from aidledger.problems import Problem
@@ -57,17 +72,22 @@ from aidledger.reports.audit_data import (
     VerifyResult,
     exception_sections,
     fund_statements,
-    monthly,
 )
+from aidledger.reports.audit_months import MonthLine, month_figures, months_table
+from aidledger.reports.register_parts import line_parts
+from aidledger.reports.service.bridge import bridge as reconciliation_bridge
+from aidledger.reports.service.register import signed_name
+from aidledger.reports.service.schedules import schedules as read_schedules
 
-POSTED = ("approved", "exported", "settled")
+COUNTED = ("approved", "exported", "settled", "cancelled")  # a cycle cancelled after the cut-off still counted then
 
 
 def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | None = None,
                created: date | None = None, progress: Callable[[int], None] | None = None,
                checkpoints: Sequence[tuple[str, Checkpoint]] = ()) -> AuditPack:
-    """The pack of a year; `progress` is told of every journal line `ledger verify` reads. Each of `checkpoints`
-    (a name and an auditor's checkpoint) is proved on the cover: the books extend it, or the pack fails."""
+    """The pack of a year up to `as_of`; `progress` is told of every journal line `ledger verify` reads. Each of
+    `checkpoints` (a name and an auditor's checkpoint) is proved on the cover: the books extend it, or the pack
+    fails."""
     place = require_jurisdiction(session, jurisdiction)
     start = date(year, 1, 1)
     as_of = as_of or date(year, 12, 31)
@@ -88,62 +108,92 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
     expenses = [ExpenseMovement(m.account, m.fund, m.debit, m.credit)
                 for m in movements(session, jurisdiction, start, as_of) if m.type == "expense"]
     has_policy = _has_policy(session, jurisdiction)
-    cycles = _posted_cycles(session, jurisdiction, year)
-    lines = list(_paid_lines(session, cycles, _settled_later(session, jurisdiction)))
+    cycles = counted_cycles(session, jurisdiction, year, as_of)
+    returns = _bank_returns(session, jurisdiction, as_of)
+    read = _Lines(_settled_later(session, cycles), _returned(returns))
+    lines = list(read.paid_lines(session, cycles))
     registry = _registry(session, sorted({line.household_id for line in lines}))
     cases = _reserve_cases(session, jurisdiction, as_of)
-    returns = _bank_returns(session, jurisdiction, as_of)
     exceptions: list[found.AuditException] = []
-    exceptions += found.payments_after_end(lines, registry)
-    exceptions += found.duplicate_ids(lines, cases)
+    expected: dict = {}
     if lines:
         policy = effective_policy(session, jurisdiction)
-        exceptions += found.amounts_differing(lines, registry, policy.on,
-                                              lambda month: price_for(session, jurisdiction, month),
-                                              start_of(session, jurisdiction, policy))
+        # A month's price-subsidy declaration is read once, not once per household (it is the county's).
+        price_of = lru_cache(maxsize=None)(lambda month: price_for(session, jurisdiction, month))
+        expected = found.expected_amounts(lines, registry, policy.on, price_of,
+                                          start_of(session, jurisdiction, policy))
+    after_end = found.payments_after_end(lines, registry, expected)
+    exceptions += after_end
+    exceptions += found.duplicate_ids(lines, cases)
+    if lines:
+        exceptions += found.amounts_differing(lines, registry, policy.on, expected=expected, listed=after_end)
     exceptions += found.overdue_reserve_cases(cases, as_of)
     exceptions += found.open_bank_returns(returns, as_of)
     exceptions += found.open_receivables(
         found.ReceivableRecord(r.household_id, r.month, r.amount, r.outstanding, r.reason)
         for r in receivable_list(session, jurisdiction, as_of))
     exceptions += found.shared_accounts(lines, registry)
-    exceptions += found.verify_failures(checked.problems)
+    exceptions += found.held_lines(_held(session, cycles, read.released), as_of)
     tb = trial_balance(session, jurisdiction, as_of)
+    titles = {name: title for name, title in session.execute(select(Account.name, Account.title))}
+    exceptions += found.verify_failures(checked.problems, titles, names)
     return AuditPack(
         jurisdiction=jurisdiction, name=place.name, year=year, as_of=as_of, created=created or as_of,
         verify=checked,
         funds=fund_statements(figures, expenses),
         cap=_cap(session, jurisdiction, as_of) if has_policy else None,
-        months=monthly(year, _monthly_rows(session, cycles)),
+        months=months_table(year, as_of.month, read.month_lines),
         reserves=tuple(ReserveRow(r.township, r.name, r.carried, r.advanced, r.paid, r.replenished, r.balance,
                                   r.undocumented, r.overdue) for r in reserves.status(session, jurisdiction, as_of))
         if has_policy else (),
         trial=tuple(TrialRow(r.account, r.title, r.fund, r.debit, r.credit) for r in tb.rows),
         exceptions=exception_sections(exceptions),
-        beyond=_beyond(session, jurisdiction, year, as_of) if has_policy else BeyondTheBase(),
+        beyond=_beyond(session, jurisdiction, year, as_of, cycles) if has_policy else BeyondTheBase(),
+        cycles=tuple(cycle_id for cycle_id, _ in cycles),
+        bridge=reconciliation_bridge(session, jurisdiction, year, as_of),
+        schedules=read_schedules(session, jurisdiction, year, as_of),
     )
 
 
-def _beyond(session: Session, county: str, year: int, as_of: date) -> BeyondTheBase:
-    """The year's grants, arrears, receivables and price-subsidy declarations (docs/beyond-the-base.md)."""
-    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
-    grants = tuple(
-        GrantRow(g.id, g.household_id, g.total, g.instalments, g.first_month, g.paid, g.committee_ref, g.granted_by,
-                 g.approved_by)
-        for g in grant_views(session, county)
-        if g.first_month <= months[-1] and instalment_months(g.first_month, g.instalments)[-1] >= months[0])
+def counted_cycles(session: Session, county: str, year: int, as_of: date) -> list[tuple[int, str]]:
+    """(id, month) of the cycles the books had posted at the end of `as_of`: approved on or before it, not cancelled
+    by then, of the year's months up to its month."""
+    def moved_to(status: str):
+        return select(CycleTransition.cycle_id).where(CycleTransition.status == status, CycleTransition.on <= as_of)
+    return list(session.execute(
+        select(Cycle.id, Cycle.month)
+        .where(Cycle.jurisdiction_code == county, Cycle.status.in_(COUNTED),
+               Cycle.month >= f"{year:04d}-01", Cycle.month <= f"{year:04d}-{as_of.month:02d}",
+               Cycle.id.in_(moved_to("approved")), Cycle.id.not_in(moved_to("cancelled")))
+        .order_by(Cycle.month, Cycle.id)).all())
+
+
+def _beyond(session: Session, county: str, year: int, as_of: date,
+            cycles: Sequence[tuple[int, str]]) -> BeyondTheBase:
+    """The year's grants, arrears, receivables and price-subsidy declarations, as they stood at the cut-off."""
+    last = f"{year:04d}-{as_of.month:02d}"
+    months = [f"{year:04d}-{m:02d}" for m in range(1, as_of.month + 1)]
+    counted = {cycle_id for cycle_id, _ in cycles}
+    grants = []
+    for g in grant_views(session, county):
+        if g.first_month > last or instalment_months(g.first_month, g.instalments)[-1] < months[0]:
+            continue
+        approved = g.approved_by if g.approved_on is not None and g.approved_on <= as_of else None
+        paid = sum((p.amount for p in g.payments if p.cycle in counted), Decimal("0.00"))
+        grants.append(GrantRow(g.id, g.household_id, g.total, g.instalments, g.first_month, paid, g.committee_ref,
+                               signed_name(session, g.granted_by),  # by display name, as the register signs
+                               signed_name(session, approved) if approved else None))
     arrears = tuple(ArrearsRow(*row) for row in session.execute(
         select(Cycle.month, CycleAdjustment.month, func.count(), func.sum(CycleAdjustment.amount))
         .join(Cycle, Cycle.id == CycleAdjustment.cycle_id)
-        .where(Cycle.jurisdiction_code == county, Cycle.status.in_(POSTED), Cycle.month.in_(months),
-               CycleAdjustment.kind == "arrears")
-        .group_by(Cycle.month, CycleAdjustment.month).order_by(Cycle.month, CycleAdjustment.month)))
+        .where(Cycle.id.in_(counted), CycleAdjustment.kind == "arrears")
+        .group_by(Cycle.month, CycleAdjustment.month).order_by(Cycle.month, CycleAdjustment.month))) if counted else ()
     receivables = tuple(
         ReceivableRow(str(r.id), r.household_id, r.month, r.reason, r.amount, r.recovered, r.created_on)
         for r in receivable_list(session, county, as_of) if r.created_on >= date(year, 1, 1))
     declarations = tuple(DeclarationRow(month, row.jurisdiction_code, row.cpi, row.food) for month in months
                          if (row := declaration_for(session, county, month)) is not None)
-    return BeyondTheBase(grants, arrears, receivables, declarations)
+    return BeyondTheBase(tuple(grants), arrears, receivables, declarations)
 
 
 def _has_policy(session: Session, jurisdiction: str) -> bool:
@@ -159,51 +209,73 @@ def _cap(session: Session, jurisdiction: str, as_of: date) -> CapStatus:
     return CapStatus(check.base_kind, CAP_BASES[check.base_kind][2], check.base, check.rate, check.cap, check.used)
 
 
-def _posted_cycles(session: Session, jurisdiction: str, year: int) -> list[tuple[int, str]]:
-    return list(session.execute(
-        select(Cycle.id, Cycle.month).where(Cycle.jurisdiction_code == jurisdiction, Cycle.status.in_(POSTED),
-                                            Cycle.month.like(f"{year:04d}-%")).order_by(Cycle.month, Cycle.id)).all())
-
-
-def _monthly_rows(session: Session, cycles: Sequence[tuple[int, str]]):
-    months = dict(cycles)
-    if not months:
-        return []
-    rows = session.execute(
-        select(CycleLine.cycle_id, CycleLine.program, func.count(), func.sum(CycleLine.amount))
-        .where(CycleLine.cycle_id.in_(list(months))).group_by(CycleLine.cycle_id, CycleLine.program))
-    return [(months[cycle_id], program, count, amount) for cycle_id, program, count, amount in rows]
-
-
-def _settled_later(session: Session, county: str) -> dict[tuple[str, str], Decimal]:
-    """(household, month) → arrears paid minus receivables claimed for it by posted cycles."""
+def _settled_later(session: Session, cycles: Sequence[tuple[int, str]]) -> dict[tuple[str, str], Decimal]:
+    """(household, month) → arrears paid minus receivables claimed for it by the counted cycles."""
     out: dict[tuple[str, str], Decimal] = {}
+    counted = [cycle_id for cycle_id, _ in cycles]
+    if not counted:
+        return out
     for household_id, month, kind, amount in session.execute(
             select(CycleAdjustment.household_id, CycleAdjustment.month, CycleAdjustment.kind, CycleAdjustment.amount)
-            .join(Cycle, Cycle.id == CycleAdjustment.cycle_id)
-            .where(Cycle.jurisdiction_code == county, Cycle.status.in_(POSTED),
-                   CycleAdjustment.kind.in_(("arrears", "recovery")))):
+            .where(CycleAdjustment.cycle_id.in_(counted), CycleAdjustment.kind.in_(("arrears", "recovery")))):
         out[(household_id, month)] = out.get((household_id, month), Decimal("0.00")) + (
             amount if kind == "arrears" else -amount)
     return out
 
 
-def _paid_lines(session: Session, cycles: Sequence[tuple[int, str]],
-                settled: dict[tuple[str, str], Decimal]) -> Iterator[found.PaidLine]:
-    for cycle_id, month in cycles:
-        rows = session.execute(
-            select(CycleLine.household_id, CycleLine.program, CycleLine.members, CycleLine.amount,
-                   CycleLine.head_id_number, CycleLine.components, CycleLine.bank_account)
-            .where(CycleLine.cycle_id == cycle_id).order_by(CycleLine.household_id)
-            .execution_options(yield_per=20_000))
-        for household_id, program, members, amount, head_id, components, account in rows:
-            parts = json.loads(components)
-            added = sum((Decimal(c["amount"]) for c in parts if c.get("kind") in ("arrears", "temporary", "recovery")),
-                        Decimal("0.00"))  # a set-off (recovery) is negative
-            ids = (head_id,) + tuple(c["id_number"] for c in parts if c.get("id_number"))
-            yield found.PaidLine(cycle_id, month, household_id, program, members, amount, added, ids,
-                                 settled.get((household_id, month), Decimal("0.00")), account)
+def _returned(returns: Sequence[found.BankReturnRecord]) -> dict[tuple[int, str], Decimal]:
+    """(cycle, household) → what the bank returned of that line by the cut-off."""
+    out: dict[tuple[int, str], Decimal] = {}
+    for r in returns:
+        out[(r.cycle_id, r.household_id)] = out.get((r.cycle_id, r.household_id), Decimal("0.00")) + r.amount
+    return out
 
+
+class _Lines:
+    """One pass over the counted cycles' lines: the paid lines for the exception finders, the month lines (their
+    amounts split into the pack's columns) and the held lines later lines released."""
+
+    def __init__(self, settled: dict[tuple[str, str], Decimal], returned: dict[tuple[int, str], Decimal]):
+        self.settled, self.returned = settled, returned
+        self.month_lines: list[MonthLine] = []
+        self.released: dict[tuple[str, int], tuple[int, str]] = {}  # (household, held cycle) → (cycle, month)
+
+    def paid_lines(self, session: Session, cycles: Sequence[tuple[int, str]]) -> Iterator[found.PaidLine]:
+        zero = Decimal("0.00")
+        for cycle_id, month in cycles:
+            rows = session.execute(
+                select(CycleLine.household_id, CycleLine.program, CycleLine.members, CycleLine.amount,
+                       CycleLine.head_id_number, CycleLine.components, CycleLine.bank_account, CycleLine.area,
+                       CycleLine.track_status, CycleLine.exit_month)
+                .where(CycleLine.cycle_id == cycle_id).order_by(CycleLine.household_id)
+                .execution_options(yield_per=20_000))
+            for household_id, program, members, amount, head_id, components, account, area, track, exit_ in rows:
+                parts = json.loads(components)
+                added = sum((Decimal(c["amount"]) for c in parts
+                             if c.get("kind") in ("arrears", "temporary", "recovery")), zero)  # a set-off is negative
+                for c in parts:
+                    if RELEASED in c:
+                        self.released.setdefault((household_id, int(c[RELEASED])), (cycle_id, month))
+                figures = line_parts(program, components, amount, track, exit_).figures
+                self.month_lines.append(MonthLine(month, program, area, members, month_figures(figures, parts)))
+                ids = (head_id,) + tuple(c["id_number"] for c in parts if c.get("id_number"))
+                yield found.PaidLine(cycle_id, month, household_id, program, members, amount, added, ids,
+                                     self.settled.get((household_id, month), zero), account,
+                                     self.returned.get((cycle_id, household_id), zero))
+
+
+def _held(session: Session, cycles: Sequence[tuple[int, str]],
+          released: dict[tuple[str, int], tuple[int, str]]) -> list[found.HeldRecord]:
+    months = dict(cycles)
+    if not months:
+        return []
+    out = []
+    for h in session.scalars(select(CycleHeld).where(CycleHeld.cycle_id.in_(list(months)))
+                             .order_by(CycleHeld.cycle_id, CycleHeld.household_id)):
+        by = released.get((h.household_id, h.cycle_id))
+        out.append(found.HeldRecord(h.cycle_id, months[h.cycle_id], h.household_id, h.payee_name, h.amount, h.reason,
+                                    by[0] if by else None, by[1] if by else None))
+    return out
 
 def _registry(session: Session, household_ids: Sequence[str]) -> dict[str, StoredHousehold]:
     return load_households(session, household_ids)
