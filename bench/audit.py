@@ -165,7 +165,9 @@ def main(households: int, returns: int, as_of: str | None, keep: str | None, pg_
             out = os.path.join(directory, f"{backend.name}-audit.pdf")
             read = floor(url)
             seconds, cpu, rss, said = time_pack(url, out, as_of)
-            verdict = "met" if seconds < TARGET_S else "NOT met"
+            # The target is the 100,000-household year's: a smaller county neither meets nor misses it.
+            verdict = ("met" if seconds < TARGET_S else "NOT met") if households >= 100_000 else \
+                f"not judged at {households:,} households"
             return (f"{backend.name}: report audit {seconds:.2f} s (CPU {cpu:.2f} s, peak RSS {rss:.0f} MiB), "
                     f"target {TARGET_S:.0f} s {verdict}; floor (every journal and cycle line read) {read:.2f} s, "
                     f"ratio {seconds / read:.1f}\n  {said}")
