@@ -142,3 +142,13 @@ def refused_unchanged(run, db_url, args, user, *fragments):
     assert_refused(result, *fragments)
     assert snapshot(db_url) == before
     return result
+
+
+def read_book(url: str, work):
+    """What `work(session)` returns from a read of the book at `url` (the database closed after)."""
+    database = dbmod.Database(url)
+    try:
+        with database.read() as session:
+            return work(session)
+    finally:
+        database.dispose()

@@ -18,8 +18,6 @@ import pytest
 from PIL import Image
 from support import APPROVER, EXAMPLES, PREPARER
 
-from aidledger import db as dbmod
-
 COUNTY = "230523"
 D = Decimal
 AMOUNT = re.compile(r"-?\d{1,3}(?:,\d{3})*\.\d{2}")
@@ -146,13 +144,3 @@ def show(run, cycle_id: int) -> dict:
 
 def as_json(run, *args: str) -> dict:
     return json.loads(ok(run(*args, "--json")))
-
-
-def read_books(url: str, work):
-    """What `work(session)` returns from a read of the books at `url` (the database closed after)."""
-    database = dbmod.Database(url)
-    try:
-        with database.read() as session:
-            return work(session)
-    finally:
-        database.dispose()

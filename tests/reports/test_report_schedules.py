@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 from conftest import BACKENDS, Cli
-from report_helpers import COUNTY, amounts_in, export, load_example, ok, pdf_pages, read_books, run_cycle, settle
+from report_helpers import COUNTY, amounts_in, export, load_example, ok, pdf_pages, run_cycle, settle
 from reportlab.platypus import SimpleDocTemplate
 from sqlalchemy import select
-from support import ADMIN, APPROVER, EXAMPLE_POLICIES, PREPARER
+from support import ADMIN, APPROVER, EXAMPLE_POLICIES, PREPARER, read_book
 
 from aidledger.budget.service.figures import fund_figures
 from aidledger.budget.service.purchases import cap_check
@@ -90,7 +90,7 @@ def _sign(run: Cli, cycle_id: int, first: str, second: str) -> None:
 
 def _amounts(url: str, cycle_id: int) -> dict[str, Decimal]:
     """What the cycle paid each household."""
-    return dict(read_books(url, lambda session: session.execute(
+    return dict(read_book(url, lambda session: session.execute(
         select(CycleLine.household_id, CycleLine.amount).where(CycleLine.cycle_id == cycle_id)).all()))
 
 
@@ -149,7 +149,7 @@ def _build(run: Cli, url: str, tmp: Path) -> Books:
 
 def _returns(url: str) -> dict[str, int]:
     """The bank returns' ids by household."""
-    return dict(read_books(url, lambda session: session.execute(
+    return dict(read_book(url, lambda session: session.execute(
         select(BankReturn.household_id, BankReturn.id)).all()))
 
 
@@ -161,7 +161,7 @@ def books(request, templates, tmp_path_factory) -> Books:
 
 
 def _schedules(books: Books, as_of: date | None = None) -> Schedules:
-    return read_books(books.url, lambda session: schedules(session, COUNTY, 2022, as_of))
+    return read_book(books.url, lambda session: schedules(session, COUNTY, 2022, as_of))
 
 
 def _by_fund(session, as_of: date) -> dict[str, Decimal]:
@@ -174,7 +174,7 @@ def _by_fund(session, as_of: date) -> dict[str, Decimal]:
 def test_allocations_add_up_to_the_fund_statements_received(books, as_of):
     s = _schedules(books, as_of)
     by_fund = {fund: amount for fund, amount in s.received_by_fund().items() if amount}  # 县级 nets to 0 in June
-    assert by_fund == read_books(books.url, lambda session: _by_fund(session, as_of))
+    assert by_fund == read_book(books.url, lambda session: _by_fund(session, as_of))
     assert s.received == sum(by_fund.values(), D("0.00"))
     expected = [(reference, D(amount)) for _, amount, on, reference, _ in ALLOCATIONS
                 if "2022-01-01" <= on <= as_of.isoformat()]
@@ -192,7 +192,7 @@ def test_allocations_add_up_to_the_fund_statements_received(books, as_of):
 def test_the_cap_lists_its_base_and_the_purchases(books, as_of):
     s = _schedules(books, as_of)
     cap = s.purchases.cap
-    check = read_books(books.url, lambda session: cap_check(session, COUNTY, as_of, D("0.00")))
+    check = read_book(books.url, lambda session: cap_check(session, COUNTY, as_of, D("0.00")))
     assert (cap.base, cap.rate, cap.cap) == (check.base, check.rate, check.cap)
     assert "工作经费" not in {r.fund for r in cap.rows}  # the base counts the four subsidy funds only
     bought = [(D("800.00"), date(2022, 3, 1), "宝清县社工服务中心"),
@@ -204,7 +204,7 @@ def test_the_cap_lists_its_base_and_the_purchases(books, as_of):
 
 def _signers(url: str, cycle_id: int) -> list[tuple[str, str, date]]:
     """The signed sign-offs of the cycle's last round, read from the table: the users' display names and days."""
-    return read_books(url, lambda session: [
+    return read_book(url, lambda session: [
         (NAMES[user], "审批" if step == steps else "审核", on) for user, step, steps, on in session.execute(
             select(Signoff.user_name, Signoff.step, Signoff.of_steps, Signoff.on).where(
                 Signoff.subject == "cycle", Signoff.subject_id == cycle_id, Signoff.action == "signed")
@@ -239,7 +239,7 @@ def test_cycles_as_the_books_stood_on_a_day(books):
 
 def _heads(url: str, cycle_id: int) -> dict[str, tuple[str, str, str]]:
     """Each household's head, id number and account as the cycle paid them."""
-    rows = read_books(url, lambda session: session.execute(
+    rows = read_book(url, lambda session: session.execute(
         select(CycleLine.household_id, CycleLine.head_name, CycleLine.head_id_number, CycleLine.bank_account)
         .where(CycleLine.cycle_id == cycle_id)).all())
     return {h: (name, id_number, account) for h, name, id_number, account in rows}
@@ -284,7 +284,7 @@ def test_closed_periods_and_the_standards_applied(books):
     assert [(c.month, c.closed_by) for c in s.closes] == [("2022-01", "王芳"), ("2022-02", "王芳")]
     assert [c.month for c in _schedules(books, date(2022, 1, 31)).closes] == ["2022-01"]
     assert [c.month for c in _schedules(books, date(2022, 2, 27)).closes] == ["2022-01"]  # February not yet over
-    policy = read_books(books.url, lambda session: effective_policy(session, COUNTY))
+    policy = read_book(books.url, lambda session: effective_policy(session, COUNTY))
     dibao = policy.on(date(2022, 1, 1)).dibao
     standard = next(r for r in s.standards if r.name == "最低生活保障标准")
     assert (standard.urban, standard.rural) == (dibao.standard_urban, dibao.standard_rural)
