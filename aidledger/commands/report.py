@@ -100,17 +100,18 @@ def audit(app, jurisdiction, year, out, as_of, created, checkpoints) -> None:
           --checkpoint 2022-12-31.checkpoint
     """
     from aidledger.ledger.checkpoints import read as read_checkpoint
-    from aidledger.ledger.service.views import journal_size
-    from aidledger.reports.pdf.audit import write_audit
-    from aidledger.reports.service.audit import audit_pack
+    from aidledger.reports.pdf.audit import audit_story, drawing_steps, write_audit
+    from aidledger.reports.service.audit import audit_pack, audit_size
 
     kept = [(click.format_filename(path, shorten=True), read_checkpoint(read_text(path), path))
             for path in checkpoints]
     with app.database().read() as session:
-        _, lines = journal_size(session)
-        with progress(lines, "verifying the ledger") as step:
+        work = audit_size(session, jurisdiction, year, as_of)
+        with progress(work, "verifying the ledger, reading and recomputing the year") as step:
             pack = audit_pack(session, jurisdiction, year, as_of, created, progress=step, checkpoints=kept)
-    pages = _write(out, lambda stream: write_audit(pack, stream))
+    story = audit_story(pack)
+    with progress(drawing_steps(story), "drawing the audit pack") as step:
+        pages = _write(out, lambda stream: write_audit(pack, stream, progress=step, story=story))
     verified = "ledger verified" if pack.verify.ok else f"LEDGER VERIFY FAILED ({len(pack.verify.problems)} problems)"
     click.echo(f"{out}: {jurisdiction} {year} as of {pack.as_of}, {verified}, head {pack.verify.head_hash}, "
                f"{pack.exception_count} exception(s), {pages} pages")

@@ -39,7 +39,8 @@ def check_sizes(session: Session) -> list[Size]:
     return [sizes.get(check, Size(0, 0)) for check in CHECKS]
 
 
-def verify_books(session: Session, progress: Callable[[int], None] | None = None) -> VerifyReport:
-    """`ledger verify`: the journal's checks and every check above. `progress` is told of all of it, in the
-    journal's lines (ledger/service/verify.py)."""
-    return verify(session, progress, CHECKS, check_sizes)
+def verify_books(session: Session, progress: Callable[[int], None] | None = None,
+                 shown: int | None = None) -> VerifyReport:
+    """`ledger verify`: the journal's checks and every check above. `progress` is told of all of it, in `shown`
+    units, by default the journal's lines (ledger/service/verify.py)."""
+    return verify(session, progress, CHECKS, check_sizes, shown)

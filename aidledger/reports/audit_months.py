@@ -17,7 +17,7 @@ from typing import NamedTuple
 from aidledger.codes import ComponentKind as K
 from aidledger.labels import PROGRAM_NAMES
 
-from .register_parts import Figures
+from .register_parts import BASIC_KINDS, Figures
 
 ZERO = Decimal("0.00")
 COLUMNS = ("基本", "加发", "临时救助", "取暖", "价格补贴", "补发", "扣减", "实发")
@@ -54,6 +54,29 @@ def month_figures(figures: Figures, components: Sequence[dict]) -> MonthFigures:
                         figures.other - heating - price, figures.deducted, figures.paid)
 
 
+def split_line(components: Sequence[dict], amount: Decimal) -> MonthFigures:
+    """A line's columns straight from its components, in one pass: what `month_figures` makes of the register's
+    split (register_parts.line_parts), without the register's category and 备注 (the pack splits a million lines)."""
+    basic = addon = temporary = heating = price = arrears = deducted = ZERO
+    for c in components:
+        kind, value = c["kind"], Decimal(c["amount"])
+        if kind in BASIC_KINDS:
+            basic += value
+        elif kind == K.ADDON:
+            addon += value
+        elif kind == K.TEMPORARY:
+            temporary += value
+        elif kind == K.HEATING:
+            heating += value
+        elif kind == K.PRICE_SUBSIDY:
+            price += value
+        elif kind == K.RECOVERY:
+            deducted -= value  # stored negative: withheld from the payment
+        else:  # arrears, re-issued returns, released held months, and any kind the register does not know
+            arrears += value
+    return MonthFigures(basic, addon, temporary, heating, price, arrears, deducted, amount)
+
+
 @dataclass(frozen=True)
 class ProgrammeMonth:
     """One programme's lines of one month (or a total, program ""), urban and rural."""
@@ -86,21 +109,43 @@ def _sum(month: str, program: str, rows: Iterable[ProgrammeMonth]) -> ProgrammeM
     return ProgrammeMonth(month, program, (households[0], households[1]), (persons[0], persons[1]), figures)
 
 
+class MonthTally:
+    """The monthly table's sums, added line by line: no object is kept per line."""
+
+    def __init__(self) -> None:
+        # (month, programme) → [households 城镇, 农村, persons 城镇, 农村, then the eight MonthFigures]
+        self.sums: dict[tuple[str, str], list] = {}
+
+    def add(self, month: str, program: str, area: str, members: int, figures: MonthFigures) -> None:
+        row = self.sums.get((month, program))
+        if row is None:
+            row = self.sums[(month, program)] = [0, 0, 0, 0, *NO_FIGURES]
+        rural = area != URBAN
+        row[rural] += 1
+        row[2 + rural] += members
+        for i, value in enumerate(figures, 4):
+            row[i] += value
+
+    def table(self, year: int, last_month: int) -> tuple[ProgrammeMonth, ...]:
+        """Every month from January to `last_month`, every programme (in the registry's order, then any other
+        seen)."""
+        programs = list(PROGRAM_NAMES) + sorted({p for _, p in self.sums} - set(PROGRAM_NAMES))
+        out = []
+        for number in range(1, last_month + 1):
+            month = f"{year:04d}-{number:02d}"
+            for p in programs:
+                row = self.sums.get((month, p))
+                out.append(ProgrammeMonth(month, p, (row[0], row[1]), (row[2], row[3]), MonthFigures(*row[4:]))
+                           if row else ProgrammeMonth(month, p, (0, 0), (0, 0), NO_FIGURES))
+        return tuple(out)
+
+
 def months_table(year: int, last_month: int, lines: Iterable[MonthLine]) -> tuple[ProgrammeMonth, ...]:
     """Every month from January to `last_month`, every programme (in the registry's order, then any other seen)."""
-    table: dict[tuple[str, str], ProgrammeMonth] = {}
+    tally = MonthTally()
     for line in lines:
-        urban = line.area == URBAN
-        one = ProgrammeMonth(line.month, line.program, (1, 0) if urban else (0, 1),
-                             (line.members, 0) if urban else (0, line.members), line.figures)
-        done = table.get((line.month, line.program))
-        table[(line.month, line.program)] = one if done is None else _sum(line.month, line.program, (done, one))
-    programs = list(PROGRAM_NAMES) + sorted({p for _, p in table} - set(PROGRAM_NAMES))
-    out = []
-    for number in range(1, last_month + 1):
-        month = f"{year:04d}-{number:02d}"
-        out += [table.get((month, p)) or ProgrammeMonth(month, p, (0, 0), (0, 0), NO_FIGURES) for p in programs]
-    return tuple(out)
+        tally.add(line.month, line.program, line.area, line.members, line.figures)
+    return tally.table(year, last_month)
 
 
 def month_totals(rows: Sequence[ProgrammeMonth]) -> tuple[ProgrammeMonth, ...]:

@@ -33,19 +33,24 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
+from aidledger.disbursement.entitlement.compute import MonthComputer, household_on
 from aidledger.disbursement.registry.state import StoredHousehold
-from aidledger.disbursement.rules import Benefit, DibaoTrack, compute_month
+from aidledger.disbursement.rules import Benefit, compute_month
 from aidledger.disbursement.rules.facts import first_day, month_of, next_month
-from aidledger.disbursement.rules.first_month import Begin, CountyStart
+from aidledger.disbursement.rules.first_month import CountyStart
+from aidledger.disbursement.rules.one_offs import PriceDeclaration
 from aidledger.errors import Refusal
 from aidledger.labels import recovery_reason
 from aidledger.masking import mask
+from aidledger.policy import EffectivePolicy, PolicySnapshot
+from aidledger.policy.missing import MissingParameter
 
 ZERO = Decimal("0.00")
 RETURN_CLEARING_DAYS = 30
@@ -100,9 +105,8 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True)
-class PaidLine:
-    """A household's payment in a posted cycle."""
+class PaidLine(NamedTuple):
+    """A household's payment in a posted cycle (a named tuple: a county's year makes a million)."""
 
     cycle_id: int
     month: str
@@ -200,8 +204,8 @@ def payments_after_end(lines: Iterable[PaidLine], registry: Mapping[str, StoredH
     found = []
     for line in lines:
         record = registry.get(line.household_id)
-        if record is None:
-            continue
+        if record is None or not (record.events or any(m.death_date for m in record.members)):
+            continue  # no event (no termination) and no death recorded: nothing ended
         day = first_day(line.month)
         state = record.on(day)
         if state.terminated_on is not None and state.terminated_on < day:
@@ -245,12 +249,21 @@ def shared_accounts(lines: Iterable[PaidLine], registry: Mapping[str, StoredHous
 
 def duplicate_ids(lines: Iterable[PaidLine], cases: Iterable[ReserveCaseRecord]) -> list[AuditException]:
     """An id number in two households' payments of a month; an id number paid twice in a month."""
-    households: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    first: dict[tuple[str, str], PaidLine] = {}  # (month, id number) → the first line counting it
+    again: dict[tuple[str, str], dict[str, Decimal]] = {}  # the same, where a second household counts it
     for line in lines:
-        for id_number in dict.fromkeys(line.id_numbers):
-            households[(line.month, id_number)][line.household_id] = line.amount
+        ids = line.id_numbers
+        for id_number in (dict.fromkeys(ids) if len(ids) > 1 else ids):
+            key = (line.month, id_number)
+            seen = first.setdefault(key, line)
+            if seen is line:
+                continue
+            if seen.household_id == line.household_id and key not in again:
+                first[key] = line  # the same household again (a second cycle of the month): its latest amount
+            else:
+                again.setdefault(key, {seen.household_id: seen.amount})[line.household_id] = line.amount
     found = []
-    for (month, id_number), paid in sorted(households.items()):
+    for (month, id_number), paid in sorted(again.items()):
         if len(paid) > 1:
             found.append(AuditException(
                 "duplicate_id", "、".join(sorted(paid)), month, sum(paid.values(), ZERO),
@@ -270,63 +283,76 @@ def duplicate_ids(lines: Iterable[PaidLine], cases: Iterable[ReserveCaseRecord])
     return found
 
 
-def rules_amounts(record: StoredHousehold, months: Iterable[str], snapshot_on: Callable[[date], object],
-                  price_on: Callable[[str], object] = lambda _m: None,
-                  begin: Begin | None = None) -> dict[str, Benefit]:
-    """What the rules give the household for each month, the 渐退 track rebuilt from `begin`
-    (default: approval) as explain rebuilds it."""
-    wanted = set(months)
+def rules_amounts(record: StoredHousehold, months: Iterable[str], computer: MonthComputer,
+                  snapshot_on: Callable[[date], PolicySnapshot],
+                  price_on: Callable[[str], PriceDeclaration | None] = lambda _m: None) -> dict[str, Benefit]:
+    """What the rules give the household for each of `months`, computed as the cycles compute them: the 低保 track
+    before the first month rebuilt as a cycle with no previous cycle rebuilds it (`computer`, of that month: walked
+    from approval or the county's first month, or known without walking), then carried month to month."""
+    wanted = sorted(set(months))
     out: dict[str, Benefit] = {}
-    track, current = (begin.track, begin.month) if begin else (DibaoTrack(), month_of(record.household.approved_on))
-    last = max(wanted)
+    current, last = wanted[0], wanted[-1]
+    track = computer.track_before(record, household_on(record, first_day(current)))
     while current <= last:
         day = first_day(current)
-        benefit, track = compute_month(snapshot_on(day), record.on(day), track, price_on(current))
-        if current in wanted:
-            out[current] = benefit
+        benefit, track = compute_month(snapshot_on(day), household_on(record, day), track, price_on(current))
+        out[current] = benefit
         current = next_month(current)
-    for month in wanted - out.keys():  # before the month of approval
-        day = first_day(month)
-        out[month] = compute_month(snapshot_on(day), record.on(day), DibaoTrack(), price_on(month))[0]
-    return out
+    return {month: out[month] for month in wanted}
 
 
-def expected_amounts(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold],
-                     snapshot_on: Callable[[date], object],
-                     price_on: Callable[[str], object] = lambda _m: None,
-                     start: CountyStart | None = None) -> dict[tuple[str, str], Benefit | str]:
+def cannot_compute(refusal: Refusal) -> str:
+    """Why the rules give no amount, in the auditor's words (a refusal speaks to the operator, in English)."""
+    if isinstance(refusal, MissingParameter):
+        since = f"（其首个取值自 {refusal.first_start} 起）" if refusal.first_start is not None else ""
+        return f"无法按规则计算：计算所需的政策参数在 {refusal.day} 尚无取值{since}"
+    if "first month" in str(refusal):
+        return "无法按规则计算：该月早于本县启用月"
+    return "无法按规则计算：登记信息或政策不足以计算该月金额"
+
+
+def expected_amounts(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold], policy: EffectivePolicy,
+                     price_on: Callable[[str], PriceDeclaration | None] = lambda _m: None,
+                     start: CountyStart | None = None,
+                     progress: Callable[[int], None] = lambda _n: None) -> dict[tuple[str, str], Benefit | str]:
     """What the rules give each paid household for each paid month (the computation `explain` shows), or why they
-    cannot: computed once, for the after-end and the amount checks alike."""
-    snapshot_on = lru_cache(maxsize=None)(snapshot_on)
-    by_household: dict[str, list[PaidLine]] = defaultdict(list)
+    cannot: computed once, for the after-end and the amount checks alike. `progress` is told of each line's
+    month done."""
+    snapshot_on = lru_cache(maxsize=None)(policy.on)
+    start = start or CountyStart("", None, False)
+    computers: dict[str, MonthComputer | Refusal] = {}  # a month → its computer (policy lookups once per month)
+    by_household: dict[str, list[str]] = defaultdict(list)
     for line in lines:
-        by_household[line.household_id].append(line)
+        by_household[line.household_id].append(line.month)
     out: dict[tuple[str, str], Benefit | str] = {}
-    for household_id, paid in sorted(by_household.items()):
+    for household_id, months in sorted(by_household.items()):
+        progress(len(months))
         record = registry.get(household_id)
         if record is None:
-            out.update({(household_id, line.month): f"户 {household_id} 已不在救助对象名册中" for line in paid})
+            out.update({(household_id, month): f"户 {household_id} 已不在救助对象名册中" for month in months})
             continue
+        first = min(months)
+        if first not in computers:
+            try:
+                computers[first] = MonthComputer(policy, first, price_on(first), None, start=start)
+            except Refusal as refusal:
+                computers[first] = refusal
         try:
-            begin = start.begin(household_id, record.household.approved_on) if start is not None else None
-            benefits = rules_amounts(record, (line.month for line in paid), snapshot_on, price_on, begin)
+            computer = computers[first]
+            if isinstance(computer, Refusal):
+                raise computer
+            benefits = rules_amounts(record, months, computer, snapshot_on, price_on)
         except Refusal as refusal:
-            out.update({(household_id, line.month): f"无法按规则计算：{refusal}" for line in paid})
+            out.update({(household_id, month): cannot_compute(refusal) for month in months})
             continue
         out.update({(household_id, month): benefit for month, benefit in benefits.items()})
     return out
 
 
-def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, StoredHousehold],
-                      snapshot_on: Callable[[date], object],
-                      price_on: Callable[[str], object] = lambda _m: None,
-                      start: CountyStart | None = None, expected: Expected | None = None,
+def amounts_differing(lines: Iterable[PaidLine], expected: Expected,
                       listed: Iterable[AuditException] = ()) -> list[AuditException]:
-    """Months paid other than the rules give, with the difference (positive: overpaid; negative: unpaid); a month
-    already `listed` (after the end) is not listed twice."""
-    lines = list(lines)
-    if expected is None:
-        expected = expected_amounts(lines, registry, snapshot_on, price_on, start)
+    """Months paid other than the rules give (`expected`, from `expected_amounts`), with the difference (positive:
+    overpaid; negative: unpaid); a month already `listed` (after the end) is not listed twice."""
     skip = {(e.household, e.month) for e in listed}
     found = []
     for line in sorted(lines, key=lambda ln: (ln.household_id, ln.month)):
@@ -346,6 +372,18 @@ def amounts_differing(lines: Iterable[PaidLine], registry: Mapping[str, StoredHo
                 f"{line.sent(line.own)}{later}；按登记信息和政策标准应发 {benefit.amount:,.2f} 元{why}："
                 + (f"多发 {difference:,.2f} 元" if difference > 0 else f"少发 {-difference:,.2f} 元")))
     return found
+
+
+def rules_exceptions(lines: Sequence[PaidLine], registry: Mapping[str, StoredHousehold], policy: EffectivePolicy,
+                     price_on: Callable[[str], PriceDeclaration | None] = lambda _m: None,
+                     start: CountyStart | None = None, progress: Callable[[int], None] = lambda _n: None
+                     ) -> tuple[list[AuditException], list[AuditException]]:
+    """The two kinds that need the rules recomputed, for `lines` (whole households: a household's months are
+    walked together): the payments after the end, then the amounts differing, each in its reading order (month
+    then household; household then month) whichever share of a county's lines it is given."""
+    expected = expected_amounts(lines, registry, policy, price_on, start, progress=progress)
+    after_end = sorted(payments_after_end(lines, registry, expected), key=lambda e: (e.month, e.household))
+    return after_end, amounts_differing(lines, expected, listed=after_end)
 
 
 def held_lines(held: Iterable[HeldRecord], as_of: date) -> list[AuditException]:

@@ -21,7 +21,7 @@ from aidledger.disbursement.entitlement.rows import RELEASED
 from aidledger.labels import PROGRAM_NAMES
 
 ZERO = Decimal("0.00")
-_BASIC = frozenset({K.BASE, K.BASIC, K.CARE, K.SINGLE_PERSON, K.EXIT, K.ROUNDING})
+BASIC_KINDS = frozenset({K.BASE, K.BASIC, K.CARE, K.SINGLE_PERSON, K.EXIT, K.ROUNDING})
 _OTHER = frozenset({K.ARREARS, K.PRICE_SUBSIDY, K.HEATING})
 _INSTALMENTS = re.compile(r"分 (\d+) 期")  # rules/instalments.py writes "总额 … 分 3 期, 第 2 期"
 _SETTING = re.compile(r"tekun\.basic_ratio_(\w+)")  # rules/tekun.py names the parameter by the setting
@@ -61,7 +61,7 @@ def line_parts(program: str, components_json: str, amount: Decimal, track_status
     setting = ""
     for c in json.loads(components_json):
         kind, value = c["kind"], Decimal(c["amount"])
-        if kind in _BASIC:
+        if kind in BASIC_KINDS:
             basic += value
             if kind == K.BASIC and not setting:
                 found = _SETTING.search(c.get("parameter", ""))

@@ -190,3 +190,19 @@ def test_what_only_sqlite_can_be_made_to_store_is_verified_the_same_both_ways(bo
     rules = {entity: {rule for rule, e, _ in problems if e == entity} for entity in ("entry 5", "entry 6")}
     assert {"verify.digest", "entry.one_side" if sqlite else "entry.balanced"} <= rules["entry 5"]
     assert {"verify.digest", "entry.one_side" if sqlite else "entry.balanced"} <= rules["entry 6"]
+
+
+@pytest.mark.parametrize("value", ["'abc'", "'12x'", "X'00ff'", "1e30"])
+def test_an_amount_sqlite_kept_as_text_or_bytes_is_reported_not_a_crash(value, books, database, monkeypatch):
+    """SQLite keeps what it cannot convert to an integer as it came (text, a blob, a huge real): verify names the
+    entry (its digest and its amount) both ways alike instead of failing on the arithmetic. PostgreSQL refuses such
+    a value, so there the line takes an amount beyond the range instead."""
+    post_odd_books(database)
+    sqlite = database.dialect == "sqlite"
+    alter(database, f"UPDATE journal_lines SET debit_fen = {value if sqlite else MAX_LINE_FEN + 7} "
+                    "WHERE entry_seq = 4 AND line_no = 1")
+    plain, long_way = both_ways(database, monkeypatch)
+    assert plain == long_way
+    ok, first_failing, _, _, _, problems = plain
+    assert not ok and first_failing == 4
+    assert {"verify.digest"} <= {rule for rule, entity, _ in problems if entity == "entry 4"}

@@ -46,7 +46,9 @@ from aidledger import db as dbmod
 from aidledger.idcard import check_character
 from aidledger.labels import FUND_SHORT_NAMES
 from aidledger.reports.exceptions_data import NO_CAP_OVERRIDES
-from aidledger.reports.service.audit import audit_pack
+from aidledger.reports.pdf.audit import audit_story, drawing_steps, write_audit
+from aidledger.reports.service.audit import audit_pack, audit_size
+from aidledger.reports.shares import WORKERS
 
 D = Decimal
 T1 = "230523100"
@@ -306,6 +308,40 @@ def test_the_pack_draws_every_page_and_is_reproducible(year, tmp_path):
     ok(year.run("report", "audit", "--jurisdiction", COUNTY, "--year", "2022", "--out", str(again)))
     assert again.read_bytes() == year.pdf.read_bytes()
     assert b"/CreationDate (D:20221231000000+00'00')" in again.read_bytes()
+
+
+def test_the_pack_is_the_same_shared_out_among_forked_processes(year, monkeypatch, tmp_path):
+    """The rules recomputed in two shares, one of them in a forked child, give the same exceptions, in the same
+    order, and the same bytes, as in one."""
+    monkeypatch.setenv(WORKERS, "1")
+    alone = _pack(year.url)
+    monkeypatch.setenv(WORKERS, "2")
+    shared = _pack(year.url)
+    assert shared.exceptions == alone.exceptions
+    assert {s.kind for s in shared.exceptions if s.items} >= {"after_end", "amount_differs"}
+    assert shared == alone
+    write_audit(alone, tmp_path / "alone.pdf")
+    write_audit(shared, tmp_path / "shared.pdf")
+    assert (tmp_path / "alone.pdf").read_bytes() == (tmp_path / "shared.pdf").read_bytes()
+
+
+def test_progress_moves_through_reading_recomputing_and_drawing(year, tmp_path):
+    """The bar is as long as `audit_size` says and reaches its end exactly, with no step holding half of it (verify
+    is told in its share of the cycle lines it hashes, not in the journal's few lines); the drawing's bar likewise."""
+    told: list[int] = []
+    database = dbmod.Database(year.url)
+    try:
+        with database.read() as session:
+            size = audit_size(session, COUNTY, 2022)
+            pack = audit_pack(session, COUNTY, 2022, progress=told.append)
+    finally:
+        database.dispose()
+    assert sum(told) == size and len(told) >= 5 and max(told) < size / 2
+    story = audit_story(pack)
+    drawn: list[int] = []
+    write_audit(pack, tmp_path / "drawn.pdf", progress=drawn.append, story=story)
+    assert sum(drawn) == drawing_steps(story) and len(drawn) > 10 and all(n >= 0 for n in drawn)
+    assert (tmp_path / "drawn.pdf").read_bytes() == year.pdf.read_bytes()
 
 
 def test_as_of_moves_the_overdue_checks(year):

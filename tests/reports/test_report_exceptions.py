@@ -8,10 +8,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from support import EXAMPLES
 
 from aidledger.disbursement.registry.records import Event, Household, Member
 from aidledger.disbursement.registry.state import StoredHousehold
-from aidledger.disbursement.rules import Benefit
+from aidledger.disbursement.rules import Benefit, walk_to
+from aidledger.disbursement.rules.first_month import CountyStart
+from aidledger.policy import EffectivePolicy, parse_policy
 from aidledger.reports.audit_data import (
     SPENDING_HEADS,
     ExpenseMovement,
@@ -27,6 +30,7 @@ from aidledger.reports.audit_months import (
     month_figures,
     month_totals,
     months_table,
+    split_line,
 )
 from aidledger.reports.exceptions_data import (
     KINDS,
@@ -38,6 +42,7 @@ from aidledger.reports.exceptions_data import (
     ReserveCaseRecord,
     amounts_differing,
     duplicate_ids,
+    expected_amounts,
     held_lines,
     open_bank_returns,
     open_receivables,
@@ -101,18 +106,46 @@ def test_after_a_death_only_the_months_after_it_and_not_what_the_bank_returned()
 
 
 def test_amounts_differing_state_the_difference_signed_and_are_not_listed_twice():
-    registry = {"H1": household([(A, "王建国", None)])}
     lines = [paid("2022-02", 1, amount="700.00"), paid("2022-03", 1, amount="500.00"),
              paid("2022-04", 1, amount="600.00")]
     expected = {**rules("H1", "2022-02", "600.00"), **rules("H1", "2022-03", "600.00"),
                 **rules("H1", "2022-04", "600.00")}
-    found = amounts_differing(lines, registry, lambda _d: None, expected=expected)
+    found = amounts_differing(lines, expected)
     assert [(e.month, e.amount) for e in found] == [("2022-02", D("100.00")), ("2022-03", D("-100.00"))]
     assert "多发 100.00 元" in found[0].rule and "少发 100.00 元" in found[1].rule
     listed = payments_after_end([paid("2022-02", 1)], {"H1": household([(A, "王建国", None)],
                                 [Event("H1", "terminate", date(2022, 1, 5), None, None)])})
-    again = amounts_differing(lines, registry, lambda _d: None, expected=expected, listed=listed)
+    again = amounts_differing(lines, expected, listed=listed)
     assert [e.month for e in again] == ["2022-03"]
+
+
+def baoqing() -> EffectivePolicy:
+    return EffectivePolicy.resolve([parse_policy(p.read_text(encoding="utf-8"), p.name)
+                                    for p in sorted((EXAMPLES / "policies").glob("*.toml"))])
+
+
+def test_the_rules_are_recomputed_as_the_cycles_compute_them():
+    """A 特困 household approved before a parameter it needs was defined (the minimum wage from 2021-04) is paid in
+    2022 as a cycle computes it: the months before the year are not walked, so nothing is "not computable"; a
+    低保 household's amounts are the walk from approval that `explain` shows."""
+    policy = baoqing()
+    tekun = Household("H2", "230523", "230523100", "rural", "tekun", None, date(2021, 2, 10), None, None,
+                      "dispersed", "李秀英", "6217000010000000022")
+    elder = Member("H2", B, "李秀英", "head", date(1948, 9, 2), None, None, (), "full", False, None)
+    registry = {"H1": household([(A, "王建国", None), (C, "王小明", None)]),
+                "H2": StoredHousehold(tekun, (elder,), ())}
+    months = ["2022-01", "2022-02", "2022-03"]
+    lines = [paid(m, 2) for m in months] + [paid(m, 1, household_id="H2") for m in months]
+    expected = expected_amounts(lines, registry, policy, start=CountyStart("230523", None, False))
+    assert all(isinstance(expected[("H2", m)], Benefit) and expected[("H2", m)].amount > 0 for m in months)
+    record = registry["H1"]
+    for m in months:
+        walked = walk_to(m, record.household.approved_on, policy.on, record.on)
+        assert expected[("H1", m)] == walked and walked.amount > 0
+    # Before the county could compute at all, the reason is given in Chinese, with no parameter's code.
+    early = expected_amounts([paid("2021-03", 1, household_id="H2")], registry, policy)
+    assert early[("H2", "2021-03")] == ("无法按规则计算：计算所需的政策参数在 2021-03-01 尚无取值"
+                                        "（其首个取值自 2021-04-01 起）")
 
 
 def test_held_lines_state_what_is_still_unpaid():
@@ -237,6 +270,15 @@ def test_a_lines_components_split_into_the_months_columns():
     assert figures == MonthFigures(D("529.00"), D("0.00"), D("2000.00"), D("120.00"), D("45.00"), D("80.00"),
                                    D("30.00"), D("2744.00"))
     assert figures.adds_up
+    # The pack's one-pass split gives the same columns, for every kind the register knows and one it does not.
+    every = parts + [{"kind": "addon", "amount": "79.35"}, {"kind": "care", "amount": "169.00"},
+                     {"kind": "exit", "amount": "200.00"}, {"kind": "rounding", "amount": "0.65"},
+                     {"kind": "single_person", "amount": "300.00"}, {"kind": "basic", "amount": "700.00"},
+                     {"kind": "something_new", "amount": "5.00"}]
+    total = D("4198.00")
+    assert split_line(every, total) == month_figures(
+        line_parts("dibao", json.dumps(every), total, "normal", 0).figures, every)
+    assert split_line(every, total).adds_up
 
 
 def test_monthly_lists_each_month_to_the_cut_off_by_programme_urban_and_rural():

@@ -71,7 +71,9 @@ class MonthComputer:
             return self._next_carried[1]
         return None
 
-    def _previous(self, stored: StoredHousehold, state: HouseholdState) -> DibaoTrack:
+    def track_before(self, stored: StoredHousehold, state: HouseholdState) -> DibaoTrack:
+        """The household's 低保 track after the month before this one: carried from the previous cycle when one
+        is, else rebuilt (or known without walking)."""
         household = stored.household
         if state.household.program != "dibao":  # a programme change makes a new 低保 household start normal
             return START
@@ -108,12 +110,17 @@ class MonthComputer:
         return below_standard(household.monthly_income, self._lowest_standard(household.area, start), throughout)
 
     def compute(self, stored: StoredHousehold) -> Computed:
-        if stored.events:
-            state = stored.on(self.day)
-        else:  # what state_as_of gives when there is no event: the household as loaded
-            state = _state((self.day, stored.household, stored.members, None, None, None))
-        benefit, track = compute_month(self.snap, state, self._previous(stored, state), self.price)
+        state = household_on(stored, self.day)
+        benefit, track = compute_month(self.snap, state, self.track_before(stored, state), self.price)
         return Computed(stored, state, benefit, track)
+
+
+def household_on(stored: StoredHousehold, day: date) -> HouseholdState:
+    """The household as of `day`: `stored.on(day)`, made directly when no event was ever recorded (what
+    state_as_of gives then: the household as loaded)."""
+    if stored.events:
+        return stored.on(day)
+    return _state((day, stored.household, stored.members, None, None, None))
 
 
 def head_of(members: tuple[Member, ...]) -> Member:

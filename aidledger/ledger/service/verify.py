@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -73,16 +74,17 @@ class VerifyReport:
 
 
 def verify(session: Session, progress: Callable[[int], None] | None = None,
-           checks: Sequence[Check] = (), sizes: Sizes | None = None) -> VerifyReport:
+           checks: Sequence[Check] = (), sizes: Sizes | None = None, shown: int | None = None) -> VerifyReport:
     """The journal's own checks, then each of `checks` (the books' full list: disbursement.checks.verify_books).
 
-    `progress` counts in the journal's lines (a caller's bar is as long as `journal_size` says), but over the whole
+    `progress` counts in `shown` units, by default the journal's lines (a caller's bar is as long as
+    `journal_size` says), but over the whole
     of the work: the journal's lines move it, and so do the stored balances and each check, by its share of
     `sizes` (as it goes when it takes `progress`, else when it ends), so that the bar moves in every phase and
     reaches its end when verify does (and not when the last line is read).
     """
     report = VerifyReport()
-    meter = _Meter.planned(session, progress, checks, sizes) if progress else None
+    meter = _Meter.planned(session, progress, checks, sizes, shown) if progress else None
     totals, last_seq, last_hash = _verify_journal(session, report, meter)
     report.head_hash = last_hash
     evidence = session.get(EvidenceHead, 1)
@@ -119,12 +121,13 @@ class _Meter:
 
     @classmethod
     def planned(cls, session: Session, progress: Callable[[int], None], checks: Sequence[Check],
-                sizes: Sizes | None) -> _Meter:
+                sizes: Sizes | None, shown: int | None = None) -> _Meter:
         lines, balances = session.connection().exec_driver_sql(
             "SELECT (SELECT count(*) FROM journal_lines), (SELECT count(*) FROM account_balances)").one()
         of_checks = [Size(max(0, int(s.items)), max(0, int(s.weight))) for s in sizes(session)] if sizes else []
         of_checks += [Size(0, 0)] * (len(checks) - len(of_checks))
-        return cls(progress, lines, lines + balances + sum(s.items * s.weight for s in of_checks), of_checks)
+        return cls(progress, lines if shown is None else shown,
+                   lines + balances + sum(s.items * s.weight for s in of_checks), of_checks)
 
     def add(self, work: int, phase_ends: bool = False) -> None:
         self.done += work
@@ -182,8 +185,8 @@ def _verify_journal(session: Session, report: VerifyReport,
     by_day: dict[object, tuple[dict[int, int], dict[tuple[object, object], list[int]]]] = {}
     sha256, texts = hashlib.sha256, _plain_texts
     expected_seq, prev, lines_read, tell_at = 1, GENESIS_HASH, 0, _TELL_EVERY
-    with _streamed(session, f"SELECT {_ENTRY_COLUMNS} FROM journal_entries ORDER BY seq") as entries, \
-            _streamed(session, _LINES) as line_rows:
+    with streamed(session, f"SELECT {_ENTRY_COLUMNS} FROM journal_entries ORDER BY seq") as entries, \
+            streamed(session, _LINES) as line_rows:
         groups = groupby(line_rows, itemgetter(0))
         line_seq, group = next(groups, _END)
         for entry in entries:
@@ -281,8 +284,8 @@ def _plain_texts(entry: tuple, lines: list[tuple], prev: str, day_json: str,
             both = odd.get((account_id, fund))
             if both is None:
                 both = odd[(account_id, fund)] = [0, 0]
-            both[0] += debit
-            both[1] += credit
+            both[0] += _summable(debit)
+            both[1] += _summable(credit)
         return None
     seq, _, jurisdiction, description, reference, key, kind, fund_transfer, reverses, user, *_ = entry
     if len(lines) < 2 or (sum(net) if fund_transfer else any(net)):
@@ -302,6 +305,18 @@ def _plain_texts(entry: tuple, lines: list[tuple], prev: str, day_json: str,
     chained = (f'{{"content":{content},"key":{"null" if key is None else encode_basestring(key)},'
                f'"prev":{encode_basestring(prev)},"seq":{seq},"user":{encode_basestring(user)}}}')
     return content.encode("utf-8"), hashlib.sha256(chained.encode("utf-8")).hexdigest()
+
+
+def _readable(fen: object) -> bool:
+    """An integer, or a real SQLite kept in an integer column that still reads as fen (within a 64-bit integer)."""
+    return type(fen) is int or (type(fen) is float and math.isfinite(fen) and abs(fen) < 2 ** 63)
+
+
+def _summable(fen: object) -> int | float:
+    """A line's amount as the day's sums add it: a number as stored (a fraction SQLite kept included); what is no
+    number at all (text or bytes SQLite kept where fen should be) as nothing, so that the day's stored balance
+    disagrees with the sums and says so, beside the entry's own problems."""
+    return fen if _readable(fen) else 0  # type: ignore[return-value]
 
 
 def _day(value: object) -> object:
@@ -332,7 +347,12 @@ def _entry_problems(entry: tuple, lines: list[tuple], expected_seq: int, prev: s
     if computed != stored_hash:
         problems.append(Problem(f"stored hash {stored_hash[:12]}… ≠ recomputed {computed[:12]}…", "verify.hash",
                                 figures=(("stored", stored_hash), ("recomputed", computed))))
-    if not _plainly_sound(entry, lines):  # only then build the draft, for check_entry's messages
+    unreadable = [(n, side, value) for n, (_, _, _, debit, credit) in enumerate(lines, start=1)
+                  for side, value in (("debit", debit), ("credit", credit)) if not _readable(value)]
+    if unreadable:  # text, bytes or a huge real SQLite kept where fen should be: no rule can be judged on it
+        problems += [Problem(f"line {n}'s {side} is not an amount: {value!r} is stored", "entry.amount",
+                             figures=((side, repr(value)),)) for n, side, value in unreadable]
+    elif not _plainly_sound(entry, lines):  # only then build the draft, for check_entry's messages
         problems += check_entry(_draft(entry, lines), "it")
     return problems
 
@@ -399,7 +419,7 @@ def _draft(entry: tuple, lines: list[tuple]) -> EntryDraft:
 # ---- reading --------------------------------------------------------------------------------------------------
 
 
-class _streamed:
+class streamed:
     """The rows of one query as the driver returns them (tuples), fetched `_FETCH` at a time through the driver's
     own cursor on the session's connection, so inside its transaction (its snapshot). On PostgreSQL a named
     (server-side) cursor, so that a million rows are never held at once."""
@@ -414,8 +434,8 @@ class _streamed:
         driver = self.connection.connection.dbapi_connection
         assert driver is not None
         if self.connection.dialect.name == "postgresql":
-            _streamed._opened += 1
-            self.cursor = driver.cursor(name=f"aidledger_verify_{_streamed._opened}")
+            streamed._opened += 1
+            self.cursor = driver.cursor(name=f"aidledger_verify_{streamed._opened}")
         else:
             self.cursor = driver.cursor()
         self.cursor.execute(self.sql)

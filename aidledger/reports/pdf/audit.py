@@ -11,6 +11,7 @@ number is known. Nothing in the text names an internal code or a command.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from reportlab.lib import colors
@@ -44,20 +45,46 @@ NUMERALS = "一二三四五六七八九十"
 
 
 class _PackDoc(SimpleDocTemplate):
-    """Tells the table of contents of every section heading and the page it lands on (a two-pass build)."""
+    """Tells the table of contents of every section heading and the page it lands on (a two-pass build), and
+    `progress` of every flowable laid out, up to `steps` (a table split over pages is laid out piece by piece)."""
+
+    def __init__(self, *args, progress: Callable[[int], None] | None = None, steps: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.progress, self.steps, self.told = progress, steps, 0
 
     def afterFlowable(self, flowable):
         if isinstance(flowable, Paragraph) and flowable.style.name == HEADING.name:
             self.notify("TOCEntry", (0, flowable.getPlainText(), self.page))
+        if self.progress is not None and self.told < self.steps - 1:  # the last step is told when the file is
+            self.told += 1
+            self.progress(1)
 
 
-def write_audit(pack: AuditPack, target) -> int:
-    """Draw the pack into `target` (a path or a binary file); returns the number of pages."""
+def write_audit(pack: AuditPack, target, progress: Callable[[int], None] | None = None,
+                story: list | None = None) -> int:
+    """Draw the pack into `target` (a path or a binary file); returns the number of pages. `progress` is told of the
+    drawing in `drawing_steps(story)` steps, `story` being `audit_story(pack)` (built here when not given)."""
     ensure_font()
+    story = story if story is not None else audit_story(pack)
     doc = _PackDoc(pdf_target(target), pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                    bottomMargin=MARGIN + 8, title=pack.title, author="aidledger", creator="aidledger",
                    producer="aidledger (ReportLab)", invariant=1, pageCompression=1,
-                   initialFontName=FONT)  # no base-14 font: a PDF would name it without embedding it
+                   initialFontName=FONT,  # no base-14 font: a PDF would name it without embedding it
+                   progress=progress, steps=drawing_steps(story))
+    doc.multiBuild(story, canvasmaker=numbered_canvas(pack.title, pack.created))
+    if progress is not None:
+        progress(doc.steps - doc.told)
+    return doc.page
+
+
+def drawing_steps(story: list) -> int:
+    """The steps `write_audit` tells its progress of: each flowable, in each of the two passes."""
+    return 2 * len(story)
+
+
+def audit_story(pack: AuditPack) -> list:
+    """The pack's flowables, cover to schedules."""
+    ensure_font()
     story = _cover(pack) + [PageBreak()] + _contents() + [PageBreak()]
     numbered = iter(NUMERALS)
 
@@ -76,8 +103,7 @@ def write_audit(pack: AuditPack, target) -> int:
     if pack.schedules is not None:
         from .schedules import schedules_story  # drawn only when the pack carries schedules
         story += [PageBreak()] + schedules_story(pack.schedules)
-    doc.multiBuild(story, canvasmaker=numbered_canvas(pack.title, pack.created))
-    return doc.page
+    return story
 
 
 def _contents() -> list:

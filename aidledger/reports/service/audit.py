@@ -12,11 +12,12 @@ recovered or a grant instalment paid later is as it stood that day.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -42,15 +43,19 @@ from aidledger.disbursement.payments.tables import (
 from aidledger.disbursement.recovery.service import receivable_list
 from aidledger.disbursement.registry.state import StoredHousehold
 from aidledger.disbursement.registry.store import load_households
+from aidledger.disbursement.rules.facts import next_month
 from aidledger.disbursement.rules.instalments import instalment_months
 from aidledger.disbursement.subsidy.service import declaration_for, price_for
 from aidledger.disbursement.temporary.service import grant_views
 from aidledger.errors import Refusal
 from aidledger.ledger.chart import FUNDS
 from aidledger.ledger.checkpoints import Checkpoint
+from aidledger.ledger.money import from_fen
 from aidledger.ledger.service.accounts import require_jurisdiction
 from aidledger.ledger.service.balances import movements, trial_balance
 from aidledger.ledger.service.checkpoints import extension_problems
+from aidledger.ledger.service.verify import streamed
+from aidledger.ledger.service.views import journal_size
 from aidledger.ledger.tables import Account
 from aidledger.policy.store import effective_policy
 from aidledger.policy.tables import Township
@@ -73,11 +78,11 @@ from aidledger.reports.audit_data import (
     exception_sections,
     fund_statements,
 )
-from aidledger.reports.audit_months import MonthLine, month_figures, months_table
-from aidledger.reports.register_parts import line_parts
+from aidledger.reports.audit_months import MonthTally, split_line
 from aidledger.reports.service.bridge import bridge as reconciliation_bridge
 from aidledger.reports.service.register import signed_name
 from aidledger.reports.service.schedules import schedules as read_schedules
+from aidledger.reports.shares import in_shares, share_count
 
 COUNTED = ("approved", "exported", "settled", "cancelled")  # a cycle cancelled after the cut-off still counted then
 
@@ -85,15 +90,38 @@ COUNTED = ("approved", "exported", "settled", "cancelled")  # a cycle cancelled 
 def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | None = None,
                created: date | None = None, progress: Callable[[int], None] | None = None,
                checkpoints: Sequence[tuple[str, Checkpoint]] = ()) -> AuditPack:
-    """The pack of a year up to `as_of`; `progress` is told of every journal line `ledger verify` reads. Each of
+    """The pack of a year up to `as_of`; `progress` is told of its work in the units `audit_size` counts: every
+    journal line `ledger verify` reads, then every counted cycle line read and recomputed. Each of
     `checkpoints` (a name and an auditor's checkpoint) is proved on the cover: the books extend it, or the pack
     fails."""
+    with _collector_paused():
+        return _audit_pack(session, jurisdiction, year, as_of, created, progress, checkpoints)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while the pack reads a county's year. The pack holds a million paid lines
+    and the registry's households, all alive to the end and free of cycles; each full collection would walk them
+    all again, and at 100,000 households × 12 months those walks cost 40 s of 125 (docs/benchmarks.md). Everything
+    is freed by reference counting; the collector resumes (if it ran before) when the pack is read."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | None, created: date | None,
+                progress: Callable[[int], None] | None, checkpoints: Sequence[tuple[str, Checkpoint]]) -> AuditPack:
     place = require_jurisdiction(session, jurisdiction)
     start = date(year, 1, 1)
     as_of = as_of or date(year, 12, 31)
     if not start <= as_of <= date(year, 12, 31):
         raise Refusal(Problem(f"the day {as_of} is not in {year}", "audit.as_of", field="as_of"))
-    report = verify_books(session, progress=progress)
+    tell = progress or _nothing
+    report = verify_books(session, progress=progress, shown=_verify_size(session) if progress else None)
     kept, broken = [], []
     for name, checkpoint in checkpoints:
         problems = extension_problems(session, checkpoint, name)
@@ -111,22 +139,14 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
     cycles = counted_cycles(session, jurisdiction, year, as_of)
     returns = _bank_returns(session, jurisdiction, as_of)
     read = _Lines(_settled_later(session, cycles), _returned(returns))
-    lines = list(read.paid_lines(session, cycles))
+    lines = list(read.paid_lines(session, cycles, tell))
     registry = _registry(session, sorted({line.household_id for line in lines}))
     cases = _reserve_cases(session, jurisdiction, as_of)
     exceptions: list[found.AuditException] = []
-    expected: dict = {}
-    if lines:
-        policy = effective_policy(session, jurisdiction)
-        # A month's price-subsidy declaration is read once, not once per household (it is the county's).
-        price_of = lru_cache(maxsize=None)(lambda month: price_for(session, jurisdiction, month))
-        expected = found.expected_amounts(lines, registry, policy.on, price_of,
-                                          start_of(session, jurisdiction, policy))
-    after_end = found.payments_after_end(lines, registry, expected)
+    after_end, differing = _rules_exceptions(session, jurisdiction, lines, registry, tell)
     exceptions += after_end
     exceptions += found.duplicate_ids(lines, cases)
-    if lines:
-        exceptions += found.amounts_differing(lines, registry, policy.on, expected=expected, listed=after_end)
+    exceptions += differing
     exceptions += found.overdue_reserve_cases(cases, as_of)
     exceptions += found.open_bank_returns(returns, as_of)
     exceptions += found.open_receivables(
@@ -142,7 +162,7 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
         verify=checked,
         funds=fund_statements(figures, expenses),
         cap=_cap(session, jurisdiction, as_of) if has_policy else None,
-        months=months_table(year, as_of.month, read.month_lines),
+        months=read.months.table(year, as_of.month),
         reserves=tuple(ReserveRow(r.township, r.name, r.carried, r.advanced, r.paid, r.replenished, r.balance,
                                   r.undocumented, r.overdue) for r in reserves.status(session, jurisdiction, as_of))
         if has_policy else (),
@@ -153,6 +173,80 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
         bridge=reconciliation_bridge(session, jurisdiction, year, as_of),
         schedules=read_schedules(session, jurisdiction, year, as_of),
     )
+
+
+def _nothing(_count: int) -> None:
+    pass
+
+
+def _rules_exceptions(session: Session, county: str, lines: Sequence[found.PaidLine],
+                      registry: dict[str, StoredHousehold], progress: Callable[[int], None]
+                      ) -> tuple[list[found.AuditException], list[found.AuditException]]:
+    """The after-end and differing amounts, the rules recomputed for every line: shared out among forked
+    processes for a large county (shares.py). What the work reads beyond the records in memory (the policy, the
+    county's start, each month's price-subsidy declaration) is read here first: a share reads nothing."""
+    if not lines:
+        return [], []
+    policy = effective_policy(session, county)
+    start = start_of(session, county, policy)
+    first, last = min(line.month for line in lines), max(line.month for line in lines)
+    prices, month = {}, first
+    while month <= last:  # the months any household's walk reads a declaration of
+        prices[month] = price_for(session, county, month)
+        month = next_month(month)
+    households = sorted({line.household_id for line in lines})
+    shares = share_count(len(lines))
+    told = Told(progress, len(lines))
+
+    def share(number: int, count: int):
+        mine = lines
+        if count > 1:
+            owned = set(households[number::count])
+            mine = [line for line in lines if line.household_id in owned]
+        # Share 0 tells the progress for all (the shares are alike in size); the rest is told when all are done.
+        return found.rules_exceptions(mine, registry, policy, prices.__getitem__, start,
+                                      progress=told.scaled(count) if number == 0 else _nothing)
+
+    results = in_shares(share, shares)
+    told.finish()
+    after_end = sorted((e for a, _ in results for e in a), key=lambda e: (e.month, e.household))
+    differing = sorted((e for _, d in results for e in d), key=lambda e: (e.household, e.month))
+    return after_end, differing
+
+
+class Told:
+    """Tells `progress` of `total` steps at most, however they are counted, and all of them by `finish`."""
+
+    def __init__(self, progress: Callable[[int], None], total: int):
+        self.progress, self.total, self.told = progress, total, 0
+
+    def scaled(self, factor: int) -> Callable[[int], None]:
+        def tell(count: int) -> None:
+            step = min(count * factor, self.total - self.told)
+            if step > 0:
+                self.told += step
+                self.progress(step)
+        return tell
+
+    def finish(self) -> None:
+        self.scaled(1)(self.total - self.told)
+
+
+def audit_size(session: Session, jurisdiction: str, year: int, as_of: date | None = None) -> int:
+    """The work `audit_pack` tells its progress of: `ledger verify`'s (`_verify_size`), then the counted cycles'
+    lines twice (read, then their amounts recomputed)."""
+    counted = [cycle_id for cycle_id, _ in counted_cycles(session, jurisdiction, year, as_of or date(year, 12, 31))]
+    lines = session.scalar(select(func.count()).select_from(CycleLine).where(CycleLine.cycle_id.in_(counted))) \
+        if counted else 0
+    return _verify_size(session) + 2 * (lines or 0)
+
+
+def _verify_size(session: Session) -> int:
+    """Verify's share of the bar: the journal's lines and every cycle line of the books (it hashes each once), so
+    that the bar moves through verify as it takes its time (a county's year has a few hundred journal lines and a
+    million cycle lines)."""
+    _, journal = journal_size(session)
+    return journal + (session.scalar(select(func.count()).select_from(CycleLine)) or 0)
 
 
 def counted_cycles(session: Session, county: str, year: int, as_of: date) -> list[tuple[int, str]]:
@@ -231,37 +325,51 @@ def _returned(returns: Sequence[found.BankReturnRecord]) -> dict[tuple[int, str]
     return out
 
 
+_ADDED = frozenset(("arrears", "temporary", "recovery"))  # beyond the month's own rules (a set-off is negative)
+_PAID_LINES = ("SELECT household_id, program, members, amount_fen, head_id_number, components, bank_account, area "
+               "FROM cycle_lines WHERE cycle_id = {cycle} ORDER BY household_id")
+
+
 class _Lines:
-    """One pass over the counted cycles' lines: the paid lines for the exception finders, the month lines (their
-    amounts split into the pack's columns) and the held lines later lines released."""
+    """One pass over the counted cycles' lines: the paid lines for the exception finders, the monthly table's sums
+    (each amount split into the pack's columns) and the held lines later lines released.
+
+    The lines are read through the driver (a county's year is a million: no ORM row, no Decimal type per column)
+    and their components parsed once, for every use."""
 
     def __init__(self, settled: dict[tuple[str, str], Decimal], returned: dict[tuple[int, str], Decimal]):
         self.settled, self.returned = settled, returned
-        self.month_lines: list[MonthLine] = []
+        self.months = MonthTally()
         self.released: dict[tuple[str, int], tuple[int, str]] = {}  # (household, held cycle) → (cycle, month)
 
-    def paid_lines(self, session: Session, cycles: Sequence[tuple[int, str]]) -> Iterator[found.PaidLine]:
+    def paid_lines(self, session: Session, cycles: Sequence[tuple[int, str]],
+                   progress: Callable[[int], None] = _nothing) -> Iterator[found.PaidLine]:
         zero = Decimal("0.00")
+        settled, returned, released, tally, loads = self.settled, self.returned, self.released, self.months.add, \
+            json.loads
         for cycle_id, month in cycles:
-            rows = session.execute(
-                select(CycleLine.household_id, CycleLine.program, CycleLine.members, CycleLine.amount,
-                       CycleLine.head_id_number, CycleLine.components, CycleLine.bank_account, CycleLine.area,
-                       CycleLine.track_status, CycleLine.exit_month)
-                .where(CycleLine.cycle_id == cycle_id).order_by(CycleLine.household_id)
-                .execution_options(yield_per=20_000))
-            for household_id, program, members, amount, head_id, components, account, area, track, exit_ in rows:
-                parts = json.loads(components)
-                added = sum((Decimal(c["amount"]) for c in parts
-                             if c.get("kind") in ("arrears", "temporary", "recovery")), zero)  # a set-off is negative
-                for c in parts:
-                    if RELEASED in c:
-                        self.released.setdefault((household_id, int(c[RELEASED])), (cycle_id, month))
-                figures = line_parts(program, components, amount, track, exit_).figures
-                self.month_lines.append(MonthLine(month, program, area, members, month_figures(figures, parts)))
-                ids = (head_id,) + tuple(c["id_number"] for c in parts if c.get("id_number"))
-                yield found.PaidLine(cycle_id, month, household_id, program, members, amount, added, ids,
-                                     self.settled.get((household_id, month), zero), account,
-                                     self.returned.get((cycle_id, household_id), zero))
+            with streamed(session, _PAID_LINES.format(cycle=int(cycle_id))) as rows:
+                read = 0
+                for household_id, program, members, fen, head_id, components, account, area in rows:
+                    parts = loads(components)
+                    amount = from_fen(fen)
+                    added = zero
+                    ids = [head_id]
+                    for c in parts:
+                        if c["kind"] in _ADDED:
+                            added += Decimal(c["amount"])
+                        if c.get("id_number"):
+                            ids.append(c["id_number"])
+                        if RELEASED in c:
+                            released.setdefault((household_id, int(c[RELEASED])), (cycle_id, month))
+                    tally(month, program, area, members, split_line(parts, amount))
+                    yield found.PaidLine(cycle_id, month, household_id, program, members, amount, added,
+                                         tuple(ids), settled.get((household_id, month), zero), account,
+                                         returned.get((cycle_id, household_id), zero))
+                    read += 1
+                    if read % 1000 == 0:
+                        progress(1000)
+                progress(read % 1000)
 
 
 def _held(session: Session, cycles: Sequence[tuple[int, str]],

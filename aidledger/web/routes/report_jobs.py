@@ -9,6 +9,7 @@ number of them may run at once, and beside a run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -59,24 +60,41 @@ def register_job(request: Request, viewer: SignedIn, cycle_id: str, township: Fi
 @routes.post("/downloads/audit", roles=AUDIT_ROLES)
 def audit_job(request: Request, viewer: SignedIn, jurisdiction: Field = "", as_of: Field = "") -> Response:
     """An audit pack (`report audit`) drawn by a job: verifying the whole book takes a while on a large one."""
-    from aidledger.ledger.service.views import journal_size
-    from aidledger.reports.pdf.audit import write_audit
-    from aidledger.reports.service.audit import audit_pack
+    from aidledger.reports.pdf.audit import audit_story, drawing_steps, write_audit
+    from aidledger.reports.service.audit import audit_pack, audit_size
 
     code, day = audit_asked(viewer, jurisdiction, as_of or None, now_of(request).date())
     database = request.app.state.database
 
     def work(job: Work) -> None:
         with database.read() as session:
-            _, lines = journal_size(session)
-            job.begin(lines)
+            size = audit_size(session, code, day.year, day)
+            drawing = max(size // 10, 1)  # the drawing's part of the bar: its own length is known only later
+            job.begin(size + drawing)
             pack = audit_pack(session, code, day.year, day, progress=job.step)
-        content = drawn(lambda path: write_audit(pack, path))
+        story = audit_story(pack)
+        content = drawn(lambda path: write_audit(pack, path, progress=_spread(job.step, drawing_steps(story),
+                                                                              drawing), story=story))
         ascii_name, name = audit_names(pack.title, code, day)
         job.done({"file": name, "ascii": ascii_name, "exceptions": pack.exception_count}, output=content)
 
     return _started(request, viewer, code, None, f"审计材料：{code}，截至 {day.isoformat()}",
                     {"as_of": day.isoformat()}, work)
+
+
+def _spread(step: Callable[[int], None], steps: int, length: int) -> Callable[[int], None]:
+    """A progress callback told of `steps` steps that moves `step`'s bar by `length` in all, evenly."""
+    done = told = 0
+
+    def tell(count: int) -> None:
+        nonlocal done, told
+        done += count
+        at = min(length, done * length // max(steps, 1))
+        if at > told:
+            step(at - told)
+            told = at
+
+    return tell
 
 
 def _started(request: Request, viewer: Viewer, jurisdiction: str, month: str | None, label: str,
