@@ -27,13 +27,17 @@ names a server) it:
      same order and one SHA-256 over their text), `verify_books` in process with a progress
      callback (and the journal's own checks alone), and the command `aidledger ledger verify` in a
      subprocess. It prints wall and CPU seconds, the ratio to the floor, and how long the progress
-     callback went uncalled at most.
+     callback went uncalled at most;
+  6. with --audit-households N, the audit pack of a county of N households paid for a year (issue 18: 100,000
+     in under 60 s), by running bench/audit.py, which builds the year through the real commands.
 
     .venv/bin/python bench/report.py                          # 100,000 households
     .venv/bin/python bench/report.py --households 10000       # a quick run
     .venv/bin/python bench/report.py --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python bench/report.py --no-register --table-rows 0 --pg-url …   # the verify case only
     .venv/bin/python bench/report.py --verify-lines 0          # the register only
+    .venv/bin/python bench/report.py --no-register --table-rows 0 --verify-lines 0 --audit-households 100000
+                                                               # the audit pack of a county's year (bench/audit.py)
 """
 
 from __future__ import annotations
@@ -391,8 +395,11 @@ def measure_verify(backend: Backend, lines: int, runs: int) -> list[str]:
               help="Time `ledger verify` over a book of this many journal lines (0: skip).")
 @click.option("--verify-runs", type=click.IntRange(min=1), default=2, show_default=True,
               help="Rounds of the verify case (floor, in process, command).")
+@click.option("--audit-households", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Then time the audit pack of a county of this many households paid for a year, by bench/audit.py "
+                   "(100000 for issue 18's target; 0: skip; its set-up takes minutes).")
 def main(households: int, pg_url: str | None, on_sqlite: bool, table_rows: int, on_register: bool,
-         verify_lines: int, verify_runs: int) -> None:
+         verify_lines: int, verify_runs: int, audit_households: int) -> None:
     load = os.getloadavg()
 
     def on_backend(backend: Backend) -> list[str]:
@@ -407,6 +414,13 @@ def main(households: int, pg_url: str | None, on_sqlite: bool, table_rows: int, 
                        f"{table_rows / seconds:,.0f} rows/s")
     for line in common.machine_lines(versions, load, software=[f"ReportLab {reportlab.Version}"]):
         click.echo(line)
+    if audit_households:  # its own script (its set-up builds a year through the commands), run as it is run alone
+        audit = [sys.executable, str(Path(__file__).resolve().parent / "audit.py"), "--households",
+                 str(audit_households)] + (["--pg-url", pg_url] if pg_url else []) + \
+            ([] if on_sqlite else ["--no-sqlite"])
+        done = subprocess.run(audit, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            raise SystemExit(f"bench/audit.py failed (exit {done.returncode})")
 
 
 if __name__ == "__main__":

@@ -310,10 +310,10 @@ def test_the_pack_draws_every_page_and_is_reproducible(year, tmp_path):
     assert b"/CreationDate (D:20221231000000+00'00')" in again.read_bytes()
 
 
-def test_the_pack_is_the_same_shared_out_among_forked_processes(year, monkeypatch, tmp_path):
-    """The rules recomputed in two shares, one of them in a forked child, give the same exceptions, in the same
-    order, and the same bytes, as in one."""
-    monkeypatch.setenv(WORKERS, "1")
+def test_the_pack_is_the_same_recomputed_by_forked_workers(year, monkeypatch, tmp_path):
+    """The rules recomputed by two forked workers give the same exceptions, in the same order, and the same bytes,
+    as in this process alone."""
+    monkeypatch.setenv(WORKERS, "0")
     alone = _pack(year.url)
     monkeypatch.setenv(WORKERS, "2")
     shared = _pack(year.url)
@@ -325,9 +325,12 @@ def test_the_pack_is_the_same_shared_out_among_forked_processes(year, monkeypatc
     assert (tmp_path / "alone.pdf").read_bytes() == (tmp_path / "shared.pdf").read_bytes()
 
 
-def test_progress_moves_through_reading_recomputing_and_drawing(year, tmp_path):
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_progress_moves_through_reading_recomputing_and_drawing(year, tmp_path, monkeypatch, workers):
     """The bar is as long as `audit_size` says and reaches its end exactly, with no step holding half of it (verify
-    is told in its share of the cycle lines it hashes, not in the journal's few lines); the drawing's bar likewise."""
+    is told in its share of the cycle lines it hashes, not in the journal's few lines), the recomputation told
+    from this process or from a forked worker; the drawing's bar likewise."""
+    monkeypatch.setenv(WORKERS, workers)
     told: list[int] = []
     database = dbmod.Database(year.url)
     try:

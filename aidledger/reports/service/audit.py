@@ -82,7 +82,7 @@ from aidledger.reports.audit_months import MonthTally, split_line
 from aidledger.reports.service.bridge import bridge as reconciliation_bridge
 from aidledger.reports.service.register import signed_name
 from aidledger.reports.service.schedules import schedules as read_schedules
-from aidledger.reports.shares import in_shares, share_count
+from aidledger.reports.shares import Shared, worker_count
 
 COUNTED = ("approved", "exported", "settled", "cancelled")  # a cycle cancelled after the cut-off still counted then
 
@@ -91,7 +91,8 @@ def audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | Non
                created: date | None = None, progress: Callable[[int], None] | None = None,
                checkpoints: Sequence[tuple[str, Checkpoint]] = ()) -> AuditPack:
     """The pack of a year up to `as_of`; `progress` is told of its work in the units `audit_size` counts: every
-    journal line `ledger verify` reads, then every counted cycle line read and recomputed. Each of
+    counted cycle line read, then `ledger verify`'s work and every line's recomputation as they go (side by side,
+    when forked workers recompute). Each of
     `checkpoints` (a name and an auditor's checkpoint) is proved on the cover: the books extend it, or the pack
     fails."""
     with _collector_paused():
@@ -121,57 +122,74 @@ def _audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | No
     if not start <= as_of <= date(year, 12, 31):
         raise Refusal(Problem(f"the day {as_of} is not in {year}", "audit.as_of", field="as_of"))
     tell = progress or _nothing
-    report = verify_books(session, progress=progress, shown=_verify_size(session) if progress else None)
-    kept, broken = [], []
-    for name, checkpoint in checkpoints:
-        problems = extension_problems(session, checkpoint, name)
-        kept.append(CheckpointResult(name, checkpoint.seq, checkpoint.evidence_seq, checkpoint.at, not problems))
-        broken += [str(p) for p in problems]
-    checked = VerifyResult(report.ok and not broken, report.entries, report.lines, report.head_hash,
-                           report.first_failing_entry, tuple(report.messages) + tuple(broken), report.evidence_seq,
-                           report.evidence_mac, tuple(kept), authenticates(session))
-    names = {f.code: f.name for f in FUNDS}
-    figures = [FundFigure(f.fund, names[f.fund], f.opening, f.received, f.spent, f.committed)
-               for f in fund_figures(session, jurisdiction, start, as_of)]
-    expenses = [ExpenseMovement(m.account, m.fund, m.debit, m.credit)
-                for m in movements(session, jurisdiction, start, as_of) if m.type == "expense"]
-    has_policy = _has_policy(session, jurisdiction)
     cycles = counted_cycles(session, jurisdiction, year, as_of)
     returns = _bank_returns(session, jurisdiction, as_of)
     read = _Lines(_settled_later(session, cycles), _returned(returns))
     lines = list(read.paid_lines(session, cycles, tell))
     registry = _registry(session, sorted({line.household_id for line in lines}))
-    cases = _reserve_cases(session, jurisdiction, as_of)
+    # The rules are recomputed by forked workers (for a large county) while this process verifies the books and
+    # reads the rest; the workers' steps are told whenever this process tells its own.
+    with _rules_begun(session, jurisdiction, lines, registry, tell) as rules:
+        def meanwhile(count: int) -> None:
+            tell(count)
+            rules.poll()
+
+        report = verify_books(session, progress=meanwhile if progress else None,
+                              shown=_verify_size(session) if progress else None)
+        kept, broken = [], []
+        for name, checkpoint in checkpoints:
+            problems = extension_problems(session, checkpoint, name)
+            kept.append(CheckpointResult(name, checkpoint.seq, checkpoint.evidence_seq, checkpoint.at,
+                                         not problems))
+            broken += [str(p) for p in problems]
+        checked = VerifyResult(report.ok and not broken, report.entries, report.lines, report.head_hash,
+                               report.first_failing_entry, tuple(report.messages) + tuple(broken),
+                               report.evidence_seq, report.evidence_mac, tuple(kept), authenticates(session))
+        names = {f.code: f.name for f in FUNDS}
+        figures = [FundFigure(f.fund, names[f.fund], f.opening, f.received, f.spent, f.committed)
+                   for f in fund_figures(session, jurisdiction, start, as_of)]
+        expenses = [ExpenseMovement(m.account, m.fund, m.debit, m.credit)
+                    for m in movements(session, jurisdiction, start, as_of) if m.type == "expense"]
+        has_policy = _has_policy(session, jurisdiction)
+        cases = _reserve_cases(session, jurisdiction, as_of)
+        receivables = [found.ReceivableRecord(r.household_id, r.month, r.amount, r.outstanding, r.reason)
+                       for r in receivable_list(session, jurisdiction, as_of)]
+        held = _held(session, cycles, read.released)
+        tb = trial_balance(session, jurisdiction, as_of)
+        titles = {name: title for name, title in session.execute(select(Account.name, Account.title))}
+        cap = _cap(session, jurisdiction, as_of) if has_policy else None
+        reserve_rows = tuple(
+            ReserveRow(r.township, r.name, r.carried, r.advanced, r.paid, r.replenished, r.balance, r.undocumented,
+                       r.overdue) for r in reserves.status(session, jurisdiction, as_of)) if has_policy else ()
+        beyond = _beyond(session, jurisdiction, year, as_of, cycles) if has_policy else BeyondTheBase()
+        bridge = reconciliation_bridge(session, jurisdiction, year, as_of)
+        schedules = read_schedules(session, jurisdiction, year, as_of)
+        duplicates = found.duplicate_ids(lines, cases)
+        shared = found.shared_accounts(lines, registry)
+        after_end, differing = _rules_collected(rules)
     exceptions: list[found.AuditException] = []
-    after_end, differing = _rules_exceptions(session, jurisdiction, lines, registry, tell)
     exceptions += after_end
-    exceptions += found.duplicate_ids(lines, cases)
+    exceptions += duplicates
     exceptions += differing
     exceptions += found.overdue_reserve_cases(cases, as_of)
     exceptions += found.open_bank_returns(returns, as_of)
-    exceptions += found.open_receivables(
-        found.ReceivableRecord(r.household_id, r.month, r.amount, r.outstanding, r.reason)
-        for r in receivable_list(session, jurisdiction, as_of))
-    exceptions += found.shared_accounts(lines, registry)
-    exceptions += found.held_lines(_held(session, cycles, read.released), as_of)
-    tb = trial_balance(session, jurisdiction, as_of)
-    titles = {name: title for name, title in session.execute(select(Account.name, Account.title))}
+    exceptions += found.open_receivables(receivables)
+    exceptions += shared
+    exceptions += found.held_lines(held, as_of)
     exceptions += found.verify_failures(checked.problems, titles, names)
     return AuditPack(
         jurisdiction=jurisdiction, name=place.name, year=year, as_of=as_of, created=created or as_of,
         verify=checked,
         funds=fund_statements(figures, expenses),
-        cap=_cap(session, jurisdiction, as_of) if has_policy else None,
+        cap=cap,
         months=read.months.table(year, as_of.month),
-        reserves=tuple(ReserveRow(r.township, r.name, r.carried, r.advanced, r.paid, r.replenished, r.balance,
-                                  r.undocumented, r.overdue) for r in reserves.status(session, jurisdiction, as_of))
-        if has_policy else (),
+        reserves=reserve_rows,
         trial=tuple(TrialRow(r.account, r.title, r.fund, r.debit, r.credit) for r in tb.rows),
         exceptions=exception_sections(exceptions),
-        beyond=_beyond(session, jurisdiction, year, as_of, cycles) if has_policy else BeyondTheBase(),
+        beyond=beyond,
         cycles=tuple(cycle_id for cycle_id, _ in cycles),
-        bridge=reconciliation_bridge(session, jurisdiction, year, as_of),
-        schedules=read_schedules(session, jurisdiction, year, as_of),
+        bridge=bridge,
+        schedules=schedules,
     )
 
 
@@ -179,14 +197,17 @@ def _nothing(_count: int) -> None:
     pass
 
 
-def _rules_exceptions(session: Session, county: str, lines: Sequence[found.PaidLine],
-                      registry: dict[str, StoredHousehold], progress: Callable[[int], None]
-                      ) -> tuple[list[found.AuditException], list[found.AuditException]]:
-    """The after-end and differing amounts, the rules recomputed for every line: shared out among forked
-    processes for a large county (shares.py). What the work reads beyond the records in memory (the policy, the
-    county's start, each month's price-subsidy declaration) is read here first: a share reads nothing."""
+Found = tuple[list[found.AuditException], list[found.AuditException]]
+
+
+def _rules_begun(session: Session, county: str, lines: Sequence[found.PaidLine],
+                 registry: dict[str, StoredHousehold], progress: Callable[[int], None]) -> Shared[Found]:
+    """The after-end and differing amounts, the rules recomputed for every line, begun in forked workers for a
+    large county (shares.py; collected by `_rules_collected`). What the work reads beyond the records in memory (the
+    policy, the county's start, each month's price-subsidy declaration) is read here first: a share reads
+    nothing. Each share takes whole households (a household's months are walked together)."""
     if not lines:
-        return [], []
+        return Shared(lambda _number, _count, _progress: ([], []), 0)
     policy = effective_policy(session, county)
     start = start_of(session, county, policy)
     first, last = min(line.month for line in lines), max(line.month for line in lines)
@@ -195,46 +216,28 @@ def _rules_exceptions(session: Session, county: str, lines: Sequence[found.PaidL
         prices[month] = price_for(session, county, month)
         month = next_month(month)
     households = sorted({line.household_id for line in lines})
-    shares = share_count(len(lines))
-    told = Told(progress, len(lines))
 
-    def share(number: int, count: int):
+    def share(number: int, count: int, told: Callable[[int], None]) -> Found:
         mine = lines
         if count > 1:
             owned = set(households[number::count])
             mine = [line for line in lines if line.household_id in owned]
-        # Share 0 tells the progress for all (the shares are alike in size); the rest is told when all are done.
-        return found.rules_exceptions(mine, registry, policy, prices.__getitem__, start,
-                                      progress=told.scaled(count) if number == 0 else _nothing)
+        return found.rules_exceptions(mine, registry, policy, prices.__getitem__, start, progress=told)
 
-    results = in_shares(share, shares)
-    told.finish()
+    return Shared(share, worker_count(len(lines)), progress)
+
+
+def _rules_collected(rules: Shared[Found]) -> Found:
+    """The shares' exceptions in one order, whatever the number of shares (the same bytes with one or several)."""
+    results = rules.results()
     after_end = sorted((e for a, _ in results for e in a), key=lambda e: (e.month, e.household))
     differing = sorted((e for _, d in results for e in d), key=lambda e: (e.household, e.month))
     return after_end, differing
 
 
-class Told:
-    """Tells `progress` of `total` steps at most, however they are counted, and all of them by `finish`."""
-
-    def __init__(self, progress: Callable[[int], None], total: int):
-        self.progress, self.total, self.told = progress, total, 0
-
-    def scaled(self, factor: int) -> Callable[[int], None]:
-        def tell(count: int) -> None:
-            step = min(count * factor, self.total - self.told)
-            if step > 0:
-                self.told += step
-                self.progress(step)
-        return tell
-
-    def finish(self) -> None:
-        self.scaled(1)(self.total - self.told)
-
-
 def audit_size(session: Session, jurisdiction: str, year: int, as_of: date | None = None) -> int:
-    """The work `audit_pack` tells its progress of: `ledger verify`'s (`_verify_size`), then the counted cycles'
-    lines twice (read, then their amounts recomputed)."""
+    """The work `audit_pack` tells its progress of: `ledger verify`'s (`_verify_size`) and the counted cycles'
+    lines twice (read, and their amounts recomputed)."""
     counted = [cycle_id for cycle_id, _ in counted_cycles(session, jurisdiction, year, as_of or date(year, 12, 31))]
     lines = session.scalar(select(func.count()).select_from(CycleLine).where(CycleLine.cycle_id.in_(counted))) \
         if counted else 0
