@@ -332,21 +332,27 @@ def expected_amounts(lines: Iterable[PaidLine], registry: Mapping[str, StoredHou
             out.update({(household_id, month): f"户 {household_id} 已不在救助对象名册中" for month in months})
             continue
         first = min(months)
-        if first not in computers:
-            try:
-                computers[first] = MonthComputer(policy, first, price_on(first), None, start=start)
-            except Refusal as refusal:
-                computers[first] = refusal
+        computer = computers.get(first)
+        if computer is None:
+            computer = computers[first] = _computer(policy, first, price_on, start)
         try:
-            computer = computers[first]
             if isinstance(computer, Refusal):
-                raise computer
+                raise computer  # the county cannot compute that month at all: each household says why
             benefits = rules_amounts(record, months, computer, snapshot_on, price_on)
         except Refusal as refusal:
             out.update({(household_id, month): cannot_compute(refusal) for month in months})
             continue
         out.update({(household_id, month): benefit for month, benefit in benefits.items()})
     return out
+
+
+def _computer(policy: EffectivePolicy, month: str, price_on: Callable[[str], PriceDeclaration | None],
+              start: CountyStart) -> MonthComputer | Refusal:
+    """The month's computer, or why the rules compute nothing for it (before the county's first month)."""
+    try:
+        return MonthComputer(policy, month, price_on(month), None, start=start)
+    except Refusal as refusal:
+        return refusal
 
 
 def amounts_differing(lines: Iterable[PaidLine], expected: Expected,
