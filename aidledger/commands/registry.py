@@ -16,45 +16,83 @@ def group() -> None:
     """The beneficiary registry: households, members and their dated events."""
 
 
+ENCODING = click.option("--encoding", help="The CSV files' encoding, when it is not to be found from the bytes: "
+                                          "utf-8 or gbk (gb18030).")
+ERRORS = click.option("--errors", "errors_to", type=click.Path(dir_okay=False),
+                      help="Write every problem (file, sheet, line, column, value, reason) to this CSV file.")
+
+
 @group.command("import")
-@click.option("--households", "households_path", required=True, type=click.Path(dir_okay=False))
-@click.option("--members", "members_path", required=True, type=click.Path(dir_okay=False))
+@click.option("--households", "households_path", type=click.Path(dir_okay=False),
+              help="households: a CSV file (UTF-8 or GBK) or an Excel workbook (.xlsx).")
+@click.option("--members", "members_path", type=click.Path(dir_okay=False),
+              help="members: a CSV file or a workbook (the same one as --households may be given).")
+@click.option("--workbook", type=click.Path(dir_okay=False),
+              help="One workbook holding both: its sheets 家庭 (households) and 成员 (members), or its first two.")
+@click.option("--households-sheet", help="The households' sheet of a workbook (default: see docs/registry.md).")
+@click.option("--members-sheet", help="The members' sheet of a workbook.")
+@ENCODING
+@ERRORS
 @click.option("--dry-run", is_flag=True, help="Validate and report; store nothing.")
 @pass_app
-def import_(app, households_path: str, members_path: str, dry_run: bool) -> None:
-    """Import households.csv and members.csv (preparer): all or nothing, every bad row reported.
+def import_(app, households_path, members_path, workbook, households_sheet, members_sheet, encoding, errors_to,
+            dry_run: bool) -> None:
+    """Import the households and members (preparer): all or nothing, every bad row reported.
+
+    The files come as CSV (UTF-8, with or without BOM, or GBK as Excel saves it on a Chinese Windows) or as
+    Excel workbooks; Chinese headers and values (户编号, 低保, 城镇 …) are read as docs/registry.md lists them.
 
     \b
     Example:
       aidledger --user li.ming registry import --households households.csv --members members.csv
+      aidledger --user li.ming registry import --workbook 宝清县低保名册.xlsx --errors problems.csv
     """
+    if workbook is not None:
+        if households_path or members_path:
+            raise click.UsageError("give --workbook, or --households and --members, not both")
+        households_path = members_path = workbook
+    if not households_path or not members_path:
+        raise click.UsageError("give --households and --members (or --workbook)")
     with app.database().write() as session:
         with progress(service.estimate_rows(households_path, members_path), "importing") as step:
             outcome = service.import_registry(
                 session, households_path, members_path, user=app.user, now=app.now(), today=app.today(),
-                dry_run=dry_run, progress=step,
+                dry_run=dry_run, progress=step, households_sheet=households_sheet, members_sheet=members_sheet,
+                encoding=encoding, errors_to=errors_to,
             )
         if dry_run:
             session.rollback()
-    click.echo(_describe(outcome))
+    _report(outcome)
 
 
 @group.command("events")
 @click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--sheet", help="The sheet of a workbook (default: the first visible one).")
+@ENCODING
+@ERRORS
 @click.option("--dry-run", is_flag=True, help="Validate and report; store nothing.")
 @pass_app
-def events(app, path: str, dry_run: bool) -> None:
-    """Record dated events from events.csv (preparer): all or nothing, every bad row reported.
+def events(app, path: str, sheet, encoding, errors_to, dry_run: bool) -> None:
+    """Record dated events from an events file (preparer): all or nothing, every bad row reported.
+
+    CSV (UTF-8 or GBK) or an Excel workbook, with the columns or their Chinese names (docs/registry.md).
 
     \b
     Example:
       aidledger --user li.ming registry events events.csv
+      aidledger --user li.ming registry events 三月变动.csv --errors problems.csv
     """
     with app.database().write() as session:
         outcome = service.import_events(session, path, user=app.user, now=app.now(), today=app.today(),
-                                        dry_run=dry_run)
+                                        dry_run=dry_run, sheet=sheet, encoding=encoding, errors_to=errors_to)
         if dry_run:
             session.rollback()
+    _report(outcome)
+
+
+def _report(outcome) -> None:
+    for read in outcome.read:
+        click.echo(f"read {read}", err=True)
     click.echo(_describe(outcome))
 
 

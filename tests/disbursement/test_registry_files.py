@@ -114,23 +114,17 @@ def test_a_bom_left_in_decoded_text_is_accepted():
     assert problems_of(read_households(lines, "households.csv", today=TODAY)) == []
 
 
-def test_a_gbk_file_is_refused_cleanly(tmp_path):
+def test_a_gbk_file_reads_as_its_utf8_twin(tmp_path):
     text = (EXAMPLES / "households.csv").read_text(encoding="utf-8")
-    data = text.encode("gbk")
-    path = tmp_path / "households.csv"
-    path.write_bytes(data)
-    first_non_ascii = next(i for i, byte in enumerate(data) if byte >= 0x80)
-    with open_registry_file(path, "households.csv") as lines:
-        items = list(read_households(lines, "households.csv", today=TODAY))
-    assert records_of(items) == []  # the first row already holds the name 王建国
-    assert problems_of(items) == [
-        (
-            "households.csv",
-            2,
-            None,
-            f"not UTF-8 (byte 0x{data[first_non_ascii]:02x} at offset {first_non_ascii}): save the file as UTF-8",
-        )
-    ]
+    for encoding, name in (("gbk", "gb18030"), ("gb18030", "gb18030"), ("utf-8-sig", "utf-8")):
+        path = tmp_path / f"households-{encoding}.csv"
+        path.write_bytes(text.encode(encoding))
+        with open_registry_file(path, "households.csv") as lines:
+            items = list(read_households(lines, "households.csv", today=TODAY))
+            assert lines.encoding == name
+        with open_registry_file(EXAMPLES / "households.csv", "households.csv") as lines:
+            assert records_of(items) == records_of(list(read_households(lines, "households.csv", today=TODAY)))
+        assert problems_of(items) == []
 
 
 def test_bad_bytes_further_down_end_the_file_with_one_problem():

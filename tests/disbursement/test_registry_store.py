@@ -157,13 +157,14 @@ def test_events_for_unknown_households_or_members_are_refused(registry, tmp_path
     assert snapshot(registry.url) == before
 
 
-def test_a_gbk_file_is_refused_cleanly(county, tmp_path):
+def test_a_gbk_file_is_read_and_its_encoding_named(county, tmp_path):
     h = tmp_path / "h.csv"
-    h.write_bytes((H_HEADER + "H100,230523,230523100,urban,dibao,100,2021-06-15,,stable,,王建国,6217000010000000999\n")
-                  .encode("gbk"))
-    m = write(tmp_path, "m.csv", M_HEADER)
-    assert_refused(county("registry", "import", "--households", str(h), "--members", m, user=PREPARER),
-                   "not UTF-8")
+    h.write_bytes(open(HOUSEHOLDS, encoding="utf-8").read().encode("gbk"))
+    result = county("registry", "import", "--households", str(h), "--members", str(MEMBERS), user=PREPARER)
+    assert result.exit_code == 0, result.output
+    assert "read h.csv: GB18030 (GBK)" in result.stderr and "read members.csv: UTF-8" in result.stderr
+    shown = county("registry", "show", "H001", "--json", user=PREPARER)
+    assert "王建国" in shown.output
 
 
 def test_a_bom_is_accepted(county, tmp_path):

@@ -67,7 +67,8 @@ def test_bad_files_are_refused_whole_with_their_lines_and_nothing_is_stored(sign
     for name, content, words in (
             ("e.csv", b"household_id,kind,date,value\nH001,income,2022-03-15,900.00\nNOPE,income,2022-03-15,1\n",
              ["<td>e.csv</td><td>3</td><td>household_id</td><td>NOPE</td>", "NOPE"]),
-            ("e.csv", "household_id,kind,date,value\nH001,suspend,2022-03-15,核查\n".encode("gbk"), ["UTF-8"]),
+            ("e.csv", "household_id,kind,date,value\nH001,suspend,2022-03-15,核查\n".encode("gbk")
+             + "H002,suspend,2022-03-15,核查\n".encode("utf-8"), ["<td>e.csv</td><td>3</td>", "mixes encodings"]),
             ("e.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", ["已损坏"]),  # a broken .xlsx, renamed
             ("e.csv", b"household_id,kind\nH001,\x00\x01\n", ["不是 CSV 文本文件"]),
             ("e.xlsx", b"", ["是空的"])):

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from aidledger.budget.service.figures import reserve_range_from, spendable_from
 from aidledger.disbursement.payments.tables import Cycle
 from aidledger.disbursement.recovery.tables import Receivable, ReceivablePart, Recovery
-from aidledger.disbursement.registry.csv_source import open_registry_file
+from aidledger.disbursement.registry.inputs import Wanted, inputs
 from aidledger.disbursement.registry.state import StoredHousehold
 from aidledger.disbursement.registry.store import load_households
 from aidledger.disbursement.rules import first_paid_month
@@ -105,14 +105,15 @@ def load_opening(session: Session, county: str, month: str, paths: dict[str, str
     snap = policy.on(day)
     snap.dibao.standard("urban"), snap.dibao.standard("rural")  # defined on the first day, or a MissingParameter
     log = ProblemLog()
-    funds = _read(paths.get("funds"), read_funds, log)
-    reserves = _read(paths.get("reserves"), read_reserves, log)
-    receivables = _read(paths.get("receivables"), read_receivables, log)
-    states = _read(paths.get("states"), read_states, log)
+    names: dict[str, str] = {}
+    funds = _read(paths.get("funds"), read_funds, log, names, "funds")
+    reserves = _read(paths.get("reserves"), read_reserves, log, names, "reserves")
+    receivables = _read(paths.get("receivables"), read_receivables, log, names, "receivables")
+    states = _read(paths.get("states"), read_states, log, names, "states")
     stored = load_households(session, {r.household_id for r in receivables + states})
     facts = _facts(policy, day, stored)
     for name, rows in (("reserves", reserves), ("receivables", receivables), ("states", states)):
-        source = _source(paths.get(name))
+        source = names.get(name, "")
         for row in rows:
             if name == "reserves":
                 log.extend(reserve_problems(row, source, county, policy.townships, snap.reserve.amount))
@@ -188,16 +189,21 @@ def _source(path: str | None) -> str:
     return Path(path).name if path else ""
 
 
-def _read(path: str | None, reader, log: ProblemLog) -> list:
+def _read(path: str | None, reader, log: ProblemLog, names: dict[str, str], kind: str) -> list:
+    """A file's rows (a CSV in UTF-8 or GBK, or a workbook's first visible sheet: registry/inputs.py), its problems
+    logged; `names` learns what problems call the file."""
     if not path:
         return []
     rows = []
-    with open_registry_file(path, _source(path)) as lines:
-        for item in reader(lines, _source(path)):
-            if isinstance(item, Problem):
-                log.add(item)
-            else:
-                rows.append(item)
+    with inputs([Wanted(path, kind)]) as (ready,):
+        names[kind] = ready.name
+        log.extend(ready.problems)
+        with ready.lines() as lines:
+            for item in reader(lines, ready.name):
+                if isinstance(item, Problem):
+                    log.add(item)
+                else:
+                    rows.append(item)
     return rows
 
 

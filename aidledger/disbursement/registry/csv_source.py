@@ -3,9 +3,12 @@
 Pure apart from opening the file. Nothing here holds more than one row: files of a
 million rows stream through in constant memory.
 
-- Encoding: UTF-8, with or without the BOM spreadsheet programs write. Bytes are decoded
-  line by line as they are read; the first byte that is not UTF-8 (a GBK file, typically)
-  ends the file with one clean problem naming the byte and its offset.
+- Encoding: UTF-8, with or without the BOM spreadsheet programs write, or GB18030 (GBK, what
+  Excel on a Chinese Windows saves as "CSV"), told apart by the bytes (`TextLines`), or the one
+  the caller forces. Bytes are decoded line by line as they are read; a line the file's encoding
+  cannot decode, or a UTF-8 line in a GB18030 file, ends the file with one clean problem naming
+  the line, the byte and its offset.
+- Excel workbooks are not read here: `inputs.py` writes the sheet out as CSV first.
 - Lines: the physical lines of the file; the header is line 1. A row whose quoted field
   runs over several lines is reported at the line where it starts.
 - Header: column names with surrounding whitespace dropped, in any order; unknown,
@@ -27,6 +30,8 @@ from typing import BinaryIO
 
 from aidledger.errors import Refusal
 from aidledger.problems import Problem
+
+from .county_words import column_of, translated
 
 UTF8_BOM = b"\xef\xbb\xbf"
 MAX_LINE_BYTES = 1 << 20
@@ -94,9 +99,116 @@ def _not_utf8(source: str, number: int, raw: bytes, offset: int, index: int) -> 
     return Problem.in_file(source, number, None, reason)
 
 
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8", "gb18030": "gb18030", "gbk": "gb18030",
+             "gb2312": "gb18030", "cp936": "gb18030"}
+# GB18030 is a superset of GBK and GB2312: a file saved in either decodes the same through it.
+ENCODING_NAMES = {"utf-8": "UTF-8", "gb18030": "GB18030 (GBK)"}
+
+
+def encoding_of(name: str) -> str:
+    """The codec a forced `--encoding` reads with, or a Refusal naming the ones there are."""
+    codec = ENCODINGS.get(name.strip().lower())
+    if codec is None:
+        raise Refusal(Problem(f"unknown encoding {name!r}: use utf-8 or gbk (gb18030)", "file.encoding",
+                               field="encoding"))
+    return codec
+
+
+class TextLines:
+    """The lines of a text file decoded one at a time, in the encoding the bytes show or the one forced.
+
+    Undecided while the lines are ASCII (the same in every encoding a registry comes in); the first line with
+    other bytes decides: UTF-8 when it decodes as UTF-8, else GB18030 when it decodes as that. A GB18030 file's
+    Chinese text is practically never valid UTF-8 (its lead bytes are UTF-8 continuation bytes), so a later
+    line that is valid UTF-8 means a file pasted together from two encodings: refused, with the line, rather than
+    read as mojibake. `encoding` names what was read (None: ASCII only, or nothing yet).
+    """
+
+    def __init__(self, stream: BinaryIO, source: str, encoding: str | None = None):
+        self._stream = stream
+        self._source = source
+        self.forced = encoding is not None
+        self.encoding = encoding
+        self._number = 0
+        self._offset = 0
+
+    def __iter__(self) -> TextLines:
+        return self
+
+    def __next__(self) -> str:
+        raw = self._stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            raise StopIteration
+        self._number += 1
+        number, offset = self._number, self._offset
+        self._offset += len(raw)
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            raise UnreadableFile(Problem.in_file(
+                self._source, number, None, f"the line is longer than {MAX_LINE_BYTES} bytes: is this a CSV file?"))
+        if number == 1 and raw.startswith(UTF8_BOM) and self.encoding in (None, "utf-8"):
+            self.encoding = "utf-8"
+            raw = raw[len(UTF8_BOM):]
+            offset += len(UTF8_BOM)
+        if raw.isascii():
+            return raw.decode("ascii")
+        if self.encoding is None:
+            self.encoding = "utf-8" if _decodes(raw, "utf-8") else "gb18030" if _decodes(raw, "gb18030") else None
+            if self.encoding is None:
+                raise UnreadableFile(self._neither(number, raw, offset))
+        if self.encoding == "utf-8":
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise UnreadableFile(self._not_utf8(number, raw, offset, exc.start)) from None
+        if not self.forced and _decodes(raw, "utf-8"):
+            raise UnreadableFile(Problem.in_file(
+                self._source, number, None,
+                "the file mixes encodings: this line is UTF-8, the lines before are GB18030 (GBK); "
+                "save the whole file again in one encoding"))
+        try:
+            return raw.decode(self.encoding)
+        except UnicodeDecodeError as exc:
+            at = offset + exc.start
+            raise UnreadableFile(Problem.in_file(
+                self._source, number, None,
+                f"not {ENCODING_NAMES.get(self.encoding, self.encoding)} (byte 0x{raw[exc.start]:02x} at offset "
+                f"{at}): the file mixes encodings or is damaged; save it again as UTF-8 or GBK")) from None
+
+    def _not_utf8(self, number: int, raw: bytes, offset: int, index: int) -> Problem:
+        if self.forced or number == 1:
+            return _not_utf8(self._source, number, raw, offset, index)
+        gbk = " (it reads as GB18030/GBK)" if _decodes(raw, "gb18030") else ""
+        reason = (f"not UTF-8 (byte 0x{raw[index]:02x} at offset {offset + index}){gbk}, although the lines before "
+                  "are: the file mixes encodings; save the whole file again in one encoding")
+        return Problem.in_file(self._source, number, None, reason)
+
+    def _neither(self, number: int, raw: bytes, offset: int) -> Problem:
+        if number == 1 and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return Problem.in_file(self._source, 1, None,
+                                   "the file is UTF-16, not UTF-8: save the file as UTF-8 (CSV UTF-8)")
+        try:
+            raw.decode("utf-8")
+            index = 0
+        except UnicodeDecodeError as exc:
+            index = exc.start
+        reason = (f"neither UTF-8 nor GB18030 (GBK) (byte 0x{raw[index]:02x} at offset {offset + index}): "
+                  "save the file as UTF-8 or GBK (CSV)")
+        return Problem.in_file(self._source, number, None, reason)
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @contextmanager
-def open_registry_file(path: str | Path, source: str | None = None) -> Iterator[Iterator[str]]:
-    """Open a registry file for reading as lazily decoded UTF-8 lines.
+def open_registry_file(path: str | Path, source: str | None = None,
+                       encoding: str | None = None) -> Iterator[TextLines]:
+    """Open a registry file for reading as lazily decoded lines (UTF-8 or GB18030, told apart by the bytes, or
+    `encoding` forced: a codec name from `encoding_of`).
 
     `source` is the name problems give the file (the path by default). A file that cannot
     be opened is a Refusal; bad bytes come out of the readers as a problem.
@@ -107,7 +219,7 @@ def open_registry_file(path: str | Path, source: str | None = None) -> Iterator[
     except OSError as exc:
         raise Refusal(f"{name}: cannot be read: {exc.strerror or exc}") from None
     with stream:
-        yield utf8_lines(stream, name)
+        yield TextLines(stream, name, encoding)
 
 
 def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[Row | Problem]:
@@ -115,7 +227,7 @@ def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[R
 
     `lines` are physical lines, as iterating a text file or `utf8_lines` gives them.
     """
-    physical = _LineCounter(lines)
+    physical = LineCounter(lines)
     reader = csv.reader(physical)
     try:
         header = next(reader)
@@ -131,6 +243,7 @@ def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[R
     names = [name.strip() for name in header]
     if names and names[0].startswith("\ufeff"):  # a BOM left by a caller who decoded without utf-8-sig
         names[0] = names[0][1:].strip()
+    names = [column_of(name, columns.all) for name in names]  # 户编号 is household_id (county_words.py)
     problems = _header_problems(names, source, columns)
     if problems:
         yield from problems
@@ -156,19 +269,19 @@ def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[R
             reason = _field_count_reason(len(fields), len(names), start, previous)
             yield Problem.in_file(source, start, None, reason, _household_id(fields, names))
             continue
-        values = {name: value.strip() for name, value in zip(names, fields)}
+        values = translated({name: value.strip() for name, value in zip(names, fields)})
         values.update(absent)
         yield Row(start, values)
 
 
-class _LineCounter:
+class LineCounter:
     """Counts the physical lines csv.reader pulls, so rows know where they start."""
 
     def __init__(self, lines: Iterable[str]):
         self._lines = iter(lines)
         self.count = 0
 
-    def __iter__(self) -> _LineCounter:
+    def __iter__(self) -> LineCounter:
         return self
 
     def __next__(self) -> str:

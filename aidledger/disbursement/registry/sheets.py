@@ -28,15 +28,18 @@ could still pass the check character by chance, one time in eleven.
 from __future__ import annotations
 
 import csv
+import re
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
 
 from aidledger.problems import Problem
+
+from .county_words import DATE_COLUMNS, HEADERS
 
 Kind = Literal["text", "xlsx"]
 
@@ -63,6 +66,7 @@ EXCEL_DIGITS = 15  # significant digits Excel keeps of a number
 ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                           "#SPILL!", "#CALC!"})
 ID_COLUMNS = frozenset({"id_number"})
+MAX_SERIAL = 2958466  # Excel's last day, 9999-12-31
 ACCOUNT_COLUMNS = frozenset({"bank_account"})
 
 
@@ -133,15 +137,22 @@ class Sheet:
     header: tuple[str, ...] = ()
     rows: int = 0  # the rows written after the header, empty ones included
     problems: list[Problem] = field(default_factory=list)
+    name: str = ""  # the worksheet read
+    columns: tuple[str, ...] = ()  # the header's names as the columns they most likely are (canonical_column)
+    epoch: datetime = datetime(1899, 12, 30)  # the workbook's date system (1900, or 1904 on an old Mac)
+    merged: tuple[str, ...] = ()  # merged ranges the sheet declares, e.g. "A5:A7"
 
 
-def sheet_to_csv(workbook: Path, out: Path, source: str) -> Sheet:
-    """Write the first worksheet of `workbook` to `out` as UTF-8 CSV (see the module's docstring); problems name
-    `source` (the file as it was sent) and the cell. An unreadable workbook is NotAccepted."""
+def sheet_to_csv(workbook: Path, out: Path, source: str, sheet_name: str | None = None,
+                 role: str | None = None, after: str | None = None,
+                 progress: Callable[[int], None] | None = None) -> Sheet:
+    """Write a worksheet of `workbook` to `out` as UTF-8 CSV (see the module's docstring): the one named, else
+    the one `choose_sheet` picks for `role`; problems name `source` (the file as it was sent) and the cell. An
+    unreadable workbook, or a sheet it does not have, is NotAccepted."""
     sheet = Sheet()
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        rows = _rows(workbook)
+        rows = _rows(workbook, sheet, sheet_name, role, after)
         first = next(rows, None)
         if first is None:
             return sheet  # an empty sheet: the readers say the file needs a header row
@@ -153,10 +164,13 @@ def sheet_to_csv(workbook: Path, out: Path, source: str) -> Sheet:
                                                   "与 CSV 文件的表头相同（如 household_id, county, …）"))
             return sheet
         sheet.header = tuple(header)
+        sheet.columns = tuple(canonical_column(name.strip()) for name in header)
         writer.writerow(header)
         blank = 0  # empty rows not yet written: only rows that follow one are (the readers skip them)
         for number, values in enumerate(rows, start=2):
             sheet.rows += 1
+            if progress is not None and sheet.rows % 1000 == 0:
+                progress(1000)
             fields = _row_texts(values, number, sheet, source)
             if not any(text.strip() for text in fields):
                 blank += 1
@@ -165,12 +179,71 @@ def sheet_to_csv(workbook: Path, out: Path, source: str) -> Sheet:
                 writer.writerow([])
             blank = 0
             writer.writerow(fields)
+    for cells in sheet.merged:
+        first_row = int("".join(ch for ch in cells.split(":")[0] if ch.isdigit()) or 0)
+        sheet.problems.append(Problem(
+            f"单元格 {cells} 是合并单元格：合并后只有左上角的格子有值，其余各行读出来是空的；请取消合并，"
+            "并在每一行填上各自的值后重新上传", "sheet.merged", source, first_row, None,
+            figures=(("cell", cells),)))
     return sheet
 
 
-def _rows(workbook: Path) -> Iterator[tuple[object, ...]]:
-    """The first worksheet's rows, as values (cached results of formulas), row 1 first; every row number in turn,
-    the missing ones as empty rows."""
+HOUSEHOLD_SHEETS = ("households", "家庭", "户", "家庭信息", "户信息", "家庭基本信息", "低保户", "救助对象")
+MEMBER_SHEETS = ("members", "成员", "家庭成员", "成员信息", "家庭成员信息", "人员")
+SHEETS_BY_ROLE = {"households": HOUSEHOLD_SHEETS, "members": MEMBER_SHEETS}
+
+
+def choose_sheet(names: list[str], states: list[str], named: str | None, role: str | None,
+                 after: str | None = None) -> str:
+    """Which worksheet a file's rows are on: the one named (hidden or not: the clerk said so); else, for the
+    households or the members of a registry, a visible sheet called so (家庭, 成员 …, SHEETS_BY_ROLE); else the
+    first visible sheet, or, when `after` names the sheet another role already took from the same workbook
+    (households and members in one workbook), the next visible one. Hidden sheets hold a clerk's working
+    copies and lookup tables: never read unless named."""
+    if named is not None:
+        if named in names:
+            return named
+        raise NotAccepted(f"没有名为“{named}”的工作表：工作簿里的工作表是 {'、'.join(names)}")
+    visible = [name for name, state in zip(names, states) if state == "visible"]
+    if not visible:
+        raise NotAccepted("工作簿里没有可见的工作表：请取消隐藏存放名册的工作表，或用 --sheet 指明")
+    for wanted in SHEETS_BY_ROLE.get(role or "", ()):
+        found = next((name for name in visible if name.strip().lower() == wanted), None)
+        if found is not None:
+            return found
+    if after in visible and visible.index(after) + 1 < len(visible):
+        return visible[visible.index(after) + 1]
+    return visible[0]
+
+
+def sheet_rows(workbook: Path) -> int:
+    """The rows a workbook's visible sheets declare (their dimension), for a progress bar's estimate; 0 when the
+    file cannot tell."""
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            book = load_workbook(workbook, read_only=True, data_only=True, keep_links=False)
+        try:
+            return sum(ws.max_row or 0 for ws in book.worksheets if ws.sheet_state == "visible")
+        finally:
+            book.close()
+    except Exception:  # an estimate only: the import itself names what is wrong with the file
+        return 0
+
+
+def canonical_column(name: str) -> str:
+    """A header name as the column it most likely is (户编号 → household_id), for judging a cell before the
+    readers take the header: whether it holds an id number, an account or a date."""
+    return HEADERS.get(name, (name,))[0]
+
+
+def _rows(workbook: Path, sheet: Sheet, sheet_name: str | None = None, role: str | None = None,
+          after: str | None = None) -> Iterator[tuple[object, ...]]:
+    """A worksheet's rows, as values (cached results of formulas), row 1 first; every row number in turn,
+    the missing ones as empty rows. Records in `sheet` the sheet's name, the workbook's date system and, once
+    every row is read, the merged cells the sheet declares."""
     from openpyxl import load_workbook  # only an Excel upload pays for importing it
 
     def unreadable(exc: Exception) -> NotAccepted:
@@ -185,7 +258,10 @@ def _rows(workbook: Path) -> Iterator[tuple[object, ...]]:
         try:
             if not book.worksheets:
                 raise NotAccepted("工作簿里没有工作表：请把名册放在第一个工作表中")
-            worksheet = book.worksheets[0]
+            sheet.name = choose_sheet(book.sheetnames, [ws.sheet_state for ws in book.worksheets], sheet_name,
+                                      role, after)
+            worksheet = book[sheet.name]
+            sheet.epoch = book.epoch
             # The dimension a file declares may be wrong (some programs write A1): read every row it holds.
             reset = getattr(worksheet, "reset_dimensions", None)
             if reset is not None:
@@ -195,12 +271,33 @@ def _rows(workbook: Path) -> Iterator[tuple[object, ...]]:
                 try:
                     row = next(values)
                 except StopIteration:
-                    return
+                    break
                 except Exception as exc:  # a damaged sheet, met while reading it
                     raise unreadable(exc) from None
                 yield tuple(row)
+            sheet.merged = _merged_cells(book, worksheet)
         finally:
             book.close()
+
+
+MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
+
+
+def _merged_cells(book: object, worksheet: object) -> tuple[str, ...]:
+    """The ranges a sheet's XML declares merged (read-only openpyxl does not parse them): they come after the
+    sheet's data, so the part is read through once more, in chunks (a second or so at 100,000 rows)."""
+    path = getattr(worksheet, "_worksheet_path", None)
+    archive = getattr(book, "_archive", None)
+    if path is None or archive is None:
+        return ()
+    found: dict[str, None] = {}
+    tail = b""
+    with archive.open(path) as part:
+        while chunk := part.read(1 << 20):
+            text = tail + chunk  # a ref cut at a chunk's end is whole in the next one's overlap
+            found.update(dict.fromkeys(match.decode() for match in MERGE_CELL.findall(text)))
+            tail = text[-200:]
+    return tuple(found)
 
 
 def _row_texts(values: tuple[object, ...], number: int, sheet: Sheet, source: str) -> list[str]:
@@ -228,6 +325,11 @@ def _cell_text(value: object, column: str | None, number: int, index: int, sheet
     """The cell as CSV text; a refused cell is recorded in `sheet` and reads as its text shown."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)) and column is not None and _canonical(sheet, index) in DATE_COLUMNS:
+        serial = _whole(value)
+        if serial is not None and 0 < int(serial) < MAX_SERIAL:
+            # A date cell formatted as a number (44621): Excel's day count, in the workbook's date system.
+            return (sheet.epoch + timedelta(days=int(serial))).date().isoformat()
     if isinstance(value, (int, float)):
         digits = _whole(value)
         if digits is None:
@@ -236,6 +338,7 @@ def _cell_text(value: object, column: str | None, number: int, index: int, sheet
             return digits
         shown = _as_excel_shows(value)
         cell = _cell(index, number)
+        column = _canonical(sheet, index)
         if column in ID_COLUMNS:
             reason = f"单元格 {cell}：身份证号被 Excel 存为数字（{shown}），末位已丢失：请把该列设为文本后重新填写"
         elif column in ACCOUNT_COLUMNS:
@@ -260,6 +363,10 @@ def _cell_text(value: object, column: str | None, number: int, index: int, sheet
         _refuse(sheet, source, number, index, column, text.replace("\r", "").replace("\n", " "),
                 f"单元格 {_cell(index, number)} 内有换行：请删去换行后重新上传")
     return text
+
+
+def _canonical(sheet: Sheet, index: int) -> str | None:
+    return sheet.columns[index] if index < len(sheet.columns) else None
 
 
 def _whole(value: int | float) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,14 +22,17 @@ from sqlalchemy.orm import Session
 
 from aidledger.errors import Refusal
 from aidledger.policy.store import current_documents
+from aidledger.problems import ProblemLog
 
 from .csv_source import UnreadableFile, open_registry_file
+from .inputs import Input
 from .load import RegistryLoad
 from .records import Event, Household, Member
 from .state import StoredHousehold
 from .tables import EventRow, HouseholdRow, MemberRow, RegistryImport
 
 BATCH = 2_000
+Source = str | Input  # a path (tests, scripts), or a file a service made ready (inputs.py)
 
 
 def _bulk(table):
@@ -45,6 +49,7 @@ class ImportOutcome:
     unchanged: bool = False
     dry_run: bool = False
     event_ids: tuple[int, int] | None = None  # the first and last id of the events stored (registry history)
+    read: tuple[str, ...] = ()  # how each file was read (inputs.Input.described): its encoding, or its sheet
 
 
 class DatabaseContext:
@@ -104,11 +109,11 @@ class DatabaseContext:
         return out
 
 
-def _digest(paths: Iterable[str]) -> str:
+def _digest(paths: Iterable[Source]) -> str:
     sha = hashlib.sha256()
     for path in paths:
         try:
-            with open(path, "rb") as handle:
+            with open(_path(path), "rb") as handle:
                 for chunk in iter(lambda: handle.read(1 << 20), b""):
                     sha.update(chunk)
         except OSError as exc:
@@ -123,11 +128,11 @@ def _already_imported(session: Session, kind: str, digest: str) -> bool:
     )
 
 
-def _any_rows(paths: Iterable[str]) -> bool:
+def _any_rows(paths: Iterable[Source]) -> bool:
     """Whether any of the files holds a line after its header: files with a header alone are still checked, but
     store nothing, not even the import's record (an import of nothing is not an event of the registry)."""
     for path in paths:
-        with open_registry_file(path, _name(path)) as lines:
+        with _lines(path) as lines:
             try:
                 next(lines, None)
                 if any(line.strip() for line in lines):
@@ -142,12 +147,13 @@ def _batched(records: Iterator, size: int = BATCH) -> Iterator[list]:
         yield batch
 
 
-def _store_file(session: Session, path: str, read: Callable, table, to_row: Callable, import_id: int | None,
+def _store_file(session: Session, path: Source, read: Callable, table, to_row: Callable, import_id: int | None,
                 load: RegistryLoad, progress: Callable[[int], None] | None) -> int:
     """Read one file through `read` (the load's checks), inserting its good rows in batches while the load has
     found no problem (a dry run inserts nothing); returns how many rows passed."""
     count = 0
-    with open_registry_file(path, _name(path)) as lines:
+    load.problems.extend(path.problems if isinstance(path, Input) else ())
+    with _lines(path) as lines:
         for batch in _batched(read(lines, _name(path))):
             count += len(batch)
             if import_id is not None and not load.problems:
@@ -158,8 +164,8 @@ def _store_file(session: Session, path: str, read: Callable, table, to_row: Call
 
 
 def import_registry(
-    session: Session, households_path: str, members_path: str, *, user: str, now: datetime, today: date,
-    dry_run: bool = False, progress: Callable[[int], None] | None = None,
+    session: Session, households_path: Source, members_path: Source, *, user: str, now: datetime, today: date,
+    dry_run: bool = False, progress: Callable[[int], None] | None = None, problems: ProblemLog | None = None,
 ) -> ImportOutcome:
     """Load households.csv and members.csv, all or nothing."""
     digest = _digest([households_path, members_path])
@@ -168,7 +174,7 @@ def import_registry(
     import_id = None
     if not dry_run and _any_rows([households_path, members_path]):
         import_id = _record_import(session, "registry", [households_path, members_path], digest, user, now)
-    load = RegistryLoad(DatabaseContext(session), today=today)
+    load = RegistryLoad(DatabaseContext(session), today=today, problems=problems)
     households = _store_file(session, households_path, load.households, HouseholdRow, _household_row, import_id,
                              load, progress)
     members = _store_file(session, members_path, load.members, MemberRow, _member_row, import_id, load, progress)
@@ -191,15 +197,17 @@ def refresh_statistics(session: Session) -> None:
 
 
 def import_events(
-    session: Session, path: str, *, user: str, now: datetime, today: date, dry_run: bool = False
+    session: Session, path: Source, *, user: str, now: datetime, today: date, dry_run: bool = False,
+    problems: ProblemLog | None = None,
 ) -> ImportOutcome:
     """Record dated events (income, death, …), all or nothing: the file is judged whole (registry/changes.py),
     then its events are stored with those recorded with them (a move's arrival, a voided move's arrival voided)."""
     digest = _digest([path])
     if _already_imported(session, "events", digest):
         return ImportOutcome(0, 0, 0, unchanged=True)
-    load = RegistryLoad(DatabaseContext(session), today=today)
-    with open_registry_file(path, _name(path)) as lines:
+    load = RegistryLoad(DatabaseContext(session), today=today, problems=problems)
+    load.problems.extend(path.problems if isinstance(path, Input) else ())
+    with _lines(path) as lines:
         checked = load.events(lines, _name(path))
     problems = load.finish()
     if problems:
@@ -214,11 +222,22 @@ def import_events(
     return ImportOutcome(0, 0, len(checked.events), dry_run=dry_run)
 
 
-def _name(path: str) -> str:
+def _name(path: Source) -> str:
+    if isinstance(path, Input):
+        return path.name
     return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def _record_import(session: Session, kind: str, paths: list[str], digest: str, user: str, now: datetime) -> int:
+def _path(path: Source) -> str:
+    return path.path if isinstance(path, Input) else path
+
+
+def _lines(path: Source) -> AbstractContextManager[Iterator[str]]:
+    """A file's lines: an Input's (a workbook's sheet as CSV, a text file in its encoding), or a path's."""
+    return path.lines() if isinstance(path, Input) else open_registry_file(path, _name(path))
+
+
+def _record_import(session: Session, kind: str, paths: list[Source], digest: str, user: str, now: datetime) -> int:
     row = RegistryImport(kind=kind, sources=", ".join(_name(p) for p in paths), digest=digest,
                          loaded_by=user, loaded_at=now)
     session.add(row)

@@ -9,14 +9,12 @@ the problems file"): no state on the server, so any worker answers it, and no ot
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import hmac
-import io
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,8 +25,9 @@ from fastapi import Form, Request
 from fastapi.responses import Response
 
 from aidledger.db import Database
-from aidledger.disbursement.registry.csv_source import UnreadableFile, open_registry_file
+from aidledger.disbursement.registry.csv_source import open_registry_file
 from aidledger.disbursement.registry.load import RegistryLoad
+from aidledger.disbursement.registry.problem_file import Cell, cell_values, csv_bytes
 from aidledger.disbursement.registry.sheets import column_letter
 from aidledger.disbursement.registry.store import DatabaseContext
 from aidledger.errors import Refusal
@@ -43,9 +42,6 @@ PROBLEM_COLUMNS = ("文件", "行", "列", "值", "原因")
 # refuses a form field over 1 MiB, and a form of more than 1,000 fields (so the file's ceiling is far off: a
 # million problems compress to a few megabytes).
 PART = 512 * 1024
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"-?\d+(\.\d+)?")
-Cell = tuple[str | None, int | None, str | None]  # a problem's file, line and column
 
 
 def every_problem(refusal: Refusal, recheck: Callable[[], list[Problem]]) -> list[Problem]:
@@ -162,69 +158,12 @@ def _letter(header: tuple[str, ...], column: str | None) -> str:
 
 
 def _cell_values(problems: Sequence[Problem], files: Sequence[Received]) -> dict[Cell, str]:
-    """The value of each (file, line, column) a problem names, read from the CSV the import read: one pass over
-    each file, keeping only the cells asked for."""
-    wanted: dict[str, set[tuple[int, str]]] = {}
-    for problem in problems:
-        if (problem.source is not None and problem.line is not None and problem.line > 1 and problem.column
-                and not any(name == "value" for name, _ in problem.figures)):
-            wanted.setdefault(problem.source, set()).add((problem.line, problem.column))
-    found: dict[Cell, str] = {}
-    for file in files:
-        cells = wanted.get(file.name)
-        if not cells:
-            continue
-        last = max(line for line, _ in cells)
-        with open_registry_file(file.path, file.name) as lines:
-            counted = _Counted(lines)
-            try:
-                reader = csv.reader(counted)
-                header = [name.strip().lstrip("\ufeff").strip() for name in next(reader, [])]
-                start = counted.count + 1
-                for fields in reader:
-                    for index, name in enumerate(header):
-                        if (start, name) in cells and index < len(fields):
-                            found[(file.name, start, name)] = fields[index].strip()
-                    start = counted.count + 1
-                    if start > last:
-                        break
-            except (UnreadableFile, csv.Error):  # the rest cannot be read: its problems say so, without values
-                pass
-    return found
-
-
-class _Counted:
-    """The physical lines csv.reader pulls, counted (a quoted field may run over several), as csv_source counts."""
-
-    def __init__(self, lines: Iterable[str]) -> None:
-        self.lines = iter(lines)
-        self.count = 0
-
-    def __iter__(self) -> _Counted:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self.lines)
-        self.count += 1
-        return line
+    return cell_values(problems, [(file.name, str(file.path)) for file in files])
 
 
 def problems_csv(rows: Sequence[ProblemRow]) -> bytes:
-    """The problems file: UTF-8 with a byte-order mark (so that Excel on a Chinese Windows reads it as UTF-8, not
-    GBK), the columns 文件, 行, 列, 值, 原因. A cell that Excel would take for a formula (a value from the file
-    sent, say `=HYPERLINK(…)`) is written after an apostrophe, so that opening the list runs nothing."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(PROBLEM_COLUMNS)
-    for row in rows:
-        writer.writerow([_inert(cell) for cell in row.cells])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
-
-
-def _inert(text: str) -> str:
-    if text.startswith(FORMULA_START) and not NUMBER.fullmatch(text):
-        return "'" + text
-    return text
+    """The problems file: 文件, 行, 列, 值, 原因 (problem_file.csv_bytes: UTF-8 with a BOM, formulas made inert)."""
+    return csv_bytes(PROBLEM_COLUMNS, [row.cells for row in rows])
 
 
 def _signature(viewer: Viewer, name: str, payload: str) -> str | None:

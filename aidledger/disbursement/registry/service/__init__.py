@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aidledger.auth.scope import contains, township_of, within
 from aidledger.disbursement.registry import store as registry_store
 from aidledger.disbursement.registry.changes import check_events
 from aidledger.disbursement.registry.records import Event
+from aidledger.disbursement.registry.sheets import NotAccepted, file_kind, sheet_rows
 from aidledger.disbursement.registry.store import (  # noqa: F401
     ImportOutcome,
     StoredHousehold,
@@ -38,46 +40,8 @@ from aidledger.masking import mask
 from aidledger.policy.tables import Township
 from aidledger.users import birth_dates, personal_numbers, require_role, require_within, scope_of
 
+from .imports import import_events, import_registry  # noqa: F401
 from .reviews import ReviewDue, next_review, record_review, reviews_due  # noqa: F401
-
-
-def import_registry(session: Session, households_path: str, members_path: str, *, user, now, today, dry_run,
-                    progress=None) -> ImportOutcome:
-    require_role(session, user, "preparer", action="import the registry")
-    before = _last_import(session)
-    outcome = registry_store.import_registry(session, households_path, members_path, user=user, now=now,
-                                             today=today, dry_run=dry_run, progress=progress)
-    _imported_within_scope(session, user, before)
-    return outcome
-
-
-def import_events(session: Session, path: str, *, user, now, today, dry_run) -> ImportOutcome:
-    require_role(session, user, "preparer", action="record registry events")
-    before = _last_import(session)
-    outcome = registry_store.import_events(session, path, user=user, now=now, today=today, dry_run=dry_run)
-    _imported_within_scope(session, user, before)
-    return outcome
-
-
-def _last_import(session: Session) -> int:
-    return session.scalar(select(func.max(RegistryImport.id))) or 0
-
-
-def _imported_within_scope(session: Session, user, before: int) -> None:
-    """A scoped user (a township's clerk) imports only households, members and events of their own townships: what
-    the import stored is checked, and anything outside refuses the whole import (the transaction rolls back)."""
-    scope = scope_of(session, user)
-    if scope is None:
-        return
-    households = select(HouseholdRow.household_id, HouseholdRow.township).where(HouseholdRow.import_id > before)
-    events = (select(HouseholdRow.household_id, HouseholdRow.township)
-              .join(EventRow, EventRow.household_id == HouseholdRow.household_id).where(EventRow.import_id > before))
-    outside = sorted({hid for stmt in (households, events) for hid, township in session.execute(stmt)
-                      if not within(scope, township)})
-    if outside:
-        shown = ", ".join(outside[:10]) + (f" and {len(outside) - 10} more" if len(outside) > 10 else "")
-        raise Refusal(f"the import names households outside the scope {scope} of user {user!r}: {shown}; "
-                      "nothing was imported")
 
 
 def correct_bank_account(session: Session, household_id: str, account: str, on: date, *, user,
@@ -109,12 +73,16 @@ def correct_bank_account(session: Session, household_id: str, account: str, on: 
 
 
 def estimate_rows(*paths: str) -> int:
-    """A cheap row estimate for the progress bar: bytes / 80."""
+    """A cheap row estimate for the progress bar: bytes / 80 for a text file; for a workbook, twice the rows its
+    sheets declare (written out as CSV, then read). A path named twice (one workbook) counts once."""
     total = 0
-    for path in paths:
+    for path in dict.fromkeys(paths):
         try:
-            total += os.path.getsize(path) // 80
-        except OSError:
+            if file_kind(Path(path)) == "xlsx":
+                total += 2 * sheet_rows(Path(path))
+            else:
+                total += os.path.getsize(path) // 80
+        except (OSError, NotAccepted):
             pass
     return total
 
