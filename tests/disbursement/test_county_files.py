@@ -197,3 +197,14 @@ def test_files_that_are_no_registry_are_refused_before_reading(county, tmp_path)
     assert_refused(result, "is a text (CSV) file, not an Excel workbook")
     result = county("registry", "events", str(REGISTRY / "events.csv"), "--encoding", "latin-1", user=PREPARER)
     assert_refused(result, "unknown encoding 'latin-1'")
+
+
+def test_a_workbook_where_a_csv_was_expected_is_read_from_its_first_visible_sheet(tmp_path):
+    from aidledger.disbursement.registry.csv_source import open_registry_file
+
+    book = _sheet(tmp_path, [HEAD, ROW, [*ROW[:9], 6217000010000001001]])
+    with open_registry_file(book, "h.xlsx") as lines:
+        items = list(read_households(lines, "h.xlsx", today=TODAY))
+    assert [h.household_id for h in records(items)][:1] == ["H100"]  # the load refuses: the cell's problem
+    assert [(p.source, p.line, "银行账号被 Excel 存为数字" in p.what) for p in problems(items)][:1] == [
+        ("h.xlsx", 3, True)]

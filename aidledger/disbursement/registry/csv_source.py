@@ -22,6 +22,7 @@ million rows stream through in constant memory.
 from __future__ import annotations
 
 import csv
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -129,6 +130,7 @@ class TextLines:
         self._source = source
         self.forced = encoding is not None
         self.encoding = encoding
+        self.problems: list[Problem] = []  # a workbook's refused cells, reported before its rows
         self._number = 0
         self._offset = 0
 
@@ -219,7 +221,30 @@ def open_registry_file(path: str | Path, source: str | None = None,
     except OSError as exc:
         raise Refusal(f"{name}: cannot be read: {exc.strerror or exc}") from None
     with stream:
+        if stream.read(4) == b"PK\x03\x04" and encoding is None:
+            # An Excel workbook given where a CSV was expected (another department's list, say): its first visible
+            # sheet, written out as CSV; the services that read a file several times convert it once (inputs.py).
+            with _first_sheet(Path(path), name) as lines:
+                yield lines
+            return
+        stream.seek(0)
         yield TextLines(stream, name, encoding)
+
+
+@contextmanager
+def _first_sheet(path: Path, name: str) -> Iterator[TextLines]:
+    from .sheets import NotAccepted, sheet_to_csv
+
+    with tempfile.TemporaryDirectory(prefix="aidledger-sheet-") as folder:
+        out = Path(folder) / "sheet.csv"
+        try:
+            sheet = sheet_to_csv(path, out, name)
+        except NotAccepted as exc:
+            raise Refusal(f"{name} {exc.reason}") from None
+        with out.open("rb") as converted:
+            lines = TextLines(converted, name)
+            lines.problems = list(sheet.problems)
+            yield lines
 
 
 def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[Row | Problem]:
@@ -227,6 +252,7 @@ def read_rows(lines: Iterable[str], source: str, columns: Columns) -> Iterator[R
 
     `lines` are physical lines, as iterating a text file or `utf8_lines` gives them.
     """
+    yield from getattr(lines, "problems", ())
     physical = LineCounter(lines)
     reader = csv.reader(physical)
     try:
