@@ -147,6 +147,10 @@ def run_demo(out_dir: Path, now: datetime | None = None) -> DemoResult:
     return demo.result
 
 
+REGISTRY_WORKBOOK = "宝清县救助对象名册.xlsx"
+MARCH_EVENTS = "三月变动.csv"
+
+
 def set_up(demo: Demo) -> None:
     with demo.write() as s:
         for name, role, display_name, scope, password in DEMO_USERS:
@@ -162,14 +166,18 @@ def set_up(demo: Demo) -> None:
 
 
 def load_registry(demo: Demo) -> None:
+    """The registry as the county keeps it: one workbook (sheets 家庭 and 成员, Chinese headers and values) and the
+    month's changes as a CSV saved by Excel on a Chinese Windows (GBK). They hold the spec's example registry
+    (tests/county_files.py wrote them from its CSV files; tests/test_demo.py checks they still do)."""
     today = demo.now.date()
     with demo.write() as s, resources.as_file(DATA) as folder:
-        outcome = import_registry(s, str(folder / "households.csv"), str(folder / "members.csv"),
-                                  user=PREPARER, now=demo.now, today=today, dry_run=False)
-        events = import_events(s, str(folder / "events.csv"), user=PREPARER, now=demo.now, today=today,
+        workbook = str(folder / REGISTRY_WORKBOOK)
+        outcome = import_registry(s, workbook, workbook, user=PREPARER, now=demo.now, today=today, dry_run=False)
+        events = import_events(s, str(folder / MARCH_EVENTS), user=PREPARER, now=demo.now, today=today,
                                dry_run=False)
-    demo.log(f"registry imported: {outcome.households} households, {outcome.members} members, "
-             f"{events.events} event(s)")
+    demo.log(f"registry imported from {REGISTRY_WORKBOOK} ({'; '.join(outcome.read)}): {outcome.households} "
+             f"households, {outcome.members} members; {events.events} event(s) from {MARCH_EVENTS} "
+             f"({'; '.join(events.read)})")
 
 
 def open_books(demo: Demo) -> None:

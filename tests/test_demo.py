@@ -127,3 +127,37 @@ def beyond_the_base(out: Path) -> None:
         ("H004", "2021-10", "收入未如实申报"), ("H002", "2022-04", "death"), ("H002", "2022-05", "death")]
     assert receivables[0]["opening"] == 1 and receivables[0]["outstanding"] == "150.00"  # from the old books
     assert receivables[1]["recovered"] == "200.00"
+
+
+def test_the_demo_county_files_hold_the_example_registry():
+    """The demo imports its registry as the county keeps it (one workbook, GBK events): the same rows as the spec's
+    example CSV files, so the worked example's amounts hold for it (tests/county_files.py wrote them)."""
+    from datetime import date
+
+    from aidledger.demo import MARCH_EVENTS, REGISTRY_WORKBOOK
+    from aidledger.demo_data import __file__ as data_init
+    from aidledger.disbursement.registry.inputs import Wanted, inputs
+    from aidledger.disbursement.registry.readers import read_events, read_households, read_members
+
+    data = Path(data_init).parent
+    today = date(2022, 6, 30)
+
+    def read(wanted, readers):
+        with inputs(wanted) as ready:
+            out = []
+            for file, reader in zip(ready, readers, strict=True):
+                with file.lines() as lines:
+                    out.append([(type(r).__name__, getattr(r, "__dict__", None) or str(r))
+                                for r in reader(lines, "f", today=today)])
+            return out, [file.described() for file in ready]
+
+    workbook = str(data / REGISTRY_WORKBOOK)
+    county, how = read([Wanted(workbook, "households"), Wanted(workbook, "members")], (read_households, read_members))
+    example, _ = read([Wanted(str(EXAMPLES / "registry" / "households.csv"), "households"),
+                       Wanted(str(EXAMPLES / "registry" / "members.csv"), "members")], (read_households, read_members))
+    assert county == example and how[0].endswith("sheet 家庭") and how[1].endswith("sheet 成员")
+    events, how = read([Wanted(str(data / MARCH_EVENTS), "events")], (read_events,))
+    assert "GB18030" in how[0] and all(kind != "Problem" for kind, _ in events[0])
+    expected, _ = read([Wanted(str(EXAMPLES / "registry" / "events.csv"), "events")], (read_events,))
+    assert [(r["household_id"], r["kind"], r["date"], r["value"]) for _, r in events[0]] == [
+        (r["household_id"], r["kind"], r["date"], r["value"]) for _, r in expected[0]]
