@@ -25,12 +25,16 @@ def group() -> None:
 @click.option("--reserves", type=_FILE, help="CSV township,amount: township reserves carried over.")
 @click.option("--receivables", type=_FILE, help="CSV household_id,month,amount,reason: 追回 still open.")
 @click.option("--states", type=_FILE, help="CSV household_id,status,exit_started,exit_base: 渐退 or ended.")
+@click.option("--encoding", help="The CSV files' encoding, when it is not to be found from the bytes: utf-8 or gbk.")
+@click.option("--errors", "errors_to", type=_FILE,
+              help="Write every problem (file, sheet, line, column, value, reason) to this CSV file.")
 @pass_app
-def load(app, jurisdiction, month, funds, reserves, receivables, states) -> None:
+def load(app, jurisdiction, month, funds, reserves, receivables, states, encoding, errors_to) -> None:
     """Record the county's first month and load what the old books hand over (preparer).
 
     All or nothing, once: every bad row is reported with file, line and column and nothing is
-    stored; a correction is 'opening reverse' and a new load. Prints the opening's id.
+    stored; a correction is 'opening reverse' and a new load. Prints the opening's id. Each file may be
+    CSV (UTF-8 or GBK) or an Excel workbook (its first visible sheet), with Chinese headers (docs/registry.md).
 
     \b
     Example:
@@ -39,7 +43,8 @@ def load(app, jurisdiction, month, funds, reserves, receivables, states) -> None
     """
     paths = {"funds": funds, "reserves": reserves, "receivables": receivables, "states": states}
     with app.database().write() as session:
-        outcome = service.load_opening(session, jurisdiction, month, paths, user=app.user, now=app.now())
+        outcome = service.load_opening(session, jurisdiction, month, paths, user=app.user, now=app.now(),
+                                       encoding=encoding, errors_to=errors_to)
     click.echo(outcome.opening_id)
     click.echo(f"启用月 {outcome.month}: 期初余额 {outcome.funds:.2f}, 备用金 {outcome.reserves:.2f}, "
                f"应收追回 {outcome.receivables:.2f}, 移交状态 {outcome.states} 户", err=True)

@@ -310,6 +310,34 @@ def test_every_bad_row_of_every_file_is_reported_at_once(newcomer, tmp_path):
     assert_refused(result, "funds.csv line 2", "funds.csv line 3", "states.csv line 2")
 
 
+def test_opening_files_as_a_county_has_them_gbk_and_a_workbook_with_every_problem_listed(newcomer, tmp_path):
+    from openpyxl import Workbook
+
+    funds = tmp_path / "期初余额.csv"
+    funds.write_bytes("资金,金额\n中央补助,100000.00\n县级补助,1.234\n".encode("gbk"))
+    book = Workbook()
+    book.active.append(["户编号", "状态"])
+    book.active.append(["H999", "已退出"])
+    book.save(tmp_path / "移交状态.xlsx")
+    errors = tmp_path / "problems.csv"
+    before = snapshot(newcomer.url)
+    result = newcomer("opening", "load", "--jurisdiction", COUNTY, "--month", "2022-01", "--funds", str(funds),
+                      "--states", str(tmp_path / "移交状态.xlsx"), "--errors", str(errors), user=PREPARER)
+    assert_refused(result, "期初余额.csv line 3, column amount", "移交状态.xlsx（Sheet） line 2",
+                   f"every problem (2) is listed in {errors}")
+    assert snapshot(newcomer.url) == before
+    with errors.open(encoding="utf-8-sig", newline="") as handle:
+        listed = list(csv.reader(handle))
+    assert [row[:5] for row in listed] == [["文件", "工作表", "行", "列", "值"],
+                                           ["期初余额.csv", "", "3", "amount", "1.234"],
+                                           ["移交状态.xlsx", "Sheet", "2", "household_id", "H999"]]
+    funds.write_bytes("资金,金额\n中央补助,100000.00\n".encode("gbk"))
+    ok(newcomer("opening", "load", "--jurisdiction", COUNTY, "--month", "2022-01", "--funds", str(funds),
+                user=PREPARER))
+    shown = json.loads(ok(newcomer("opening", "show", "--jurisdiction", COUNTY, "--json")))
+    assert "100000.00" in json.dumps(shown)
+
+
 def test_an_opening_after_a_month_already_paid_is_refused(newcomer, tmp_path):
     allocate(newcomer, on="2022-01-01")
     approve(newcomer, run_cycle(newcomer, "2022-01"), "2022-01-05")

@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from aidledger.budget.service.figures import reserve_range_from, spendable_from
 from aidledger.disbursement.payments.tables import Cycle
 from aidledger.disbursement.recovery.tables import Receivable, ReceivablePart, Recovery
-from aidledger.disbursement.registry.inputs import Wanted, inputs
+from aidledger.disbursement.registry.inputs import Input, Wanted, inputs
+from aidledger.disbursement.registry.problem_file import write_problem_file
 from aidledger.disbursement.registry.state import StoredHousehold
 from aidledger.disbursement.registry.store import load_households
 from aidledger.disbursement.rules import first_paid_month
@@ -92,8 +93,9 @@ class OpeningOutcome:
 
 
 def load_opening(session: Session, county: str, month: str, paths: dict[str, str | None], *, user: str | None,
-                 now: datetime) -> OpeningOutcome:
-    """Record the county's first month and post what the old books hand over (preparer)."""
+                 now: datetime, encoding: str | None = None, errors_to: str | Path | None = None) -> OpeningOutcome:
+    """Record the county's first month and post what the old books hand over (preparer). With `errors_to`, every
+    problem of the files is written there (registry/problem_file.py; the header alone when there is none)."""
     acting = require_role(session, user, "preparer", action="load a county's opening").name
     lock_books(session)
     place = require_jurisdiction(session, county)
@@ -104,25 +106,33 @@ def load_opening(session: Session, county: str, month: str, paths: dict[str, str
     day = first_day(month)
     snap = policy.on(day)
     snap.dibao.standard("urban"), snap.dibao.standard("rural")  # defined on the first day, or a MissingParameter
-    log = ProblemLog()
-    names: dict[str, str] = {}
-    funds = _read(paths.get("funds"), read_funds, log, names, "funds")
-    reserves = _read(paths.get("reserves"), read_reserves, log, names, "reserves")
-    receivables = _read(paths.get("receivables"), read_receivables, log, names, "receivables")
-    states = _read(paths.get("states"), read_states, log, names, "states")
-    stored = load_households(session, {r.household_id for r in receivables + states})
-    facts = _facts(policy, day, stored)
-    for name, rows in (("reserves", reserves), ("receivables", receivables), ("states", states)):
-        source = names.get(name, "")
-        for row in rows:
-            if name == "reserves":
-                log.extend(reserve_problems(row, source, county, policy.townships, snap.reserve.amount))
-            elif name == "receivables":
-                log.extend(receivable_problems(row, source, county, month, facts.get(row.household_id)))
-            else:
-                log.extend(state_problems(row, source, county, month, facts.get(row.household_id)))
+    kinds = [kind for kind in FILE_KINDS if paths.get(kind)]
+    every: list[Problem] = []
+    log = ProblemLog(sink=every.append if errors_to is not None else None)
+    with inputs([Wanted(str(paths[kind]), kind, encoding=encoding) for kind in kinds]) as ready:
+        files = dict(zip(kinds, ready, strict=True))
+        funds = _read(files.get("funds"), read_funds, log)
+        reserves = _read(files.get("reserves"), read_reserves, log)
+        receivables = _read(files.get("receivables"), read_receivables, log)
+        states = _read(files.get("states"), read_states, log)
+        stored = load_households(session, {r.household_id for r in receivables + states})
+        facts = _facts(policy, day, stored)
+        for name, rows in (("reserves", reserves), ("receivables", receivables), ("states", states)):
+            source = files[name].name if name in files else ""
+            for row in rows:
+                if name == "reserves":
+                    log.extend(reserve_problems(row, source, county, policy.townships, snap.reserve.amount))
+                elif name == "receivables":
+                    log.extend(receivable_problems(row, source, county, month, facts.get(row.household_id)))
+                else:
+                    log.extend(state_problems(row, source, county, month, facts.get(row.household_id)))
+        if errors_to is not None:
+            write_problem_file(errors_to, every, [(file.name, file.read_path) for file in ready])
     if log:
-        raise log.refusal()
+        refusal = log.refusal()
+        if errors_to is not None:
+            raise Refusal([*refusal.problems, f"every problem ({len(every)}) is listed in {errors_to}"])
+        raise refusal
 
     opening = Opening(county_code=county, month=month, files=json.dumps(_digests(paths), ensure_ascii=False,
                                                                          sort_keys=True),
@@ -189,21 +199,19 @@ def _source(path: str | None) -> str:
     return Path(path).name if path else ""
 
 
-def _read(path: str | None, reader, log: ProblemLog, names: dict[str, str], kind: str) -> list:
+def _read(file: Input | None, reader, log: ProblemLog) -> list:
     """A file's rows (a CSV in UTF-8 or GBK, or a workbook's first visible sheet: registry/inputs.py), its problems
-    logged; `names` learns what problems call the file."""
-    if not path:
+    logged."""
+    if file is None:
         return []
     rows = []
-    with inputs([Wanted(path, kind)]) as (ready,):
-        names[kind] = ready.name
-        log.extend(ready.problems)
-        with ready.lines() as lines:
-            for item in reader(lines, ready.name):
-                if isinstance(item, Problem):
-                    log.add(item)
-                else:
-                    rows.append(item)
+    log.extend(file.problems)
+    with file.lines() as lines:
+        for item in reader(lines, file.name):
+            if isinstance(item, Problem):
+                log.add(item)
+            else:
+                rows.append(item)
     return rows
 
 
