@@ -1099,11 +1099,19 @@ def echo_events_table(results: list[Result], households: int) -> None:
               help="Also cProfile an in-process import of --profile-households; writes PREFIX.<backend>.prof.")
 @click.option("--profile-households", type=click.IntRange(min=TINY + 1), default=50_000, show_default=True)
 @click.option("--keep", is_flag=True, help="Keep the temporary folder (files and SQLite databases).")
+@click.option("--county-files", is_flag=True,
+              help="Instead: the county as one .xlsx workbook and as GBK CSV, imported, against the UTF-8 CSV "
+                   "import (bench/xlsx_import.py).")
 def main(households: int, small: int, state_households: int, events_count: int, with_cycle: bool,
          previous_cycle: bool, only: str, setup: str, pg_url: str | None, on_sqlite: bool, profile: str | None,
-         profile_households: int, keep: bool) -> None:
+         profile_households: int, keep: bool, county_files: bool) -> None:
     """Import a generated county through `aidledger registry import`, record events on it through `aidledger
     registry events`, run a cycle after them; compare each with its floor."""
+    if county_files:
+        import xlsx_import
+
+        xlsx_import.run(households, pg_url, on_sqlite, keep)
+        return
     if small >= households and only != "events":
         raise click.UsageError("--small must be below --households")
     if only == "import":

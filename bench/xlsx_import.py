@@ -1,7 +1,7 @@
 """A county's registry as it comes: 400,000 households in one Excel workbook, and as GBK CSV, imported; the floor is
 the same county's UTF-8 CSV import, measured in the same run.
 
-Never part of the test suite. `bench/registry.py --county-files` runs it (or `python bench/county_files.py`). For
+Never part of the test suite. `bench/registry.py --county-files` runs it (or `python bench/xlsx_import.py`). For
 each backend (SQLite; PostgreSQL when --pg-url or AIDLEDGER_TEST_PG_URL names a server) it:
 
   1. generates the county's households.csv and members.csv (bench/registry.py's generator: valid rows only);
@@ -114,6 +114,10 @@ def measure(backend: common.Backend, data: registry_bench.Generated, workbook: W
 @click.option("--keep", is_flag=True, help="Keep the generated files and databases.")
 def main(households: int, pg_url: str | None, on_sqlite: bool, keep: bool) -> None:
     """Import a generated county as UTF-8 CSV, GBK CSV and one xlsx workbook; compare with the UTF-8 import."""
+    run(households, pg_url, on_sqlite, keep)
+
+
+def run(households: int, pg_url: str | None, on_sqlite: bool, keep: bool) -> None:
     load_at_start = os.getloadavg()
     with common.scratch_folder("aidledger-countyfiles-", keep) as directory:
         data = registry_bench.generate(directory, households)
