@@ -22,6 +22,7 @@ from .commands import (
     explain,
     jurisdiction,
     ledger,
+    match,
     opening,
     policy,
     recovery,
@@ -98,8 +99,8 @@ def cli(ctx: click.Context, url: str, user: str | None, debug: bool) -> None:
 
 def _register() -> None:
     for group in (db.group, user.group, jurisdiction.group, policy.group, registry.group, opening.group, budget.group,
-                  reserve.group, cycle.group, temporary.group, subsidy.group, recovery.group, ledger.group,
-                  report.group):
+                  reserve.group, cycle.group, temporary.group, subsidy.group, recovery.group, match.group,
+                  ledger.group, report.group):
         cli.add_command(group)
     cli.add_command(explain.command)
     cli.add_command(demo.command)

@@ -265,3 +265,23 @@ class SignoffAction(StrEnum):
 
     SIGNED = "signed"
     SENT_BACK = "sent_back"
+
+
+# --- Cross-checks before payment (数据比对) ------------------------------------------------------
+
+
+class MatchKind(StrEnum):
+    """`match_lists.kind`: what another department's list says about the people on it."""
+
+    DEATH = "death"  # 死亡/火化: civil registration, the funeral home's cremation list
+    PAYROLL = "payroll"  # 财政供养人员: on the public payroll
+    VEHICLE = "vehicle"  # 车辆: a registered motor vehicle
+    BUSINESS = "business"  # 工商登记: a registered company or sole proprietorship
+    OTHER = "other"  # 其他
+
+
+class MatchResolution(StrEnum):
+    """`match_resolutions.action`: a finding checked by an approver: confirmed (the line is held) or dismissed."""
+
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"

@@ -105,3 +105,25 @@ def read_text(path: str) -> str:
         raise Refusal(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     except OSError as exc:
         raise Refusal(f"{path}: cannot be read: {exc.strerror}") from None
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes (a bank's file in its own encoding or a workbook), or a refusal naming the file."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise Refusal(f"{path}: no such file") from None
+    except OSError as exc:
+        raise Refusal(f"{path}: cannot be read: {exc.strerror}") from None
+
+
+def not_overwriting(target: Path, data: bytes, force: bool) -> None:
+    """Refuse to replace an existing file by other bytes, unless forced. The same bytes may be written again (a
+    reprint after a crash between the commit and the rename finds its own file)."""
+    if force or not target.exists():
+        return
+    if target.is_dir():
+        raise Refusal(f"{target}: is a folder; name a file")
+    if target.read_bytes() != data:
+        raise Refusal(f"{target}: already exists with other contents; it is not overwritten (--force replaces it)")

@@ -10,7 +10,7 @@ are the chart's (`ledger/chart.py`, FUNDS).
 
 from __future__ import annotations
 
-from .codes import Area, ComponentKind, CycleStatus, EventKind, HandedOverStatus, Program
+from .codes import Area, ComponentKind, CycleStatus, EventKind, HandedOverStatus, MatchKind, MatchResolution, Program
 from .ledger.chart import FUNDS
 
 # Typed by `str` keys: callers look labels up with codes read back as plain strings.
@@ -101,4 +101,13 @@ EVENT_DETAIL_NAMES: dict[str, str] = {
 LEFT_REASON_NAMES: dict[str, str] = {
     "death": "死亡", "terminated": "终止救助", "suspended": "暂停发放", "program": "救助类别变更",
     "income": "收入变化", "exit_ended": "渐退期满", "held": "暂缓发放（收款人已去世）", "not_entitled": "不再符合条件",
+}
+
+# Another department's list (数据比对): its kind, and how a finding against it was resolved.
+MATCH_KIND_NAMES: dict[str, str] = {
+    MatchKind.DEATH: "死亡/火化", MatchKind.PAYROLL: "财政供养", MatchKind.VEHICLE: "车辆",
+    MatchKind.BUSINESS: "工商登记", MatchKind.OTHER: "其他",
+}
+MATCH_STATUS_NAMES: dict[str, str] = {
+    "open": "待核实", MatchResolution.CONFIRMED: "已核实", MatchResolution.DISMISSED: "已排除",
 }

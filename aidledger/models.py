@@ -2,6 +2,7 @@
 
 from .auth import tables as auth_tables  # noqa: F401
 from .budget import tables as budget_tables  # noqa: F401
+from .disbursement.matching import tables as matching_tables  # noqa: F401
 from .disbursement.opening import tables as opening_tables  # noqa: F401
 from .disbursement.payments import tables as payment_tables  # noqa: F401
 from .disbursement.recovery import tables as recovery_tables  # noqa: F401

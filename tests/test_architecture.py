@@ -50,6 +50,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("aidledger.disbursement.opening",),
     ("aidledger.disbursement.entitlement",),
     ("aidledger.disbursement.arrears",),
+    ("aidledger.disbursement.matching",),
     ("aidledger.disbursement.cycles",),
     ("aidledger.disbursement.checks",),
     ("aidledger.reports",),

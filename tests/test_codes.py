@@ -98,8 +98,9 @@ def test_the_old_tuples_and_labels_keep_their_order():
     (labels.EVENT_NAMES, values(EventKind)),
     # a receivable's reasons are the late events' kinds: every kind that can change an amount
     (labels.RECOVERY_REASONS, [k for k in values(EventKind) if k not in ("bank_account", "payee")]),
+    (labels.MATCH_KIND_NAMES, values(codes.MatchKind)),
 ], ids=["programs", "program titles", "program payments", "components", "cycle statuses", "handed over",
-        "event kinds", "recovery reasons"])
+        "event kinds", "recovery reasons", "match kinds"])
 def test_every_code_of_a_labelled_set_has_a_chinese_label_and_no_label_is_stray(table, codes_):
     assert set(table) == set(codes_)
     for code, label in table.items():

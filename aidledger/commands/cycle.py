@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from pathlib import Path
+
 import click
 
 from aidledger.disbursement.cycles.service import actions, signing
 from aidledger.disbursement.cycles.service.run import run_cycle
 from aidledger.disbursement.cycles.service.show import cycle_view
 from aidledger.disbursement.registry.service import count_households
-from aidledger.files import staged
+from aidledger.errors import Refusal
+from aidledger.files import not_overwriting, read_bytes, staged
 from aidledger.labels import COMPONENT_NAMES, LEFT_REASON_NAMES
 from aidledger.render import emit_json, progress, table
 
-from . import DATE, MONTH, pass_app, read_text
+from . import DATE, MONTH, pass_app
 
 ADJUSTMENT_NAMES = {"arrears": "补发", "recovery": "应收追回", "note": "说明"}
 
@@ -80,6 +84,14 @@ def show(app, cycle_id, as_json) -> None:
         click.echo(table(["户编号", "收款人", "金额", "原因"],
                          [(h.household_id, h.payee_name, f"{h.amount:.2f}", h.reason) for h in view.held],
                          right=(2,)))
+    if view.findings:
+        click.echo(f"数据比对 {len(view.findings)}条  待核实 {view.open_findings}条 (aidledger match findings --cycle "
+                   f"{view.cycle_id}):")
+        click.echo(table(["编号", "户编号", "姓名", "身份证号", "类别", "名单", "名单日期", "状态", "处理人",
+                          "处理说明", "待办"],
+                         [(f.id, f.household_id, f.name, f.id_number, f.kind_name, f.source, f.listed_on,
+                           f.status_name, f.resolved_by_name or "", f.resolution_reason or "", f.todo or "")
+                          for f in view.findings], right=(0,)))
 
 
 @group.command("diff")
@@ -186,46 +198,100 @@ def cancel(app, cycle_id, reason, on) -> None:
 
 @group.command("export-bank")
 @click.argument("cycle_id", type=int)
-@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(),
+              help="The CSV file; a folder when the policy names its banks ([[bank]]): one file per bank there.")
+@click.option("--force", is_flag=True, help="Replace files that exist with other contents.")
 @click.option("--date", "on", type=DATE, help="Posting date (default: today).")
 @pass_app
-def export_bank(app, cycle_id, out, on) -> None:
-    """Write the paying bank's CSV (序号, 户编号, 收款人, 账号, 金额, 用途 + a control row) and post the transfer.
+def export_bank(app, cycle_id, out, force, on) -> None:
+    """Write the bank files and post the transfer: the paying bank's CSV (序号, 户编号, 收款人, 账号, 金额, 用途 + a
+    control row), or, when the policy names its banks, one file per bank in its layout and the payment order PDF
+    (支付令) in the folder --out. An existing file is never replaced by other contents unless --force.
 
-    An exported cycle's file is written again on request: the same bytes, recorded as a reprint, nothing posted
-    (after a crash between the commit and the file, or a lost file).
+    An exported cycle's files are written again on request: the same bytes, recorded as a reprint, nothing posted
+    (after a crash between the commit and the files, or a lost file).
 
     \b
     Example:
       aidledger --user li.ming cycle export-bank 1 --out 2022-01-bank.csv
+      aidledger --user li.ming cycle export-bank 3 --out bank/2022-03/
     """
-    with staged(out) as file:
+    with ExitStack() as stack:
         with app.database().write() as session:
             bank_file = actions.export_bank(session, cycle_id, on or app.today(), user=app.user, now=app.now())
-            file.write(bank_file.data)
-        file.publish()  # only once the export is committed: a file on disk always has its record
+            targets = _targets(Path(out), bank_file)
+            for target, data in targets:
+                not_overwriting(target, data, force)
+            staged_files = [stack.enter_context(staged(target)) for target, _ in targets]
+            for file, (_, data) in zip(staged_files, targets):
+                file.write(data)
+        for file in staged_files:
+            file.publish()  # only once the export is committed: a file on disk always has its record
     what = "reprinted (the same bytes as exported)" if bank_file.reprint else "written"
-    click.echo(f"{bank_file.count} payments, total {bank_file.total:.2f}, {what} to {out}")
+    if bank_file.order is None:
+        click.echo(f"{bank_file.count} payments, total {bank_file.total:.2f}, {what} to {out}")
+        return
+    for part in bank_file.files:
+        click.echo(f"{part.bank.code} {part.bank.name}: {part.count} payments, total {part.total:.2f}: {part.name}")
+    click.echo(f"{bank_file.count} payments, total {bank_file.total:.2f} (payment order {targets[-1][0].name}), "
+               f"{what} to {out}")
+
+
+def _targets(out: Path, bank_file: actions.BankFile) -> list[tuple[Path, bytes]]:
+    """Where each file goes: --out itself (one CSV), or the folder --out, one file per bank and the order."""
+    if bank_file.order is None:
+        if out.is_dir():
+            raise Refusal(f"{out}: is a folder; the policy names no banks, so --out names the CSV file")
+        return [(out, bank_file.data)]
+    from aidledger.reports.pdf.payment_order import files_with_order  # ReportLab only when an order is drawn
+
+    if out.exists() and not out.is_dir():
+        raise Refusal(f"{out}: is a file; the policy names its banks, so --out names a folder for their files")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Refusal(f"{out}: cannot be made: {exc.strerror or exc}") from None
+    return [(out / name, data) for name, data in files_with_order(bank_file.files, bank_file.order)]
 
 
 @group.command("returns")
 @click.argument("cycle_id", type=int)
 @click.option("--file", "path", required=True, type=click.Path(dir_okay=False))
+@click.option("--bank", help="The code of the bank whose returns layout the file is in (default: by its titles).")
 @click.option("--date", "on", type=DATE, help="Date the bank reported (default: today).")
 @pass_app
-def returns(app, cycle_id, path, on) -> None:
-    """Book the bank's returns (账号, 金额, 原因) and settle the cycle (preparer); an empty list settles it all.
+def returns(app, cycle_id, path, bank, on) -> None:
+    """Book the bank's returns and settle the cycle (preparer); an empty list settles it all.
 
-    A return that matches no line of the cycle, or a different amount, is refused line by line.
+    The file is in the bank's own returns layout when the policy names its banks (csv or xlsx, docs/policy.md),
+    else UTF-8 CSV with 账号, 金额, 原因. A return that matches no line of the cycle, or a different amount, is refused
+    line by line.
 
     \b
     Example:
       aidledger --user li.ming cycle returns 1 --file 2022-01-returns.csv
+      aidledger --user li.ming cycle returns 3 --file psbc-2022-03-退票.xlsx --bank psbc
     """
     with app.database().write() as session:
-        count, amount = actions.book_returns(session, cycle_id, read_text(path), path, on or app.today(),
-                                             user=app.user, now=app.now())
+        count, amount = actions.book_returns(session, cycle_id, read_bytes(path), path, on or app.today(),
+                                             user=app.user, now=app.now(), bank=bank)
     click.echo(f"cycle {cycle_id} settled; {count} payment(s) returned, {amount:.2f} held for re-issue")
+
+
+@group.command("settle")
+@click.argument("cycle_id", type=int)
+@click.option("--date", "on", type=DATE, help="Date the bank reported (default: today).")
+@pass_app
+def settle(app, cycle_id, on) -> None:
+    """Settle an exported cycle the bank returned nothing of (preparer): as an empty returns file.
+
+    \b
+    Example:
+      aidledger --user li.ming cycle settle 1
+    """
+    with app.database().write() as session:
+        actions.settle(session, cycle_id, on or app.today(), user=app.user, now=app.now())
+    click.echo(f"cycle {cycle_id} settled; nothing returned")
 
 
 @group.command("cancel-return")

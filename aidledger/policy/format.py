@@ -25,6 +25,7 @@ from decimal import Decimal
 from aidledger.codes import Area, DisabilityKind, JurisdictionLevel, MemberFlag, Program, values
 from aidledger.ledger.money import ROUNDING_MODES
 
+from .bank_format import BANKS
 from .dated import parse_date_key
 from .kinds import Choice, Flag, ListOf, MapOf, Number, Problems, Table, TableList, Text, Whole, show
 
@@ -232,6 +233,10 @@ FORMAT = Table(
             }
         ),
         "approval": Table(keys={"cycle_signoffs": SIGNOFFS, "grant_signoffs": SIGNOFFS}),
+        # 数据比对: what a run treats as a finding against other departments' lists (docs/matching.md).
+        "matching": Table(keys={"death": Flag(), "payroll": Flag(), "business": Flag(), "other": Flag(),
+                                "vehicle_max_count": Whole(low=0, high=99, what="a number of vehicles")}),
+        "bank": BANKS,  # [[bank]]: the paying banks and their file layouts (bank_format.py)
         "classification": MapOf(
             value=Text(pattern=r"^\d{3}(\d{2}){0,2}$", describe="an expenditure code of 3, 5 or 7 digits in quotes"),
             keys=CLASSIFICATION_KEYS,

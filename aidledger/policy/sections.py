@@ -328,6 +328,27 @@ class Approval(Section):
         return getattr(self, name) if self.is_defined(name) else 1
 
 
+@section
+class Matching(Section):
+    """数据比对: which findings a run raises against other departments' lists (docs/matching.md). Undefined keys
+    take the defaults: every kind is checked, and any registered vehicle is a finding."""
+
+    death: bool
+    payroll: bool
+    business: bool
+    other: bool
+    vehicle_max_count: int
+
+    def checks(self, kind: str) -> bool:
+        """Whether a list of `kind` (death, payroll, business, other, vehicle) raises findings at all."""
+        if kind == "vehicle":
+            return True
+        return getattr(self, kind) if self.is_defined(kind) else True
+
+    def vehicles_allowed(self) -> int:
+        return self.vehicle_max_count if self.is_defined("vehicle_max_count") else 0
+
+
 @dataclass(frozen=True, slots=True)
 class Jurisdiction:
     code: str
@@ -354,5 +375,6 @@ class PolicySnapshot:
     recovery: Recovery
     review: Review
     approval: Approval
+    matching: Matching
     classification: ParameterMap
     townships: Mapping[str, str]

@@ -28,6 +28,7 @@ from .sections import (
     Heating,
     Jurisdiction,
     LowIncome,
+    Matching,
     ParameterMap,
     PolicySnapshot,
     PriceSubsidy,
@@ -171,6 +172,7 @@ def build_snapshot(body: Mapping[str, Any], jurisdiction: Jurisdiction, township
         recovery=part("recovery", Recovery),
         review=part("review", Review),
         approval=part("approval", Approval),
+        matching=part("matching", Matching),
         classification=_map(reader, body.get("classification", {}), "classification"),
         townships=MappingProxyType(dict(townships)),
     )

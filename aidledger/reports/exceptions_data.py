@@ -21,6 +21,7 @@ lists them:
   shared_account   one bank account paid for two or more households in a month: declared shared
                    (shared_account = yes, an institution's account) or not
   held             a line a cycle held (暂缓: its payee died), released by a later cycle or still unpaid
+  matching         the cross-checks' findings (数据比对) of the year's posted cycles and how each was resolved
   verify           every problem `ledger verify` reports
 
 An exception's amount is the part in question, not the whole line: what was paid beyond the rules (after the
@@ -41,6 +42,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from aidledger.disbursement.entitlement.compute import MonthComputer, household_on
+from aidledger.disbursement.matching.views import FindingView
 from aidledger.disbursement.registry.state import StoredHousehold
 from aidledger.disbursement.rules import Benefit, compute_month
 from aidledger.disbursement.rules.facts import first_day, month_of, next_month
@@ -100,6 +102,10 @@ KINDS = (
     ExceptionKind("held", "暂缓发放",
                   "收款人去世的，该户当月暂缓发放，待指定新的收款人后补发；金额为截至截止日仍未发放的部分。",
                   "未发金额"),
+    ExceptionKind("matching", "数据比对发现",
+                  "每次计算发放批次时，将计入人数的成员与民政以外部门的名单（火化、财政供养、车辆、工商登记等）比对；"
+                  "每条发现须经审批人核实（暂缓发放该户，待登记名册事件）或排除（写明理由）后方可审批。"
+                  "列出本年已审批批次的全部发现及其处理。", ""),
     ExceptionKind("verify", "账簿校验失败",
                   "账簿校验：分录哈希链、各科目余额和各明细账应相互一致。", ""),
 )
@@ -404,6 +410,22 @@ def held_lines(held: Iterable[HeldRecord], as_of: date) -> list[AuditException]:
         found.append(AuditException("held", h.household_id, h.month, unpaid,
                                     f"第 {h.cycle_id} 号发放批次暂缓发放 {h.amount:,.2f} 元（{why}）；{state}"))
     return found
+
+
+def cross_check_findings(findings: Iterable[FindingView]) -> list[AuditException]:
+    """Every finding of the cross-checks (数据比对) with its resolution: who confirmed or dismissed it, when, why."""
+    out = []
+    for f in findings:
+        if f.status == "open":
+            how = "未处理"
+        else:
+            how = f"{f.status_name}（{f.resolved_by_name or f.resolved_by}，{f.resolved_on}：{f.resolution_reason}）"
+            if f.todo:
+                how += f"；{f.todo}"
+        out.append(AuditException("matching", f.household_id, f.month, None,
+                                  f"第 {f.cycle_id} 号发放批次 {f.kind_name}：{f.reason}"
+                                  f"（{f.name} {mask(f.id_number)}）；{how}"))
+    return out
 
 
 def overdue_reserve_cases(cases: Iterable[ReserveCaseRecord], as_of: date) -> list[AuditException]:

@@ -11,7 +11,7 @@ amount into the columns and writes its 备注.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,10 +19,10 @@ from typing import NamedTuple
 
 from aidledger.errors import Refusal
 from aidledger.labels import AREA_NAMES, CYCLE_STATUS_NAMES, PROGRAM_NAMES, PROGRAM_TITLES
+from aidledger.ledger.capitals import rmb_capitals
 from aidledger.masking import mask
 from aidledger.problems import Problem
 
-from .capitals import rmb_capitals
 from .register_parts import NO_FIGURES, Figures, adds_up, line_parts
 
 ZERO = Decimal("0.00")
@@ -163,7 +163,7 @@ def created_on(header: CycleHeader, given: date | None) -> date:
 
 
 def build_register(header: CycleHeader, lines: Iterable[StoredLine], township_names: dict[str, str],
-                   created: date | None = None) -> RegisterData:
+                   created: date | None = None, notes: Mapping[str, Sequence[str]] | None = None) -> RegisterData:
     """The register of a cycle in the bank file's order, a 合计 after each township (when there are several);
     refused when the lines do not
     add up to the cycle's control totals, or a line's components to what it paid."""
@@ -182,7 +182,7 @@ def build_register(header: CycleHeader, lines: Iterable[StoredLine], township_na
         programs: dict[str, list] = {}
         t_people, t_figures = 0, NO_FIGURES
         for ln in township_lines:
-            row = _row(header, ln, name)
+            row = _row(header, ln, name, notes.get(ln.household_id, ()) if notes else ())
             body.append(row)
             t_people += ln.members
             t_figures = t_figures.plus(row.figures)
@@ -217,13 +217,15 @@ def build_register(header: CycleHeader, lines: Iterable[StoredLine], township_na
     )
 
 
-def _row(header: CycleHeader, ln: StoredLine, township_name: str) -> RegisterRow:
+def _row(header: CycleHeader, ln: StoredLine, township_name: str, notes: Sequence[str] = ()) -> RegisterRow:
+    """A line's row; `notes`: what the cross-checks found about the household (数据比对: … 已排除), after its 备注."""
     parts = line_parts(ln.program, ln.components, ln.amount, ln.track_status, ln.exit_month)
     if not adds_up(parts.figures):
         raise Refusal(f"cycle {header.cycle_id}: the components of household {ln.household_id}'s line do not add up "
                       f"to the {ln.amount:.2f} it pays; verify the ledger")
     return RegisterRow(ln.seq, ln.household_id, ln.head_name, mask(ln.head_id_number), AREA_NAMES.get(ln.area, ln.area),
-                       parts.category, ln.members, parts.figures, ln.payee_name, mask(ln.bank_account), parts.note,
+                       parts.category, ln.members, parts.figures, ln.payee_name, mask(ln.bank_account),
+                       "；".join(([parts.note] if parts.note else []) + list(notes)),
                        township_name, PROGRAM_NAMES.get(ln.program, ln.program))
 
 

@@ -36,7 +36,8 @@ def label(kind: str, code: Any) -> str:
     table = {
         "program": labels.PROGRAM_NAMES, "component": labels.COMPONENT_NAMES, "area": labels.AREA_NAMES,
         "status": labels.CYCLE_STATUS_NAMES, "event": labels.EVENT_NAMES, "fund": labels.FUND_NAMES,
-        "role": ROLE_NAMES, "addon": labels.ADDON_NAMES,
+        "role": ROLE_NAMES, "addon": labels.ADDON_NAMES, "match_kind": labels.MATCH_KIND_NAMES,
+        "match_status": labels.MATCH_STATUS_NAMES,
     }.get(kind, {})
     return table.get(str(code), str(code)) if code is not None else ""
 

@@ -17,7 +17,8 @@ COUNTY, TOWNSHIP, OTHER_TOWNSHIP = "230523", "230523100", "230523101"
 CLERK, CITY, ELSEWHERE, FAR_CLERK = "town.clerk", "city.audit", "other.county", "far.clerk"
 # The keys of `cycle show --json`, as every unscoped reader has always had them.
 SHAPE = ["cycle", "jurisdiction", "month", "status", "count", "total", "by_program", "by_township", "inputs",
-         "history", "returns", "adjustments", "instalments", "lines", "held", "held_total", "signoffs", "waiting"]
+         "history", "returns", "adjustments", "instalments", "lines", "held", "held_total", "signoffs", "waiting",
+         "findings", "open_findings"]
 
 
 def ok(result) -> str:

@@ -150,7 +150,7 @@ def test_the_json_is_what_it_was(march, county):
     shown = json.loads(ok(county("cycle", "show", str(march), "--json", user=AUDITOR)))
     assert list(shown) == ["cycle", "jurisdiction", "month", "status", "count", "total", "by_program",
                            "by_township", "inputs", "history", "returns", "adjustments", "instalments", "lines",
-                           "held", "held_total", "signoffs", "waiting"]
+                           "held", "held_total", "signoffs", "waiting", "findings", "open_findings"]
     h001 = next(ln for ln in shown["lines"] if ln["household_id"] == "H001")
     assert json.dumps(h001, ensure_ascii=False) == (
         '{"household_id": "H001", "program": "dibao", "area": "urban", "township": "230523100", "members": 3, '

@@ -29,6 +29,11 @@ def member_problems(**changes):
     return problems_of(read_members(lines, "members.csv", today=TODAY))
 
 
+def _members(**changes):
+    lines = csv_lines([MEMBER, {**MEMBER, "id_number": SPARE_IDS[0], "birth_date": "", **changes}])
+    return list(read_members(lines, "members.csv", today=TODAY))
+
+
 def event_problems(**changes):
     lines = csv_lines([EVENT, {**EVENT, **changes}])
     return problems_of(read_events(lines, "events.csv", today=TODAY))
@@ -64,7 +69,7 @@ NOT_A_GRADE = "is not a grade 1–4 (1 the most severe)"
         ({"monthly_income": "NaN"}, "monthly_income", "'NaN' is not an amount in yuan such as 900 or 1242.50"),
         ({"monthly_income": "9" * 30}, "monthly_income", f"'{'9' * 30}' is too large to be an amount"),
         ({"approved_on": ""}, "approved_on", REQUIRED),
-        ({"approved_on": "2021/06/15"}, "approved_on", "'2021/06/15' is not a date written YYYY-MM-DD"),
+        ({"approved_on": "2021/06/31"}, "approved_on", "'2021/06/31' is not a date written YYYY-MM-DD"),
         ({"approved_on": "20210615"}, "approved_on", "'20210615' is not a date written YYYY-MM-DD"),
         ({"approved_on": "2021-02-30"}, "approved_on", "2021-02-30 is not a real date"),
         ({"approved_on": "1899-12-31"}, "approved_on", "1899-12-31 is before 1900"),
@@ -139,9 +144,9 @@ def test_household_values():
         ({"relation": "wife"}, "relation", "'wife' is not one of head, spouse, child, parent, grandchild, other"),
         ({"birth_date": "1990-03-08"}, "birth_date",
          "1990-03-08 differs from the birth date inside the id number (1990-03-07)"),
-        ({"birth_date": "1990.03.07"}, "birth_date", "'1990.03.07' is not a date written YYYY-MM-DD"),
+        ({"birth_date": "1990.13.07"}, "birth_date", "'1990.13.07' is not a date written YYYY-MM-DD"),
         ({"disability_grade": "5", "disability_kind": "physical"}, "disability_grade", f"'5' {NOT_A_GRADE}"),
-        ({"disability_grade": "一", "disability_kind": "physical"}, "disability_grade", f"'一' {NOT_A_GRADE}"),
+        ({"disability_grade": "五级", "disability_kind": "physical"}, "disability_grade", f"'五级' {NOT_A_GRADE}"),
         ({"disability_grade": "2"}, "disability_kind", "required when a disability_grade is given"),
         ({"disability_kind": "physical"}, "disability_grade", "required when a disability_kind is given"),
         (
@@ -155,14 +160,14 @@ def test_household_values():
             "'rich' is not one of serious_illness, disabled_veteran, martyr_family, veteran (separate flags with ;)",
         ),
         (
-            {"flags": "serious_illness；veteran"},
+            {"flags": "serious_illness/veteran"},
             "flags",
-            "'serious_illness；veteran' is not one of serious_illness, disabled_veteran, martyr_family, veteran "
+            "'serious_illness/veteran' is not one of serious_illness, disabled_veteran, martyr_family, veteran "
             "(separate flags with ;)",
         ),
         ({"care_level": "half"}, "care_level", "'half' is not one of self, semi, full"),
         ({"single_person": "no"}, "single_person", "'no' must be yes or left empty"),
-        ({"single_person": "是"}, "single_person", "'是' must be yes or left empty"),
+        ({"single_person": "可以"}, "single_person", "'可以' must be yes or left empty"),
         ({"death_date": "1990-03-06"}, "death_date", "1990-03-06 is before the birth date (1990-03-07)"),
         ({"death_date": "2022-07-01"}, "death_date", "2022-07-01 is after today (2022-06-30)"),
         ({"death_date": "2022-06-31"}, "death_date", "2022-06-31 is not a real date"),
@@ -212,7 +217,7 @@ PERSON = "230523198010101915"
         ({"kind": ""}, "kind", REQUIRED),
         ({"kind": "move"}, "kind", "'move' is not one of " + ", ".join(EVENT_KINDS)),
         ({"date": ""}, "date", REQUIRED),
-        ({"date": "2022-3-1"}, "date", "'2022-3-1' is not a date written YYYY-MM-DD"),
+        ({"date": "2022-3-32"}, "date", "'2022-3-32' is not a date written YYYY-MM-DD"),
         ({"value": ""}, "value", "required for kind income"),
         ({"value": "-1"}, "value", "-1 is negative; an amount here is 0 or more"),
         ({"value": "1500.001"}, "value", "1500.001 has more than two decimal places: amounts are whole fen"),
@@ -256,3 +261,25 @@ def test_events_without_the_optional_columns():
     lines = csv_lines([{"household_id": "H010", "kind": "terminate", "date": "2022-04-01"}])
     [event] = read_events(lines, "events.csv", today=TODAY)
     assert (event.kind, event.value, event.id_number, event.line) == ("terminate", None, None, 2)
+
+
+def test_a_countys_words_are_read_as_the_codes():
+    """Chinese values and dates as Excel writes them (county_words.py): the same record as the codes give."""
+    chinese = member_problems(disability_grade="一级", disability_kind="肢体残疾", flags="重病患者；退役军人",
+                              single_person="是", birth_date="1990/3/7")
+    assert chinese == []
+    *_, record = [r for r in _members(disability_grade="一级", disability_kind="肢体残疾", flags="重病患者、退役军人",
+                                      single_person="是", birth_date="1990年3月7日") if not hasattr(r, "what")]
+    assert (record.disability_grade, record.disability_kind, record.flags, record.single_person,
+            record.birth_date) == (1, "physical", ("serious_illness", "veteran"), True, date(1990, 3, 7))
+    assert member_problems(single_person="否") == []  # 否: not included, as an empty cell
+    assert household_problems(area="城镇", program="低保", income_type="收入稳定", approved_on="2021/6/15") == []
+
+
+def test_an_events_chinese_value_is_read_by_the_column_its_kind_changes():
+    from aidledger.disbursement.registry.county_words import translated
+
+    assert translated({"kind": "城乡类别变更", "value": "农村"}) == {"kind": "area", "value": "rural"}
+    assert translated({"kind": "单人户认定", "value": "否"}) == {"kind": "single_person", "value": "no"}
+    assert translated({"kind": "救助类别变更", "value": "特困"}) == {"kind": "program", "value": "tekun"}
+    assert translated({"kind": "income", "value": "壹仟"}) == {"kind": "income", "value": "壹仟"}  # refused later

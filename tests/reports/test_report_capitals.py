@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from aidledger.reports.capitals import rmb_capitals
+from aidledger.ledger.capitals import rmb_capitals
 
 CASES = [
     ("0.00", "零元整"),

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from report_helpers import PAGE_MARK, amounts_in, line_starting, pdf_pages, printed_rows
 
 from aidledger.cli import cli
-from aidledger.reports.capitals import rmb_capitals
+from aidledger.ledger.capitals import rmb_capitals
 
 
 def _statistics(path: Path) -> dict[tuple[str, str, str, str], str]:

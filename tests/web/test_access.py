@@ -33,7 +33,7 @@ from aidledger.users import change_user
 from aidledger.web.access import RULES
 
 # A value for each path parameter: things of the worked county, inside the scope of every user but other.county.
-SAMPLES = {"household_id": "H001", "cycle_id": "1", "return_id": "1", "grant_id": "1", "job_id": "1",
+SAMPLES = {"household_id": "H001", "cycle_id": "1", "return_id": "1", "grant_id": "1", "job_id": "1", "finding_id": "1",
            "jurisdiction": "230523", "month": "2022-01"}
 PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 

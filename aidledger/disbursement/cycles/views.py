@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from aidledger.disbursement.entitlement.views import ComponentView
+from aidledger.disbursement.matching.views import FindingView
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,12 @@ class CycleView:
     waiting: str | None = None  # a draft's state: 待审核 / 待审批
     round: int = 0  # the draft's round and next step, which a sign-off form sends back (signing.py)
     next_step: int = 1
+    findings: tuple[FindingView, ...] = ()  # 数据比对: what the cycle's runs found, and how each was resolved
+
+    @property
+    def open_findings(self) -> int:
+        """Findings of the latest run not yet resolved: each stops the sign-off."""
+        return sum(1 for f in self.findings if f.blocks)
 
     @property
     def held_total(self) -> Decimal:
@@ -175,4 +182,6 @@ class CycleView:
             "held_total": self.held_total,
             "signoffs": [s.as_dict() for s in self.signoffs],
             "waiting": self.waiting,
+            "findings": [f.as_dict() for f in self.findings],
+            "open_findings": self.open_findings,
         }

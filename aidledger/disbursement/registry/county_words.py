@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 
 from aidledger.labels import EVENT_NAMES, FUND_NAMES, FUND_SHORT_NAMES, HANDED_OVER_NAMES
 
@@ -57,7 +58,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "火化日期": ("date",),
 }
 
-YES_NO = {"是": "yes", "否": "no"}
 VALUES: dict[str, dict[str, str]] = {
     "area": {"城镇": "urban", "城市": "urban", "城区": "urban", "农村": "rural", "乡村": "rural"},
     "program": {"低保": "dibao", "最低生活保障": "dibao", "城市低保": "dibao", "农村低保": "dibao",
@@ -78,8 +78,9 @@ VALUES: dict[str, dict[str, str]] = {
         ("mental", "精神"), ("multiple", "多重")) for suffix in ("", "残疾")},
     "care_level": {"全自理": "self", "自理": "self", "生活自理": "self", "半护理": "semi", "半自理": "semi",
                    "全护理": "full", "不能自理": "full", "完全不能自理": "full", "失能": "full"},
-    "shared_account": YES_NO,
-    "single_person": YES_NO,
+    # 否 is "not": the column left empty (a written `no` is refused, as the spec has it)
+    "shared_account": {"是": "yes", "否": ""},
+    "single_person": {"是": "yes", "否": ""},
     "kind": {**{name: kind for kind, name in EVENT_NAMES.items()},
              "收入": "income", "收入变更": "income", "去世": "death", "新增成员": "add_member",
              "成员增加": "add_member", "减少成员": "remove_member", "成员迁移": "move_member", "户主": "head",
@@ -97,6 +98,8 @@ FLAG_SEPARATORS = re.compile(r"[;；、,，]")
 # An event's `value` means what the column its kind changes means.
 VALUE_BY_KIND = {"area": "area", "program": "program", "income_type": "income_type", "tekun_setting": "tekun_setting",
                  "care_level": "care_level", "single_person": "single_person"}
+# Where an event's value says more than the column: a `single_person` event's value is yes or no.
+EVENT_VALUES = {"single_person": {"是": "yes", "否": "no"}}
 DATE_COLUMNS = frozenset({"approved_on", "birth_date", "death_date", "date", "exit_started"})
 DATE_WRITTEN = re.compile(r"(\d{4})\s*(?:[/.\-]|年)\s*(\d{1,2})\s*(?:[/.\-]|月)\s*(\d{1,2})\s*日?")
 
@@ -127,7 +130,8 @@ def translated(values: dict[str, str]) -> dict[str, str]:
         elif column in VALUES:
             values[column] = VALUES[column].get(value, value)
     if "value" in values and values["value"] and not values["value"].isascii():
-        words = VALUES.get(VALUE_BY_KIND.get(values.get("kind", ""), ""))
+        column = VALUE_BY_KIND.get(values.get("kind", ""), "")
+        words = EVENT_VALUES.get(column) or VALUES.get(column)
         if words:
             values["value"] = words.get(values["value"], values["value"])
     return values
@@ -137,5 +141,8 @@ def _date(value: str) -> str:
     match = DATE_WRITTEN.fullmatch(value)
     if match is None:
         return value
-    year, month, day = match.groups()
-    return f"{year}-{int(month):02d}-{int(day):02d}"
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return value  # 2022/2/30 is no day: refused as written

@@ -30,6 +30,7 @@ from aidledger.budget.service.purchases import cap_check
 from aidledger.budget.tables import ReserveCase, ReserveDocumentation
 from aidledger.disbursement.checks import verify_books
 from aidledger.disbursement.entitlement.rows import RELEASED
+from aidledger.disbursement.matching.service import year_findings
 from aidledger.disbursement.opening.service import start_of
 from aidledger.disbursement.payments.tables import (
     BankReturn,
@@ -176,6 +177,9 @@ def _audit_pack(session: Session, jurisdiction: str, year: int, as_of: date | No
     exceptions += found.open_receivables(receivables)
     exceptions += shared
     exceptions += found.held_lines(held, as_of)
+    counted = {cycle_id for cycle_id, _ in cycles}
+    exceptions += found.cross_check_findings(
+        f for f in year_findings(session, jurisdiction, year, reader=None) if f.cycle_id in counted)
     exceptions += found.verify_failures(checked.problems, titles, names)
     return AuditPack(
         jurisdiction=jurisdiction, name=place.name, year=year, as_of=as_of, created=created or as_of,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from aidledger.auth.service import authenticates
 from aidledger.codes import SignoffSubject
 from aidledger.disbursement.cycles.service.show import reader_township
+from aidledger.disbursement.matching.service import notes_by_household
 from aidledger.disbursement.payments.tables import Cycle, CycleLine, CycleTransition
 from aidledger.disbursement.signoffs.rules import step_name
 from aidledger.disbursement.signoffs.service import chain_of, cycle_round
@@ -96,7 +97,7 @@ def register_data(session: Session, cycle_id: int, created: date | None = None, 
     if wanted is not None:
         header = replace(header, jurisdiction=wanted, jurisdiction_name=f"{header.jurisdiction_name}{names[wanted]}",
                          count=len(lines), total=sum((line.amount for line in lines), Decimal("0.00")))
-    return build_register(header, lines, names, created)
+    return build_register(header, lines, names, created, notes_by_household(session, cycle_id))
 
 
 def summary_data(session: Session, cycle_id: int, created: date | None = None, *,

@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from aidledger.disbursement.cycles.service import actions, signing
 from aidledger.disbursement.cycles.service.steps import cycle_jurisdiction
+from aidledger.disbursement.matching import service as matching
 from aidledger.disbursement.payments.tables import BankReturn
 from aidledger.errors import Refusal
 from aidledger.web import params
@@ -97,3 +98,18 @@ def cancel_return(request: Request, viewer: SignedIn, return_id: str, reason: Fi
     with viewer.acting(), database.write() as session:
         actions.cancel_return(session, number, reason, on, user=viewer.name, now=now_of(request))
     return RedirectResponse(f"/cycles/{cycle_id}#returns", status_code=303)
+
+
+@routes.post("/findings/{finding_id}/resolve", roles=("approver",))
+def resolve_finding(request: Request, viewer: SignedIn, finding_id: str, action: Field = "", reason: Field = "",
+                    date: Field = "") -> Response:
+    """`match resolve FINDING --confirm|--dismiss --reason TEXT`: a finding of the cross-checks (数据比对) resolved."""
+    number = cycle_number(finding_id)
+    on = params.day(date, now_of(request).date())
+    database = request.app.state.database
+    with database.read() as session:
+        cycle_id = matching.finding_cycle(session, number)
+        viewer.require_within(cycle_jurisdiction(session, cycle_id), f"数据比对发现 {number}")
+    with viewer.acting(), database.write() as session:
+        matching.resolve(session, number, action, reason, user=viewer.name, now=now_of(request), on=on)
+    return RedirectResponse(f"/cycles/{cycle_id}#findings", status_code=303)

@@ -26,7 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aidledger.budget.rules import charge_in_order
-from aidledger.disbursement.cycles.bank_file import PaymentRow, ReturnRow, parse_returns, payment_file
+from aidledger.disbursement.banks.order import PaymentOrder, files_digest
+from aidledger.disbursement.banks.writer import PaymentFile
+from aidledger.disbursement.cycles.bank_file import PaymentRow, ReturnRow, payment_file
 from aidledger.disbursement.payments.accounts import ONE_OFF_ACCOUNTS, expense_account
 from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleExport, CycleLine, ReturnResolution
 from aidledger.disbursement.recovery.service import recoveries_blocking_cancel
@@ -37,6 +39,8 @@ from aidledger.orm import existing
 from aidledger.policy.store import effective_policy
 from aidledger.users import require_role, require_whole
 
+from .bank_export import bank_files, cycle_banks
+from .returns import parse_bank_returns
 from .signing import approve  # noqa: F401  (a step of the cycle, as the commands call it)
 from .steps import (
     CLEARING,
@@ -86,6 +90,10 @@ class BankFile:
     count: int
     total: Decimal
     reprint: bool
+    # With banks in the policy (`order` set): one file per bank paying anyone (`data` is then empty) and the payment
+    # order's figures.
+    files: tuple[PaymentFile, ...] = ()
+    order: PaymentOrder | None = None
 
 
 def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> BankFile:
@@ -98,13 +106,21 @@ def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, 
     # The county pays: a bank file holds every account of the county, not for a township's clerk.
     require_whole(session, exporter.name, cycle.jurisdiction_code,
                   what=f"cycle {cycle_id} of {cycle.jurisdiction_code}")
-    rows = session.execute(
-        select(CycleLine.household_id, CycleLine.payee_name, CycleLine.bank_account, CycleLine.amount,
-               CycleLine.program).where(CycleLine.cycle_id == cycle_id)
-        .order_by(CycleLine.township, CycleLine.household_id))
-    text, count, total = payment_file((PaymentRow(*row) for row in rows), cycle.month)
-    data = text.encode("utf-8")
-    digest = hashlib.sha256(data).hexdigest()
+    banks, county_name = cycle_banks(session, cycle)
+    files: tuple[PaymentFile, ...] = ()
+    order = None
+    if banks:  # one file per paying bank, in its layout; one digest over them all (order.files_digest)
+        per_bank, order = bank_files(session, cycle, banks, county_name)
+        files, data, count, total = tuple(per_bank), b"", order.count, order.total
+        digest = files_digest([(f.name, f.data) for f in files])
+    else:
+        rows = session.execute(
+            select(CycleLine.household_id, CycleLine.payee_name, CycleLine.bank_account, CycleLine.amount,
+                   CycleLine.program).where(CycleLine.cycle_id == cycle_id)
+            .order_by(CycleLine.township, CycleLine.household_id))
+        text, count, total = payment_file((PaymentRow(*row) for row in rows), cycle.month)
+        data = text.encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
     if (count, total) != (cycle.count, cycle.total):
         raise Refusal(f"cycle {cycle_id}: the bank file's control totals {count} / {total:.2f} differ from the "
                       f"cycle's {cycle.count} / {cycle.total:.2f}")
@@ -117,7 +133,7 @@ def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, 
                           "behind the application's back; run ledger verify")
         session.add(CycleExport(cycle_id=cycle_id, kind="reprint", sha256=digest, user_name=user, at=now))
         session.flush()
-        return BankFile(data, count, total, reprint=True)
+        return BankFile(data, count, total, reprint=True, files=files, order=order)
     not_before_last_posting(session, cycle, on, "export", now.date())
     split = fund_split(session, transition_entry(session, cycle_id, "approved"), PAYABLE, "credit")
     lines = [Line(PAYABLE, fund, debit=part) for fund, part in split]
@@ -129,19 +145,34 @@ def export_bank(session: Session, cycle_id: int, on: date, *, user: str | None, 
     transition(session, cycle, "exported", on, posted.seq, "", user, now)
     session.add(CycleExport(cycle_id=cycle_id, kind="export", sha256=digest, user_name=user, at=now))
     session.flush()
-    return BankFile(data, count, total, reprint=False)
+    return BankFile(data, count, total, reprint=False, files=files, order=order)
 
 
-def book_returns(session: Session, cycle_id: int, text: str, source: str, on: date, *, user: str | None,
-                 now: datetime) -> tuple[int, Decimal]:
-    """Book the bank's returns file and settle the cycle; returns (returned count, returned total)."""
+def book_returns(session: Session, cycle_id: int, text: str | bytes, source: str, on: date, *, user: str | None,
+                 now: datetime, bank: str | None = None) -> tuple[int, Decimal]:
+    """Book the bank's returns file and settle the cycle; returns (returned count, returned total).
+
+    `text`: the file as read (bytes: in a bank's layout when the policy names banks, returns.py; text: UTF-8).
+    `bank`: the code of the bank whose returns layout the file is in (else inferred from its titles)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return _settle(session, cycle_id, on, user, now,
+                   lambda cycle: parse_bank_returns(session, cycle, data, source, bank), source)
+
+
+def settle(session: Session, cycle_id: int, on: date, *, user: str | None, now: datetime) -> tuple[int, Decimal]:
+    """Settle an exported cycle the bank returned nothing of (`cycle settle`: as an empty returns file)."""
+    return _settle(session, cycle_id, on, user, now, lambda cycle: ([], []), "settle")
+
+
+def _settle(session: Session, cycle_id: int, on: date, user: str | None, now: datetime, read, source: str
+            ) -> tuple[int, Decimal]:
     preparer = require_role(session, user, "preparer", action="book bank returns")
     lock_books(session)
     cycle = cycle_of(session, cycle_id, "exported")
     require_whole(session, preparer.name, cycle.jurisdiction_code,
                   what=f"cycle {cycle_id} of {cycle.jurisdiction_code}")
     not_before_last_posting(session, cycle, on, "settlement", now.date())
-    rows, problems = parse_returns(text, source)
+    rows, problems = read(cycle)
     matched = _match_returns(session, cycle_id, rows, source, problems)
     if problems:
         raise Refusal(problems)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from aidledger.disbursement.arrears.service import POSTED, differences
 from aidledger.disbursement.entitlement.compute import MonthComputer
 from aidledger.disbursement.entitlement.rows import RELEASED, Addition, Reissue
+from aidledger.disbursement.matching.service import confirmed_holds
 from aidledger.disbursement.payments.tables import BankReturn, Cycle, CycleHeld, CycleLine, ReturnResolution
 from aidledger.disbursement.recovery.service import owed_by_household
 from aidledger.disbursement.registry.store import load_household
@@ -79,8 +80,9 @@ def _releases(session: Session, county: str, month: str) -> list[tuple[str, Addi
         .where(Cycle.jurisdiction_code == county, Cycle.status.in_(POSTED), Cycle.month < month,
                CycleLine.household_id.in_({h for h, *_ in held})))}
     out = []
+    on_findings = confirmed_holds(session)  # held on a confirmed cross-check finding: never released as arrears
     for household_id, amount, cycle_id, held_month in held:
-        if any(h == household_id and held_month < m for h, m in paid_since):
+        if any(h == household_id and held_month < m for h, m in paid_since) or (cycle_id, household_id) in on_findings:
             continue  # released by a later line already
         out.append((household_id, Addition(
             Component("arrears", amount, f"补发 {held_month} 因收款人去世暂缓发放的 {amount:.2f} 元 (收款人已变更)",

@@ -19,7 +19,7 @@ from aidledger.disbursement.payments.tables import CycleLine
 from aidledger.errors import Refusal
 from aidledger.users import personal_numbers
 
-from .show import assemble, line_view, reader_township
+from .show import assemble, findings_of, line_view, reader_township
 from .steps import cycle_of
 
 
@@ -77,4 +77,5 @@ def paged_cycle_view(session: Session, cycle_id: int, *, reader: str | None, wan
     rows = {line.household_id: line for line in session.scalars(
         select(CycleLine).where(CycleLine.cycle_id == cycle_id, CycleLine.household_id.in_(keys)))}
     lines = tuple(line_view(rows[key], shown) for key in keys)
-    return CyclePage(assemble(session, cycle, township, lines), matching, page, pages, size)
+    findings = tuple(findings_of(session, cycle_id, reader=reader, as_json=as_json, township=township))
+    return CyclePage(assemble(session, cycle, township, lines, findings), matching, page, pages, size)

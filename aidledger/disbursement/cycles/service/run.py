@@ -27,6 +27,7 @@ from aidledger.disbursement.entitlement.compute import MonthComputer
 from aidledger.disbursement.entitlement.rows import AMOUNT, HELD_COLUMNS, LINE_COLUMNS, TRACK_COLUMNS, computed_rows
 from aidledger.disbursement.entitlement.store import previous_tracks, stream_county
 from aidledger.disbursement.entitlement.workers import in_workers, parts_of
+from aidledger.disbursement.matching.service import match_cycle
 from aidledger.disbursement.opening.service import start_of
 from aidledger.disbursement.payments.tables import (
     Cycle,
@@ -147,10 +148,14 @@ def run_cycle(session: Session, county: str, month: str, *, user: str | None, no
             for c in extra.found])
     cycle.count, cycle.total, cycle.run_by, cycle.run_at, cycle.run_on = count, total, user, now, on
     cycle.inputs = json.dumps(inputs, ensure_ascii=False, sort_keys=True)
-    session.add(CycleTransition(cycle_id=cycle.id, status="draft", on=on, entry_seq=None,
-                                reason="re-run" if replaced else "run", user_name=user, at=now))
+    run_row = CycleTransition(cycle_id=cycle.id, status="draft", on=on, entry_seq=None,
+                              reason="re-run" if replaced else "run", user_name=user, at=now)
+    session.add(run_row)
     session.flush()
-    return RunOutcome(cycle.id, count, total, replaced)
+    # 数据比对: the counted members against the lists in force; a confirmed finding found again holds its line.
+    match_cycle(session, cycle, run_row.id, on, now)
+    session.flush()
+    return RunOutcome(cycle.id, cycle.count, cycle.total, replaced)
 
 
 def _store_lines(session, cycle_id, chunks, progress) -> tuple[int, Decimal, set[str]]:

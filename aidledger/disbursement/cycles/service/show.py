@@ -32,6 +32,8 @@ from aidledger.disbursement.cycles.views import (
     TransitionView,
 )
 from aidledger.disbursement.entitlement.views import component_view
+from aidledger.disbursement.matching.service import findings_of
+from aidledger.disbursement.matching.views import FindingView
 from aidledger.disbursement.payments.tables import (
     BankReturn,
     Cycle,
@@ -82,7 +84,8 @@ def cycle_view(session: Session, cycle_id: int, *, reader: str | None, as_json: 
         query = query.where(CycleLine.township == township)
     lines = tuple(line_view(line, shown)
                   for line in session.scalars(query.order_by(CycleLine.township, CycleLine.household_id)))
-    return assemble(session, cycle, township, lines)
+    findings = tuple(findings_of(session, cycle_id, reader=reader, as_json=as_json, township=township))
+    return assemble(session, cycle, township, lines, findings)
 
 
 def line_view(line: CycleLine, shown) -> CycleLineView:
@@ -91,10 +94,12 @@ def line_view(line: CycleLine, shown) -> CycleLineView:
                          tuple(component_view(c, shown) for c in json.loads(line.components)))
 
 
-def assemble(session: Session, cycle: Cycle, township: str | None, lines: tuple[CycleLineView, ...]) -> CycleView:
+def assemble(session: Session, cycle: Cycle, township: str | None, lines: tuple[CycleLineView, ...],
+             findings: tuple[FindingView, ...] = ()) -> CycleView:
     """The view of `cycle` for a reader limited to `township` (None: the whole county), holding `lines` (all of
     them for `cycle show`, one page of them for the cycle's page): the totals, the sign-offs, the returns, the
-    recomputed months, the instalments and the held households, in the reader's part only."""
+    recomputed months, the instalments and the held households, in the reader's part only; and the cross-checks'
+    `findings` (数据比对), as the reader may see them."""
     cycle_id = cycle.id
     by_program, by_township = control_totals(session, cycle_id, township)
     # The bank's returns of this cycle with their ids (what `cycle cancel-return` takes) and
@@ -131,6 +136,7 @@ def assemble(session: Session, cycle: Cycle, township: str | None, lines: tuple[
         instalments=tuple(InstalmentView(i.grant_id, i.number, i.amount) for i, _ in instalments),
         lines=lines,
         held=tuple(HeldView(h.household_id, h.payee_name, h.amount, h.reason) for h in held),
+        findings=findings,
         **_signoff_parts(session, cycle),
     )
     if township is None:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from aidledger.codes import SignoffAction, SignoffSubject
+from aidledger.disbursement.matching.service import open_problem
 from aidledger.disbursement.payments.tables import Cycle
 from aidledger.disbursement.signoffs.rules import Signed, signer_problems
 from aidledger.disbursement.signoffs.service import Chain, chain_of, cycle_round, record
@@ -63,6 +64,10 @@ def sign(session: Session, cycle_id: int, on: date, *, user: str | None, now: da
     if problems:
         raise Refusal(problems)
     require_whole(session, approver.name, county, what=f"cycle {cycle_id} of {county}")
+    # 数据比对: no one signs a draft whose findings are not all resolved.
+    unresolved = open_problem(session, cycle_id)
+    if unresolved is not None:
+        raise Refusal(unresolved)
     # Every step checks what the last one posts, so that no one signs a draft that cannot be paid as it stands.
     posting = posting_of(session, cycle, on)
     step, name = chain.next_step, chain.next_name

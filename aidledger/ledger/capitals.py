@@ -5,6 +5,8 @@ Pure. The rules followed (中国人民银行《支付结算办法》附件 正�
 - a leading 1 in the tens is written 壹拾 (¥16.15 → 壹拾陆元壹角伍分);
 - a run of zeros inside the yuan part is one 零; a section that starts with zeros, or follows an
   all-zero section, is joined by one 零 (100,001 → 壹拾万零壹元; 100,001,000 → 壹亿零壹仟元);
+- where the 万 place is 0 but the 仟 is not, the rules allow the 零 or not: it is left out (105,000 →
+  壹拾万伍仟元整, 1,001,000 → 壹佰万壹仟元整), as the register has always written it;
 - no jiao and no fen: 元整 (零元整 for nothing); a jiao without fen ends at 角 (壹拾元壹角);
 - fen without jiao after some yuan takes 零 (壹仟元零壹分); without yuan the amount starts at
   its first unit (0.05 → 伍分);
