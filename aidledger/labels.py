@@ -111,3 +111,7 @@ MATCH_KIND_NAMES: dict[str, str] = {
 MATCH_STATUS_NAMES: dict[str, str] = {
     "open": "待核实", MatchResolution.CONFIRMED: "已核实", MatchResolution.DISMISSED: "已排除",
 }
+
+# Why a bank could not credit a payment (退票), by the reason code a bank's returns layout maps its words to.
+RETURN_REASON_NAMES: dict[str, str] = {"no_account": "账号不存在", "name_mismatch": "户名不符", "frozen": "账户冻结",
+                                       "closed": "账户已销户", "other": "其他原因"}

@@ -177,7 +177,9 @@ def test_returns_in_the_banks_own_layouts_store_their_reason_codes(approved, tmp
     assert "1 payment(s) returned" in printed
     reasons = sql(run.url, "SELECT household_id, reason FROM bank_returns WHERE cycle_id = :c", c=cycle_id)
     assert [tuple(r) for r in reasons] == [("H002", "closed: 账户已销户")]
-    assert show(run, cycle_id)["status"] == "settled"
+    shown = show(run, cycle_id)
+    assert shown["status"] == "settled"
+    assert [(r["reason"], r["reason_code"]) for r in shown["returns"]] == [("账户已销户", "closed")]
     verify(run)
     del h006
 

@@ -62,11 +62,12 @@ class ReturnView:
     id: int  # what `cycle cancel-return` takes
     household_id: str
     amount: Decimal
-    reason: str
+    reason: str  # the bank's words (失败原因), or the code's label when the bank gave none
     returned_on: date
     resolution: str | None  # reissued | cancelled
     resolved_on: date | None
     resolved_in_cycle: int | None
+    reason_code: str | None = None  # no_account, name_mismatch, frozen, closed, other; None: booked without a layout
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,7 @@ class CycleView:
             "history": [{"status": t.status, "on": t.on, "user": t.user, "entry": t.entry, "reason": t.reason}
                         for t in self.history],
             "returns": [{"id": r.id, "household_id": r.household_id, "amount": r.amount, "reason": r.reason,
-                         "returned_on": r.returned_on, "resolution": r.resolution, "resolved_on": r.resolved_on,
+                         "reason_code": r.reason_code, "returned_on": r.returned_on, "resolution": r.resolution, "resolved_on": r.resolved_on,
                          "resolved_in_cycle": r.resolved_in_cycle} for r in self.returns],
             "adjustments": [{"household_id": a.household_id, "month": a.month, "kind": a.kind, "amount": a.amount,
                              "paid_before": a.paid_before, "entitled": a.entitled, "reason": a.reason}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from aidledger.auth.scope import contains, township_of, within
 from aidledger.codes import SignoffSubject
+from aidledger.disbursement.banks.reader import parse_reason
 from aidledger.disbursement.cycles.views import (
     AdjustmentView,
     ControlTotal,
@@ -47,6 +48,7 @@ from aidledger.disbursement.registry.tables import HouseholdRow
 from aidledger.disbursement.signoffs.rules import step_name
 from aidledger.disbursement.signoffs.service import cycle_round, history
 from aidledger.disbursement.temporary.tables import CycleInstalment, TemporaryGrant
+from aidledger.labels import RETURN_REASON_NAMES
 from aidledger.users import personal_numbers, require_within, scope_of
 
 from .signing import cycle_chain
@@ -128,9 +130,7 @@ def assemble(session: Session, cycle: Cycle, township: str | None, lines: tuple[
         history=tuple(TransitionView(t.status, t.on, t.user_name, t.entry_seq, t.reason or None)
                       for t in session.scalars(select(CycleTransition).where(CycleTransition.cycle_id == cycle_id)
                                                .order_by(CycleTransition.id))),
-        returns=tuple(ReturnView(r.id, r.household_id, r.amount, r.reason, r.returned_on,
-                                 done.kind if done else None, done.on if done else None,
-                                 done.cycle_id if done else None) for r, done in returns),
+        returns=tuple(_return_view(r, done) for r, done in returns),
         adjustments=tuple(AdjustmentView(a.household_id, a.month, a.kind, a.amount, a.paid_before, a.entitled,
                                          a.reason) for a in adjustments),
         instalments=tuple(InstalmentView(i.grant_id, i.number, i.amount) for i, _ in instalments),
@@ -304,3 +304,12 @@ def open_matters(session: Session, county: str, cycle_id: int | None, *, reader:
         pending = kept
     return OpenMatters(len(held), sum((amount for _, amount in held), ZERO),
                        len(pending), sum((row[1] for row in pending), ZERO))
+
+
+def _return_view(row, done) -> ReturnView:
+    """A return as its reader sees it: the bank's words for the failure, its code beside them (the stored reason
+    keeps both, `closed: 账户已销户`: banks/reader.py)."""
+    code, text = parse_reason(row.reason)
+    return ReturnView(row.id, row.household_id, row.amount, text or RETURN_REASON_NAMES.get(code or "", ""),
+                      row.returned_on, done.kind if done else None, done.on if done else None,
+                      done.cycle_id if done else None, code)
