@@ -190,6 +190,8 @@ def test_a_decision_stands_for_the_months_after_while_the_list_stays_in_force(mo
     view = show(month, february)
     assert view["open_findings"] == 0 and [h["household_id"] for h in view["held"]] == ["H001"]
     ok(month("cycle", "approve", str(february), "--date", "2022-02-05", user=APPROVER))
+    march = {f["kind"]: f for f in findings(month, run_cycle(month, "2022-03"))}  # from the first, not a copy
+    assert march["payroll"]["resolution_reason"] == carried["payroll"]["resolution_reason"]
     verify(month)
 
 

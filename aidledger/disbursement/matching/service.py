@@ -254,7 +254,7 @@ def match_cycle(session: Session, cycle: Cycle, run_id: int, on: date, now: date
 
 def _carry_decisions(session: Session, cycle: Cycle, fresh: list[MatchFinding], on: date, now: datetime) -> None:
     """An approver's decision on a person and a list row stands for the months after: a finding raised again in a
-    later cycle (the same household, person and row of the same list) takes the latest earlier decision on it,
+    later cycle (the same household, person and row of the same list) takes the decision made on it,
     recorded as that approver's, saying which finding it comes from. A person checked and found alive is not
     re-raised every month the crematorium's list stays in force; a confirmed finding holds the line again until
     the registry event is recorded (then the person is no longer counted and nothing is found)."""
@@ -267,12 +267,14 @@ def _carry_decisions(session: Session, cycle: Cycle, fresh: list[MatchFinding], 
                .where(MatchFinding.cycle_id != cycle.id,
                       MatchFinding.id_number.in_(sorted({f.id_number for f in fresh})),
                       MatchFinding.list_id.in_(sorted({f.list_id for f in fresh})))
-               .order_by(MatchResolutionRow.at, MatchResolutionRow.finding_id))
-    latest: dict[tuple[str, str, int, int], MatchResolutionRow] = {}
+               .order_by(MatchFinding.id))
+    # The first decision is the approver's own: every later finding of the same row was carried from it (a
+    # carried finding is resolved, so no one decides it again).
+    first: dict[tuple[str, str, int, int], MatchResolutionRow] = {}
     for household_id, id_number, list_id, line, decision in session.execute(earlier):
         if (household_id, id_number, list_id, line) in keys:
-            latest[(household_id, id_number, list_id, line)] = decision
-    for key, decision in latest.items():
+            first.setdefault((household_id, id_number, list_id, line), decision)
+    for key, decision in first.items():
         session.add(MatchResolutionRow(
             finding_id=keys[key].id, action=decision.action,
             reason=f"沿用第 {decision.finding_id} 号发现的结论（{decision.on:%Y-%m-%d} {decision.display_name}）："
@@ -346,7 +348,7 @@ def _todo(session: Session, finding: MatchFinding, done: MatchResolutionRow) -> 
         recorded = session.scalar(select(func.count()).select_from(EventRow).where(
             EventRow.household_id == finding.household_id, EventRow.kind == "death",
             EventRow.id_number == finding.id_number))
-        return None if recorded else f"待登记 {finding.name} 的死亡事件 (registry events: death)"
+        return None if recorded else f"待登记 {finding.name} 的死亡事件（名册变动：死亡）"
     recorded = session.scalar(select(func.count()).select_from(EventRow)
                               .join(RegistryImport, RegistryImport.id == EventRow.import_id)
                               .where(EventRow.household_id == finding.household_id,
