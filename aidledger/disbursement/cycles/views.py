@@ -170,7 +170,8 @@ class CycleView:
             "history": [{"status": t.status, "on": t.on, "user": t.user, "entry": t.entry, "reason": t.reason}
                         for t in self.history],
             "returns": [{"id": r.id, "household_id": r.household_id, "amount": r.amount, "reason": r.reason,
-                         "reason_code": r.reason_code, "returned_on": r.returned_on, "resolution": r.resolution, "resolved_on": r.resolved_on,
+                         "reason_code": r.reason_code, "returned_on": r.returned_on, "resolution": r.resolution,
+                         "resolved_on": r.resolved_on,
                          "resolved_in_cycle": r.resolved_in_cycle} for r in self.returns],
             "adjustments": [{"household_id": a.household_id, "month": a.month, "kind": a.kind, "amount": a.amount,
                              "paid_before": a.paid_before, "entitled": a.entitled, "reason": a.reason}
