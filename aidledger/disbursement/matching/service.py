@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -243,9 +243,9 @@ def match_cycle(session: Session, cycle: Cycle, run_id: int, on: date, now: date
     session.flush()
     session.execute(insert(MatchSighting), [{"finding_id": f.id, "run_id": run_id} for f in seen])
     _carry_decisions(session, cycle, fresh, on, now)
-    confirmed = {r.finding_id for r in session.scalars(select(MatchResolutionRow).where(
-        MatchResolutionRow.finding_id.in_([f.id for f in seen]),
-        MatchResolutionRow.action == MatchResolution.CONFIRMED))}
+    confirmed = {r.finding_id for part in _parts(sorted(f.id for f in seen)) for r in session.scalars(
+        select(MatchResolutionRow).where(MatchResolutionRow.finding_id.in_(part),
+                                         MatchResolutionRow.action == MatchResolution.CONFIRMED))}
     for finding in seen:
         if finding.id in confirmed:
             hold_line(session, cycle, finding.household_id, held_reason(finding))
@@ -261,26 +261,33 @@ def _carry_decisions(session: Session, cycle: Cycle, fresh: list[MatchFinding], 
     if not fresh:
         return
     keys = {(f.household_id, f.id_number, f.list_id, f.line): f for f in fresh}
-    earlier = (select(MatchFinding.household_id, MatchFinding.id_number, MatchFinding.list_id, MatchFinding.line,
-                      MatchResolutionRow)
-               .join(MatchResolutionRow, MatchResolutionRow.finding_id == MatchFinding.id)
-               .where(MatchFinding.cycle_id != cycle.id,
-                      MatchFinding.id_number.in_(sorted({f.id_number for f in fresh})),
-                      MatchFinding.list_id.in_(sorted({f.list_id for f in fresh})))
-               .order_by(MatchFinding.id))
+    lists = sorted({f.list_id for f in fresh})
     # The first decision is the approver's own: every later finding of the same row was carried from it (a
     # carried finding is resolved, so no one decides it again).
-    first: dict[tuple[str, str, int, int], MatchResolutionRow] = {}
-    for household_id, id_number, list_id, line, decision in session.execute(earlier):
-        if (household_id, id_number, list_id, line) in keys:
-            first.setdefault((household_id, id_number, list_id, line), decision)
-    for key, decision in first.items():
+    first: dict[tuple[str, str, int, int], tuple[int, MatchResolutionRow]] = {}
+    for part in _parts(sorted({f.id_number for f in fresh})):  # a bound list per statement stays small
+        earlier = (select(MatchFinding.id, MatchFinding.household_id, MatchFinding.id_number, MatchFinding.list_id,
+                          MatchFinding.line, MatchResolutionRow)
+                   .join(MatchResolutionRow, MatchResolutionRow.finding_id == MatchFinding.id)
+                   .where(MatchFinding.cycle_id != cycle.id, MatchFinding.id_number.in_(part),
+                          MatchFinding.list_id.in_(lists)))
+        for finding_id, household_id, id_number, list_id, line, decision in session.execute(earlier):
+            key = (household_id, id_number, list_id, line)
+            if key in keys and (key not in first or finding_id < first[key][0]):
+                first[key] = (finding_id, decision)
+    for key, (_, decision) in first.items():
         session.add(MatchResolutionRow(
             finding_id=keys[key].id, action=decision.action,
             reason=f"沿用第 {decision.finding_id} 号发现的结论（{decision.on:%Y-%m-%d} {decision.display_name}）："
                    f"{decision.reason}",
             user_name=decision.user_name, display_name=decision.display_name, on=on, at=now))
     session.flush()
+
+
+def _parts(values: list, size: int = 500) -> Iterator[list]:
+    """`values` in lists of at most `size`: SQLite binds at most 32,766 values to one statement."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def held_reason(finding: MatchFinding) -> str:
@@ -322,12 +329,12 @@ def _views(session: Session, rows: list[MatchFinding], *, reader: str | None, as
     shown = personal_numbers(session, reader, as_json=as_json)
     ids = [f.id for f in rows]
     lists = {s.id: s for s in session.scalars(select(MatchList).where(MatchList.id.in_({f.list_id for f in rows})))}
-    resolutions = {r.finding_id: r for r in session.scalars(
-        select(MatchResolutionRow).where(MatchResolutionRow.finding_id.in_(ids)))}
+    resolutions = {r.finding_id: r for part in _parts(ids) for r in session.scalars(
+        select(MatchResolutionRow).where(MatchResolutionRow.finding_id.in_(part)))}
     runs = {c: latest_run(session, c) for c in {f.cycle_id for f in rows}}
     months = dict(session.execute(select(Cycle.id, Cycle.month).where(Cycle.id.in_(list(runs)))).all())
-    sighted = {(s.finding_id, s.run_id) for s in session.scalars(
-        select(MatchSighting).where(MatchSighting.finding_id.in_(ids)))}
+    sighted = {(s.finding_id, s.run_id) for part in _parts(ids) for s in session.scalars(
+        select(MatchSighting).where(MatchSighting.finding_id.in_(part)))}
     out = []
     for f in rows:
         done = resolutions.get(f.id)
