@@ -58,6 +58,41 @@ def test_demo_runs_and_its_outputs_check(tmp_path):
                                        "--checkpoint", str(out / "ledger.checkpoint")])
     assert extends.exit_code == 0 and "the books extend it" in extends.output
     waiting_for_its_second_signoff(out)
+    banks_returns_and_a_finding(out)
+
+
+def banks_returns_and_a_finding(out: Path) -> None:
+    """Issue 19's demo: two paying banks in their own layouts every month, with the payment order; returns booked
+    from the banks' own files; May's death-list finding dismissed by an approver before the month was signed."""
+    import csv as csv_module
+    import io
+
+    from aidledger import db as dbmod
+    from aidledger.disbursement.matching.tables import MatchFinding, MatchResolutionRow
+
+    bank = out / "bank"
+    for n in range(1, 13):
+        month = f"2022-{n:02d}"
+        rcb, psbc = bank / f"rcb-{month}.csv", bank / f"psbc-{month}.txt"
+        assert rcb.exists() and psbc.exists() and list(bank.glob(f"payment-order-{month}-*.pdf")), month
+    rows = list(csv_module.reader(io.StringIO((bank / "rcb-2022-01.csv").read_bytes().decode("gb18030"))))
+    assert rows[0][:3] == ["序号", "账号", "户名"] and rows[-1][0] == "合计"
+    fixed = (bank / "psbc-2022-01.txt").read_bytes().split(b"\r\n")
+    assert len({len(line) for line in fixed[1:] if line}) == 1  # fixed width, in bytes of GB18030
+    assert (bank / "psbc-2022-03-returns.xlsx").exists() and (bank / "rcb-2022-07-returns.csv").exists()
+    order = subprocess.run(["pdftotext", str(next(bank.glob("payment-order-2022-01-*.pdf"))), "-"],
+                           capture_output=True, text=True).stdout
+    assert "支付令" in order and "玖仟陆佰叁拾玖元整" in order  # January's 9,639.00 in capitals
+    database = dbmod.Database(f"sqlite:///{out / 'aidledger.db'}")
+    try:
+        with database.read() as session:
+            found = session.query(MatchFinding.household_id, MatchFinding.kind, MatchResolutionRow.action,
+                                  MatchResolutionRow.user_name, MatchResolutionRow.reason).join(
+                MatchResolutionRow, MatchResolutionRow.finding_id == MatchFinding.id).order_by(MatchFinding.id).first()
+    finally:
+        database.dispose()
+    household, kind, action, user, reason = found
+    assert (household, kind, action, user) == ("H004", "death", "dismissed", "wang.fang") and "健在" in reason
 
 
 def waiting_for_its_second_signoff(out: Path) -> None:
